@@ -1,0 +1,22 @@
+# The two commands of the README; each sets up .venv itself.
+PY := .venv/bin/python
+
+.PHONY: demo test test-slow benchmark
+
+demo:  ## train on the bundled MNIST digits (C++ standalone), write results/demo and figures/demo
+	tools/venv.sh
+	rm -rf results/demo
+	$(PY) protocols/train.py --dataset mnist --presentations 5000 --out results/demo
+	$(PY) figures/training.py results/demo --out figures/demo
+
+test:  ## the default (fast) test suite
+	tools/venv.sh test
+	$(PY) -m pytest -q
+
+test-slow:  ## long runs: full trainings, CUDA builds
+	tools/venv.sh test
+	$(PY) -m pytest -q -m slow
+
+benchmark:
+	tools/venv.sh
+	$(PY) benchmarks/standalone_vs_runtime.py

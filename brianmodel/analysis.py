@@ -1,0 +1,146 @@
+"""Measures of what the network learned, computed from spikes and weights.
+
+Notation (per presentation p): ``x`` are the visible spike counts of the
+initial bout (spikes before ``presentation.readout_split``: the network's
+input), ``x̂`` the visible counts of the final bout (after it: the
+reconstruction) and ``z`` the hidden spike counts (the code). Spike times are
+in seconds from the start of the chunk; presentation p occupies
+[p T, (p + 1) T).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["BoutCounts", "bout_counts", "reconstruction_loss", "reconstruction_corr", "sparsity_loss",
+           "qw_correlation", "bout_gaps", "receptive_fields", "rate_model_update", "chunk_metrics"]
+
+
+@dataclass
+class BoutCounts:
+    x: np.ndarray  # (n_presentations, n_visible) initial-bout visible counts
+    x_hat: np.ndarray  # (n_presentations, n_visible) final-bout visible counts
+    z: np.ndarray  # (n_presentations, n_hidden) hidden counts
+
+
+def _split(indices, times, period):
+    presentation = np.floor(times / period + 1e-9).astype(int)
+    return presentation, times - presentation * period
+
+
+def bout_counts(spikes: dict, n_visible: int, n_hidden: int, n_presentations: int,
+                period: float, readout_split: float) -> BoutCounts:
+    """Count visible spikes per bout and hidden spikes, per presentation (times in s)."""
+    vi, vt = spikes["visible"]
+    p, t_in = _split(vi, vt, period)
+    initial = t_in < readout_split
+    x = np.zeros((n_presentations, n_visible))
+    x_hat = np.zeros((n_presentations, n_visible))
+    np.add.at(x, (p[initial], vi[initial]), 1)
+    np.add.at(x_hat, (p[~initial], vi[~initial]), 1)
+    hi, ht = spikes["hidden"]
+    hp, _ = _split(hi, ht, period)
+    z = np.zeros((n_presentations, n_hidden))
+    np.add.at(z, (hp, hi), 1)
+    return BoutCounts(x, x_hat, z)
+
+
+def reconstruction_loss(x: np.ndarray, x_hat: np.ndarray) -> float:
+    """Relative count loss Σ‖x − x̂‖² / Σ‖x‖² over all presentations (0 is perfect, 1 is no final bout)."""
+    denominator = float(np.sum(x ** 2))
+    return float(np.sum((x - x_hat) ** 2)) / denominator if denominator else float("nan")
+
+
+def reconstruction_corr(x: np.ndarray, x_hat: np.ndarray) -> float:
+    """Mean over presentations of Pearson r between x and x̂ (each a visible-layer vector).
+
+    A presentation whose input or reconstruction is constant (e.g. no final
+    bout) counts as r = 0: a missing reconstruction is a failed one.
+    """
+    x = x - x.mean(axis=1, keepdims=True)
+    x_hat = x_hat - x_hat.mean(axis=1, keepdims=True)
+    norm = np.sqrt(np.sum(x ** 2, axis=1) * np.sum(x_hat ** 2, axis=1))
+    r = np.divide(np.sum(x * x_hat, axis=1), norm, out=np.zeros(len(x)), where=norm > 0)
+    return float(r.mean())
+
+
+def sparsity_loss(z: np.ndarray, rho: float) -> float:
+    """Mean over hidden units of (mean spikes per presentation − ρ)²."""
+    return float(np.mean((z.mean(axis=0) - rho) ** 2))
+
+
+def qw_correlation(W: np.ndarray, Q: np.ndarray) -> float:
+    """Pearson correlation of all entries of Q (n_visible, n_hidden) and Wᵀ."""
+    return float(np.corrcoef(Q.ravel(), W.T.ravel())[0, 1])
+
+
+def bout_gaps(spikes: dict, period: float, readout_split: float) -> tuple[float, float]:
+    """(Δt1, Δt2) in seconds, averaged over presentations that have all three bouts.
+
+    Δt1 = mean hidden spike time − mean initial-bout visible spike time;
+    Δt2 = mean final-bout visible spike time − mean hidden spike time
+    (Fig 1b: average time between spikes of consecutive bouts).
+    """
+    vi, vt = spikes["visible"]
+    hi, ht = spikes["hidden"]
+    vp, vt_in = _split(vi, vt, period)
+    hp, ht_in = _split(hi, ht, period)
+    n = int(max(vp.max(initial=-1), hp.max(initial=-1))) + 1
+    initial = vt_in < readout_split
+
+    def mean_time(pres, t):
+        total, count = np.zeros(n), np.zeros(n)
+        np.add.at(total, pres, t)
+        np.add.at(count, pres, 1)
+        return np.divide(total, count, out=np.full(n, np.nan), where=count > 0)
+
+    t_initial = mean_time(vp[initial], vt_in[initial])
+    t_final = mean_time(vp[~initial], vt_in[~initial])
+    t_hidden = mean_time(hp, ht_in)
+    ok = ~np.isnan(t_initial) & ~np.isnan(t_final) & ~np.isnan(t_hidden)
+    if not ok.any():
+        return float("nan"), float("nan")
+    return float(np.mean(t_hidden[ok] - t_initial[ok])), float(np.mean(t_final[ok] - t_hidden[ok]))
+
+
+def receptive_fields(W: np.ndarray, image_shape) -> np.ndarray:
+    """ON − OFF weights of each hidden unit, divided by their largest absolute value (Fig 4).
+
+    W has shape (n_hidden, 2 * n_pixels), ON half first; returns
+    (n_hidden, *image_shape) in [-1, 1].
+    """
+    n_pixels = int(np.prod(image_shape))
+    if W.shape[1] != 2 * n_pixels:
+        raise ValueError(f"W has {W.shape[1]} visible inputs; image shape {image_shape} needs {2 * n_pixels}")
+    fields = W[:, :n_pixels] - W[:, n_pixels:]
+    scale = np.abs(fields).max(axis=1, keepdims=True)
+    fields = np.divide(fields, scale, out=np.zeros_like(fields), where=scale > 0)
+    return fields.reshape(len(W), *image_shape)
+
+
+def rate_model_update(counts: BoutCounts) -> np.ndarray:
+    """Σ_p z_pj (x_pi − x̂_pi): the tied-weight autoencoder's descent direction for W (n_hidden, n_visible).
+
+    mSTDP should move W (and Qᵀ) along this direction (MODEL.md).
+    """
+    return counts.z.T @ (counts.x - counts.x_hat)
+
+
+def chunk_metrics(spikes: dict, W: np.ndarray, Q: np.ndarray, n_presentations: int, period: float,
+                  readout_split: float, rho: float) -> dict:
+    """The metrics.csv row for one chunk of presentations (times in ms)."""
+    n_hidden, n_visible = W.shape
+    counts = bout_counts(spikes, n_visible, n_hidden, n_presentations, period, readout_split)
+    dt1, dt2 = bout_gaps(spikes, period, readout_split)
+    return {
+        "reconstruction_loss": reconstruction_loss(counts.x, counts.x_hat),
+        "reconstruction_corr": reconstruction_corr(counts.x, counts.x_hat),
+        "sparsity_loss": sparsity_loss(counts.z, rho),
+        "qw_correlation": qw_correlation(W, Q),
+        "hidden_rate": float(counts.z.mean()),
+        "initial_bout_spikes": float(counts.x.sum(axis=1).mean()),
+        "final_bout_spikes": float(counts.x_hat.sum(axis=1).mean()),
+        "dt1_ms": dt1 * 1e3,
+        "dt2_ms": dt2 * 1e3,
+    }

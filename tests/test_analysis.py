@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+from brianmodel.analysis import (bout_counts, bout_gaps, qw_correlation, rate_model_update, receptive_fields,
+                                 reconstruction_corr, reconstruction_loss, sparsity_loss)
+
+T, SPLIT = 0.065, 0.009
+
+
+def _spikes():
+    # presentation 0: visible 0 at 2 ms (initial), hidden 1 at 8 ms, visible 0 and 2 at 15 ms (final)
+    # presentation 1: visible 3 at T + 1 ms, hidden 0 at T + 7 ms, visible 3 at T + 20 ms
+    return {"visible": (np.array([0, 0, 2, 3, 3]), np.array([0.002, 0.015, 0.015, T + 0.001, T + 0.020])),
+            "hidden": (np.array([1, 0]), np.array([0.008, T + 0.007]))}
+
+
+def test_bout_counts_split_by_time_and_presentation():
+    c = bout_counts(_spikes(), 4, 2, 2, T, SPLIT)
+    np.testing.assert_array_equal(c.x, [[1, 0, 0, 0], [0, 0, 0, 1]])
+    np.testing.assert_array_equal(c.x_hat, [[1, 0, 1, 0], [0, 0, 0, 1]])
+    np.testing.assert_array_equal(c.z, [[0, 1], [1, 0]])
+
+
+def test_bout_gaps():
+    dt1, dt2 = bout_gaps(_spikes(), T, SPLIT)
+    assert dt1 == pytest.approx(np.mean([0.006, 0.006]))
+    assert dt2 == pytest.approx(np.mean([0.007, 0.013]))
+
+
+def test_reconstruction_measures():
+    x = np.array([[2.0, 0, 1, 0], [0, 1, 0, 1]])
+    assert reconstruction_loss(x, x) == 0
+    assert reconstruction_loss(x, np.zeros_like(x)) == 1
+    assert reconstruction_corr(x, 3 * x) == pytest.approx(1)
+    assert reconstruction_corr(x, x[::-1]) < 0
+    # no final bout counts as a failed reconstruction (r = 0), not as missing data
+    assert reconstruction_corr(x, np.vstack([x[0], np.zeros(4)])) == pytest.approx(0.5)
+
+
+def test_sparsity_and_symmetry():
+    z = np.array([[1.0, 0], [0, 0]])
+    assert sparsity_loss(z, 0.5) == pytest.approx(np.mean([0, 0.25]))
+    W = np.random.default_rng(0).uniform(size=(3, 8))
+    assert qw_correlation(W, W.T) == pytest.approx(1)
+    assert abs(qw_correlation(W, np.random.default_rng(1).uniform(size=(8, 3)))) < 0.6
+
+
+def test_receptive_fields_are_on_minus_off_normalised():
+    W = np.zeros((2, 8))
+    W[0, 1], W[0, 4 + 2] = 0.5, 0.25  # ON at pixel 1, OFF at pixel 2
+    fields = receptive_fields(W, (2, 2))
+    np.testing.assert_allclose(fields[0].ravel(), [0, 1, -0.5, 0])
+    assert np.all(fields[1] == 0)
+    with pytest.raises(ValueError, match="needs 18"):
+        receptive_fields(W, (3, 3))
+
+
+def test_rate_model_update_is_autoencoder_descent_direction():
+    c = bout_counts(_spikes(), 4, 2, 2, T, SPLIT)
+    update = rate_model_update(c)
+    # presentation 0: hidden 1 active, x - x_hat = [0, 0, -1, 0]
+    np.testing.assert_array_equal(update, [[0, 0, 0, 0], [0, 0, -1, 0]])

@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+from brian2 import Network, NeuronGroup, ms, prefs, set_device
+
+from brianmodel.model import (RUN_TIME_FIELDS, RUN_TIME_PARAMETERS, NetworkState, build_network,
+                              feedback_synapses, feedforward_synapses, hidden_equations, namespace,
+                              visible_equations)
+from brianmodel.parameters import ModelParams
+
+
+@pytest.fixture(autouse=True)
+def runtime_numpy():
+    set_device("runtime")
+    prefs.codegen.target = "numpy"
+
+
+def test_equations_have_consistent_units():
+    # Brian2 checks every equation, reset and synaptic statement when a run starts.
+    params = ModelParams().with_overrides(architecture={"n_hidden": 3, "n_visible_pool": 2, "n_hidden_pool": 2})
+    net = build_network(params, 8, 2, np.ones((2, 8)))
+    net.network.run(1 * ms, namespace=net.namespace)
+    assert visible_equations().diff_eq_names == {"v", "v_d", "g_d"}
+    assert "phi" in hidden_equations().names
+
+
+def test_visible_layer_is_on_plus_off():
+    params = ModelParams().with_overrides(architecture={"n_hidden": 3, "n_visible_pool": 2, "n_hidden_pool": 2})
+    net = build_network(params, 2 * 16, 4)
+    assert len(net.visible) == 32 and len(net.hidden) == 3
+    assert len(net.feedforward) == len(net.feedback) == 32 * 3
+
+
+@pytest.mark.parametrize("n_visible, stimulus, message", [
+    (7, None, "even"),
+    (8, np.ones((3, 8)), "shape"),
+    (8, -np.ones((2, 8)), "non-negative"),
+])
+def test_bad_network_inputs(n_visible, stimulus, message):
+    with pytest.raises(ValueError, match=message):
+        build_network(ModelParams(), n_visible, 2, stimulus)
+
+
+def test_state_roundtrip_through_synapse_order():
+    params = ModelParams().with_overrides(architecture={"n_hidden": 3, "n_visible_pool": 2, "n_hidden_pool": 2})
+    net = build_network(params, 8, 1)
+    state = NetworkState.initial(params, 8, seed=5)
+    net.set_values(net.state_values(state))
+    back = net.read_state()
+    np.testing.assert_array_equal(back.W, state.W)
+    np.testing.assert_array_equal(back.Q, state.Q)
+    # synapse k of W is visible i -> hidden j with k = i * n_hidden + j
+    assert net.feedforward.w[5 * 3 + 2] == state.W[2, 5]
+    assert net.feedback.q[2 * 8 + 5] == state.Q[5, 2]
+
+
+def test_run_time_parameters_cover_their_fields():
+    # Every variable set per run depends on a field excluded from the build
+    # key, and every excluded field reaches the binary: otherwise a change
+    # would be silently ignored or would share a stale build.
+    base = ModelParams()
+    before = {key: f(base) for key, f in RUN_TIME_PARAMETERS.items()}
+    reached = set()
+    for section, name in RUN_TIME_FIELDS:
+        changed = base.with_overrides(**{section: {name: getattr(getattr(base, section), name) * 2}})
+        moved = {key for key, f in RUN_TIME_PARAMETERS.items() if f(changed) != before[key]}
+        assert moved, f"{section}.{name} reaches no run-time variable"
+        reached |= moved
+    assert reached == set(RUN_TIME_PARAMETERS)
+    zeta = base.with_overrides(plasticity={"zeta_over_eta": 0.5})
+    assert RUN_TIME_PARAMETERS[("feedback", "eta")](zeta) == pytest.approx(0.5 * base.plasticity.eta)
+    assert RUN_TIME_PARAMETERS[("feedforward", "eta")](zeta) == base.plasticity.eta
+
+
+def _pair_network(params, t_visible, t_hidden):
+    """One visible and one hidden cell that spike once, at the given times; W and Q between them."""
+    cell = "g_e : 1\ng_d : 1\nphi : 1\nt_spike : second"
+    visible = NeuronGroup(1, cell, threshold="abs(t - t_spike) < 0.5*dt", dt=params.presentation.dt, name="v")
+    hidden = NeuronGroup(1, cell, threshold="abs(t - t_spike) < 0.5*dt", dt=params.presentation.dt, name="h")
+    visible.t_spike, hidden.t_spike, hidden.phi = t_visible, t_hidden, 1
+    W = feedforward_synapses(visible, hidden, params)
+    Q = feedback_synapses(hidden, visible, params)
+    for syn in (W, Q):
+        syn.gain = 0
+    W.eta = params.plasticity.eta
+    Q.eta = params.plasticity.eta * params.plasticity.zeta_over_eta
+    W.w, Q.q = 0.5, 0.5
+    net = Network(visible, hidden, W, Q)
+    net.run(60 * ms, namespace=namespace(params))
+    return float(W.w[0]) - 0.5, float(Q.q[0]) - 0.5
+
+
+@pytest.mark.parametrize("lag", [-12, -4, 3, 9])  # t_hidden - t_visible, ms
+def test_mirrored_stdp_moves_w_and_q_alike(lag):
+    params = ModelParams().with_overrides(plasticity={"eta": 0.01, "zeta_over_eta": 0.5})
+    dw, dq = _pair_network(params, 20 * ms, (20 + lag) * ms)
+    pl = params.plasticity
+    if lag > 0:  # visible before hidden: both potentiate
+        expected = pl.eta * pl.A_plus * np.exp(-lag * ms / pl.tau_plus)
+    else:  # visible after hidden: both depress
+        expected = -pl.eta * pl.A_minus * np.exp(lag * ms / pl.tau_minus)
+    assert dw == pytest.approx(expected, rel=1e-6)
+    assert dq == pytest.approx(pl.zeta_over_eta * expected, rel=1e-6)  # same sign, scaled by ζ/η
+
+
+def test_plasticity_lags_are_somatic_whatever_the_axonal_delay():
+    # The back-propagation delay defaults to the axonal delay, so the window
+    # sees t_hidden - t_visible, not the arrival time at the synapse.
+    params = ModelParams().with_overrides(connections={"delay_feedforward": 7 * ms, "delay_feedback": 2 * ms})
+    dw, dq = _pair_network(params, 20 * ms, 25 * ms)
+    expected = params.plasticity.eta * np.exp(-5 * ms / params.plasticity.tau_plus)
+    assert dw == pytest.approx(expected) and dq == pytest.approx(expected)
