@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["BoutCounts", "bout_counts", "reconstruction_loss", "reconstruction_corr", "sparsity_loss",
-           "qw_correlation", "bout_gaps", "receptive_fields", "rate_model_update", "chunk_metrics"]
+           "qw_correlation", "bout_gaps", "receptive_fields", "rate_model_update", "gradient_alignment", "chunk_metrics",
+           "synaptic_events"]
 
 
 @dataclass
@@ -127,13 +128,25 @@ def rate_model_update(counts: BoutCounts) -> np.ndarray:
     return counts.z.T @ (counts.x - counts.x_hat)
 
 
+def gradient_alignment(W_before: np.ndarray, W_after: np.ndarray, counts: BoutCounts) -> float:
+    """Cosine between the spiking network's ΔW over a chunk and :func:`rate_model_update` of its counts.
+
+    MODEL.md's check that mSTDP descends the autoencoder loss: random
+    directions in this many dimensions give ~0; 1 would be exact descent.
+    """
+    change, target = (W_after - W_before).ravel(), rate_model_update(counts).ravel()
+    norm = np.linalg.norm(change) * np.linalg.norm(target)
+    return float(change @ target / norm) if norm else float("nan")
+
+
 def chunk_metrics(spikes: dict, W: np.ndarray, Q: np.ndarray, n_presentations: int, period: float,
-                  readout_split: float, rho: float) -> dict:
+                  readout_split: float, rho: float, W_before: np.ndarray | None = None) -> dict:
     """The metrics.csv row for one chunk of presentations (times in ms)."""
     n_hidden, n_visible = W.shape
     counts = bout_counts(spikes, n_visible, n_hidden, n_presentations, period, readout_split)
     dt1, dt2 = bout_gaps(spikes, period, readout_split)
     return {
+        "gradient_alignment": (float("nan") if W_before is None else gradient_alignment(W_before, W, counts)),
         "reconstruction_loss": reconstruction_loss(counts.x, counts.x_hat),
         "reconstruction_corr": reconstruction_corr(counts.x, counts.x_hat),
         "sparsity_loss": sparsity_loss(counts.z, rho),
@@ -144,3 +157,15 @@ def chunk_metrics(spikes: dict, W: np.ndarray, Q: np.ndarray, n_presentations: i
         "dt1_ms": dt1 * 1e3,
         "dt2_ms": dt2 * 1e3,
     }
+
+
+def synaptic_events(spikes: dict, n_visible: int, n_hidden: int, n_visible_pool: int, n_hidden_pool: int) -> int:
+    """Synapse updates caused by the spikes: every pre- and postsynaptic pathway counts.
+
+    Visible spike: W pre (n_hidden), Q post (n_hidden), to pool (n_visible_pool);
+    hidden spike: Q pre (n_visible), W post (n_visible), to pool (n_hidden_pool);
+    pool spike: one update of its layer's shared inhibitory conductance.
+    """
+    n = {name: len(spikes[name][0]) for name in ("visible", "hidden", "visible_pool", "hidden_pool")}
+    return (n["visible"] * (2 * n_hidden + n_visible_pool) + n["hidden"] * (2 * n_visible + n_hidden_pool)
+            + n["visible_pool"] + n["hidden_pool"])

@@ -66,7 +66,7 @@ class Simulator:
 
     def __init__(self, params: ModelParams, n_visible: int, chunk_size: int, device: str = "cpp",
                  build_root: str | None = None, threads: int = 0, runtime_target: str | None = None,
-                 log=print):
+                 run_per_presentation: bool = False, log=print):
         self.params = params.validate()
         self.device = check_device(device)
         if chunk_size <= 0:
@@ -79,6 +79,11 @@ class Simulator:
         if runtime_target not in (None, "cython", "numpy"):
             raise DeviceError(f"runtime_target must be 'cython' or 'numpy', got {runtime_target!r}")
         self.runtime_target = runtime_target or _runtime_target()
+        if run_per_presentation and device != "runtime":
+            raise DeviceError("run_per_presentation is a runtime-mode option (standalone compiles one run per chunk)")
+        # runtime only: one run() call per presentation, the way Brian2's
+        # Diehl & Cook example trains (for benchmarks against standalone)
+        self.run_per_presentation = run_per_presentation
         self._network = None  # standalone: the network compiled into the build folder
         self._device = None  # ... and the Brian2 device object that holds it
         self.build_time = None
@@ -133,7 +138,11 @@ class Simulator:
         net.set_values(net.run_time_values())
         net.set_values(net.state_values(state))
         start = time.perf_counter()
-        net.network.run(net.duration, namespace=net.namespace)
+        if self.run_per_presentation:
+            for _ in range(self.chunk_size):
+                net.network.run(self.params.presentation.duration, namespace=net.namespace)
+        else:
+            net.network.run(net.duration, namespace=net.namespace)
         wall = time.perf_counter() - start
         return ChunkResult(net.read_state(), net.read_spikes(), wall)
 

@@ -27,7 +27,8 @@ VISIBLE_EQUATIONS = """
 dv/dt = ((E_L - v) + g_stim*(E_e - v) + g_i*(E_i - v) + g_coupling_soma*(v_d - v)) / tau_m : volt (unless refractory)
 dv_d/dt = ((E_L - v_d) + g_d*(E_e - v_d) + g_coupling_dendrite*(v - v_d)) / tau_d : volt
 dg_d/dt = -g_d/tau_e : 1  # feedback (dendritic) excitation
-g_stim = g_input * stimulus(t, i) * int((t % presentation_duration) < stimulus_duration) : 1
+g_stim = g_input * intensity * int((t % presentation_duration) < stimulus_duration) : 1
+intensity : 1  # this presentation's stimulus, read from the TimedArray once at its start
 g_i : 1 (linked)  # the visible pool's shared inhibitory conductance
 g_input : 1 (shared)  # stimulus conductance at intensity 1
 """
@@ -52,6 +53,15 @@ dg_e/dt = -g_e/tau_e : 1
 # spike instead of one per pool spike and layer neuron).
 POOL_OUTPUT_EQUATIONS = "dg/dt = -g/tau : 1"
 
+# STDP traces belong to one presentation: the first event of a new
+# presentation drops what is left of the last one's (cheaper than resetting
+# every synapse at every presentation start; lastupdate is the previous event).
+FORGET_STALE_TRACES = """
+fresh = int(lastupdate >= t - (t % presentation_duration))
+apre *= fresh
+apost *= fresh
+"""
+
 FEEDFORWARD_MODEL = """
 w : 1
 eta : 1 (shared)
@@ -60,12 +70,12 @@ dapre/dt = -apre/tau_plus : 1 (event-driven)  # visible-spike trace
 dapost/dt = -apost/tau_minus : 1 (event-driven)  # hidden-spike trace
 """
 # STDP, visible pre, hidden post: LTP when the hidden spike follows.
-FEEDFORWARD_ON_PRE = """
+FEEDFORWARD_ON_PRE = FORGET_STALE_TRACES + """
 g_e_post += gain * phi_post * w
 apre += 1
 w = clip(w - eta * A_minus * apost, 0, w_max)
 """
-FEEDFORWARD_ON_POST = """
+FEEDFORWARD_ON_POST = FORGET_STALE_TRACES + """
 apost += 1
 w = clip(w + eta * A_plus * apre, 0, w_max)
 """
@@ -79,12 +89,12 @@ dapost/dt = -apost/tau_plus : 1 (event-driven)  # visible-spike trace
 """
 # aSTDP, hidden pre, visible post: the time-reversed rule, so that against
 # t_hidden - t_visible it has the same profile as the feedforward STDP.
-FEEDBACK_ON_PRE = """
+FEEDBACK_ON_PRE = FORGET_STALE_TRACES + """
 g_d_post += gain * q
 apre += 1
 q = clip(q + eta * A_plus * apost, 0, q_max)
 """
-FEEDBACK_ON_POST = """
+FEEDBACK_ON_POST = FORGET_STALE_TRACES + """
 apost += 1
 q = clip(q - eta * A_minus * apre, 0, q_max)
 """
@@ -299,14 +309,14 @@ def build_network(params: ModelParams, n_visible: int, n_presentations: int,
     feedforward = feedforward_synapses(visible, hidden, params)
     feedback = feedback_synapses(hidden, visible, params)
 
-    # Each presentation starts from rest: potentials, conductances and STDP
-    # traces reset; homeostasis acts on the previous presentation's count.
+    # Each presentation starts from rest: potentials and conductances reset
+    # (STDP traces: FORGET_STALE_TRACES); homeostasis acts on the previous
+    # presentation's count.
     resets = [
-        visible.run_regularly("v = E_L\nv_d = E_L\ng_d = 0", dt=period, when="start", name="visible_reset"),
+        visible.run_regularly("v = E_L\nv_d = E_L\ng_d = 0\nintensity = stimulus(t, i)", dt=period, when="start",
+                              name="visible_reset"),
         hidden.run_regularly("phi = clip(phi * exp(homeostasis_rate * (rho - count)), phi_min, phi_max)\n"
                              "count = 0\nv = E_L\ng_e = 0", dt=period, when="start", name="hidden_reset"),
-        feedforward.run_regularly("apre = 0\napost = 0", dt=period, when="start", name="feedforward_reset"),
-        feedback.run_regularly("apre = 0\napost = 0", dt=period, when="start", name="feedback_reset"),
     ]
     monitors = {
         "visible": SpikeMonitor(visible, name="visible_spikes"),

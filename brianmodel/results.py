@@ -25,7 +25,7 @@ __all__ = ["ResultsFolder", "atomic_write"]
 
 METRIC_COLUMNS = ["presentations", "reconstruction_loss", "reconstruction_corr", "sparsity_loss",
                   "qw_correlation", "hidden_rate", "initial_bout_spikes", "final_bout_spikes",
-                  "dt1_ms", "dt2_ms", "presentations_per_s", "wall_s"]
+                  "dt1_ms", "dt2_ms", "gradient_alignment", "presentations_per_s", "wall_s"]
 
 
 def atomic_write(path: str, data: bytes):

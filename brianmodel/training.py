@@ -107,8 +107,9 @@ def train(params: ModelParams, settings: RunSettings, out: str, *, resume: bool 
         images = order[done:done + chunk]
         chunk_start = time.perf_counter()
         result = simulator.run(state, X[images])
-        state = result.state
-        metrics = chunk_metrics(result.spikes, state.W, state.Q, chunk, period, split, params.homeostasis.rho)
+        W_before, state = state.W, result.state
+        metrics = chunk_metrics(result.spikes, state.W, state.Q, chunk, period, split, params.homeostasis.rho,
+                                W_before=W_before)
         done += chunk
         wall = time.perf_counter() - chunk_start
         rows.append({"presentations": done, **metrics, "presentations_per_s": chunk / result.wall_time,

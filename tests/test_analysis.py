@@ -60,3 +60,12 @@ def test_rate_model_update_is_autoencoder_descent_direction():
     update = rate_model_update(c)
     # presentation 0: hidden 1 active, x - x_hat = [0, 0, -1, 0]
     np.testing.assert_array_equal(update, [[0, 0, 0, 0], [0, 0, -1, 0]])
+
+
+def test_gradient_alignment():
+    from brianmodel.analysis import gradient_alignment
+    c = bout_counts(_spikes(), 4, 2, 2, T, SPLIT)
+    W = np.full((2, 4), 0.5)
+    assert gradient_alignment(W, W + 0.01 * rate_model_update(c), c) == pytest.approx(1)
+    assert gradient_alignment(W, W - 0.01 * rate_model_update(c), c) == pytest.approx(-1)
+    assert np.isnan(gradient_alignment(W, W, c))

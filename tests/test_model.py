@@ -71,7 +71,7 @@ def test_run_time_parameters_cover_their_fields():
     assert RUN_TIME_PARAMETERS[("feedforward", "eta")](zeta) == base.plasticity.eta
 
 
-def _pair_network(params, t_visible, t_hidden):
+def _pair_network(params, t_visible, t_hidden, duration=60 * ms):
     """One visible and one hidden cell that spike once, at the given times; W and Q between them."""
     cell = "g_e : 1\ng_d : 1\nphi : 1\nt_spike : second"
     visible = NeuronGroup(1, cell, threshold="abs(t - t_spike) < 0.5*dt", dt=params.presentation.dt, name="v")
@@ -85,7 +85,7 @@ def _pair_network(params, t_visible, t_hidden):
     Q.eta = params.plasticity.eta * params.plasticity.zeta_over_eta
     W.w, Q.q = 0.5, 0.5
     net = Network(visible, hidden, W, Q)
-    net.run(60 * ms, namespace=namespace(params))
+    net.run(duration, namespace=namespace(params))
     return float(W.w[0]) - 0.5, float(Q.q[0]) - 0.5
 
 
@@ -109,3 +109,12 @@ def test_plasticity_lags_are_somatic_whatever_the_axonal_delay():
     dw, dq = _pair_network(params, 20 * ms, 25 * ms)
     expected = params.plasticity.eta * np.exp(-5 * ms / params.plasticity.tau_plus)
     assert dw == pytest.approx(expected) and dq == pytest.approx(expected)
+
+
+def test_stdp_pairs_do_not_cross_presentations():
+    # A visible spike late in one presentation and a hidden spike early in the
+    # next are 4 ms apart, but belong to different stimuli: no plasticity.
+    params = ModelParams().with_overrides(connections={"delay_feedforward": 0 * ms, "delay_feedback": 0 * ms})
+    assert _pair_network(params, 62 * ms, 66 * ms, duration=130 * ms) == (0, 0)
+    dw, dq = _pair_network(params, 66 * ms, 70 * ms, duration=130 * ms)  # same lag, same presentation
+    assert dw > 0 and dq > 0

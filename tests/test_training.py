@@ -63,6 +63,7 @@ def test_training_writes_a_complete_results_folder(uninterrupted, params):
     # three bouts: hidden spikes follow the input, the reconstruction follows them
     assert 3 < rows[-1]["dt1_ms"] < 15 and 3 < rows[-1]["dt2_ms"] < 20
     assert rows[-1]["qw_correlation"] > rows[0]["qw_correlation"] + 0.1  # Q and Wᵀ align
+    assert all(r["gradient_alignment"] > 0.1 for r in rows)  # ΔW follows z (x − x̂)
     _, state = folder.load_checkpoint()
     assert state.W.shape == (HIDDEN, 392) and state.Q.shape == (392, HIDDEN)
     assert not np.array_equal(state.W, folder.load_checkpoint(0)[1].W)  # it learned something

@@ -1,0 +1,53 @@
+"""protocols/train.py rejects bad input with a clear message, before anything is compiled."""
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "protocols"))
+import train as train_protocol  # noqa: E402
+
+
+@pytest.fixture
+def empty_build_root(tmp_path, monkeypatch):
+    root = tmp_path / "builds"
+    monkeypatch.setenv("BRIANMODEL_BUILD_ROOT", str(root))
+    return root
+
+
+def _fails(argv, message, tmp_path, build_root):
+    with pytest.raises(SystemExit) as exit_info:
+        train_protocol.main(argv + ["--out", str(tmp_path / "out")])
+    assert message in str(exit_info.value), str(exit_info.value)
+    assert not build_root.exists() or not os.listdir(build_root), "something was compiled"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--dataset", "/no/such/folder/"], "does not exist"),
+    (["--dataset", "imagenet"], "unknown dataset 'imagenet'"),
+    (["--hidden", "0"], "n_hidden = 0 must be positive"),
+    (["--presentations", "0"], "presentations must be a positive integer"),
+    (["--chunk", "-5"], "chunk_size must be a positive integer"),
+    (["--delay-feedback", "-1"], "delay_feedback = -1. ms must not be negative"),
+    (["--delay-feedforward", "0.05"], "not a multiple of dt"),
+    (["--device", "gpu"], "unknown device 'gpu'"),
+    (["--preset", "dense"], "unknown preset 'dense'"),
+    (["--set", "connections.delay_feedback=3"], "needs units of time"),
+    (["--set", "neurons.E_L=-65*ms"], "needs units of voltage"),
+    (["--set", "nonsense"], "SECTION.NAME=VALUE"),
+    (["--set", "plasticity.eta=fast"], "cannot read the value 'fast'"),
+    (["--seed", "-1"], "seed must be a non-negative integer"),
+])
+def test_bad_arguments(argv, message, tmp_path, empty_build_root):
+    _fails(argv, message, tmp_path, empty_build_root)
+
+
+def test_malformed_idx_file(tmp_path, empty_build_root):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "train-images-idx3-ubyte").write_bytes(b"not an idx file at all")
+    _fails(["--dataset", str(folder)], "not an IDX file", tmp_path, empty_build_root)
+
+
+def test_resume_without_results(tmp_path, empty_build_root):
+    _fails(["--resume"], "no params.json", tmp_path, empty_build_root)
