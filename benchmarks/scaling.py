@@ -1,0 +1,115 @@
+"""Presentations/s, synaptic events/s and peak memory against hidden-layer size, per device.
+
+    python benchmarks/scaling.py [--hidden 100 400 1600 6400] [--threads N] [--presentations 20]
+
+Configurations: runtime (Cython; the smallest size only), cpp with one thread,
+cpp with OpenMP (all cores), cuda when brian2cuda, nvcc and a GPU are present
+(otherwise skipped, with the reason). Every configuration runs in its own
+process so that peak memory (the simulation process's maximum resident set;
+for standalone devices the binary's) is its own. The network is the `main`
+preset on the bundled digits with the feedback gain scaled by 200 / n_hidden,
+so that the feedback drive per visible neuron stays that of the 200-unit
+network. Rates exclude compilation; ratios are against cpp with one thread.
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+
+def network_params(n_hidden):
+    from brianmodel.parameters import preset
+
+    base = preset("main")
+    return base.with_overrides(architecture={"n_hidden": n_hidden},
+                               connections={"g_feedback": base.connections.g_feedback * 200 / n_hidden})
+
+
+def measure_one(device, n_hidden, threads, presentations):
+    """Run in a fresh process: one configuration, printed as JSON."""
+    from brianmodel.analysis import synaptic_events
+    from brianmodel.data import load_mnist_bundled, presentation_order
+    from brianmodel.device import Simulator
+    from brianmodel.model import NetworkState
+
+    params = network_params(n_hidden)
+    X = load_mnist_bundled().visible_intensities()
+    stimulus = X[presentation_order(len(X), presentations, seed=0)]
+    state = NetworkState.initial(params, X.shape[1], seed=0)
+    sim = Simulator(params, X.shape[1], presentations, device, threads=threads, log=lambda *a: None)
+    start = time.perf_counter()
+    if device == "runtime":
+        Simulator(params, X.shape[1], 1, device).run(state, stimulus[:1])  # code generation, Cython compilation
+    else:
+        sim.prepare()
+    build = time.perf_counter() - start
+    result = sim.run(state, stimulus)
+    arch = params.architecture
+    events = synaptic_events(result.spikes, X.shape[1], n_hidden, arch.n_visible_pool, arch.n_hidden_pool)
+    who = resource.RUSAGE_SELF if device == "runtime" else resource.RUSAGE_CHILDREN
+    peak_mb = resource.getrusage(who).ru_maxrss / 1024
+    print(json.dumps({"presentations_per_s": presentations / result.wall_time, "events_per_s": events / result.wall_time,
+                      "peak_mb": peak_mb, "build_s": build, "events_per_presentation": events / presentations}))
+
+
+def gpu_status():
+    """(usable, reason)."""
+    try:
+        import brian2cuda  # noqa: F401
+    except ImportError:
+        return False, "brian2cuda not installed (pip install -e '.[cuda]')"
+    if shutil.which("nvcc") is None:
+        return False, "no nvcc on PATH"
+    try:
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30)
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return False, "no NVIDIA driver (nvidia-smi missing)"
+    if out.returncode != 0 or "GPU" not in out.stdout:
+        return False, "no GPU found by nvidia-smi"
+    return True, out.stdout.strip().splitlines()[0]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--hidden", type=int, nargs="+", default=[100, 400, 1600, 6400])
+    p.add_argument("--threads", type=int, default=os.cpu_count(), help="OpenMP threads of the cpp-openmp column")
+    p.add_argument("--presentations", type=int, default=20)
+    p.add_argument("--one", nargs=3, metavar=("DEVICE", "HIDDEN", "THREADS"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.one:
+        return measure_one(args.one[0], int(args.one[1]), int(args.one[2]), args.presentations)
+
+    gpu, reason = gpu_status()
+    configs = [("cpp", 0), ("cpp", args.threads), ("runtime", 0)] + ([("cuda", 0)] if gpu else [])
+    print(f"hidden sizes {args.hidden}; {args.presentations} presentations each; 1,568 visible; "
+          f"cpu cores {os.cpu_count()}; cuda: {'yes, ' + reason if gpu else 'skipped: ' + reason}")
+    header = f"{'hidden':>7} {'device':<16} {'pres/s':>9} {'events/s':>10} {'peak MB':>8} {'build s':>8} {'vs cpp-1':>9}"
+    print(header)
+    for n_hidden in args.hidden:
+        reference = None
+        for device, threads in configs:
+            if device == "runtime" and n_hidden != min(args.hidden):
+                continue
+            label = {"runtime": "runtime", "cuda": "cuda"}.get(device) or ("cpp-1" if threads == 0 else f"cpp-omp{threads}")
+            cmd = [sys.executable, __file__, "--presentations", str(args.presentations), "--one", device,
+                   str(n_hidden), str(threads)]
+            run = subprocess.run(cmd, capture_output=True, text=True)
+            if run.returncode != 0:
+                print(f"{n_hidden:>7} {label:<16} failed: {run.stderr.strip().splitlines()[-1] if run.stderr else '?'}")
+                continue
+            r = json.loads(run.stdout.strip().splitlines()[-1])
+            if label == "cpp-1":
+                reference = r["presentations_per_s"]
+            ratio = f"{r['presentations_per_s'] / reference:.2f}x" if reference else "-"
+            print(f"{n_hidden:>7} {label:<16} {r['presentations_per_s']:>9.2f} {r['events_per_s']:>10.3g} "
+                  f"{r['peak_mb']:>8.0f} {r['build_s']:>8.1f} {ratio:>9}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
