@@ -9,7 +9,8 @@ process so that peak memory (the simulation process's maximum resident set;
 for standalone devices the binary's) is its own. The network is the `main`
 preset on the bundled digits with the feedback gain scaled by 200 / n_hidden,
 so that the feedback drive per visible neuron stays that of the 200-unit
-network. Rates exclude compilation; ratios are against cpp with one thread.
+network. Rates exclude compilation (build s: a fresh build, or the check of an
+existing one); ratios are against cpp with one thread.
 """
 import argparse
 import json
@@ -23,6 +24,11 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 
+PEAK_WRAPPER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
+                "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+                "sys.exit(code)")
+
+
 def network_params(n_hidden):
     from brianmodel.parameters import preset
 
@@ -31,8 +37,12 @@ def network_params(n_hidden):
                                connections={"g_feedback": base.connections.g_feedback * 200 / n_hidden})
 
 
-def measure_one(device, n_hidden, threads, presentations):
-    """Run in a fresh process: one configuration, printed as JSON."""
+def measure_one(device, n_hidden, threads, presentations, build_only=False):
+    """Run in a fresh process: one configuration, printed as JSON.
+
+    Standalone builds happen in an earlier process (``build_only``), so that
+    the compiler's memory does not count as the binary's peak.
+    """
     from brianmodel.analysis import synaptic_events
     from brianmodel.data import load_mnist_bundled, presentation_order
     from brianmodel.device import Simulator
@@ -49,11 +59,24 @@ def measure_one(device, n_hidden, threads, presentations):
     else:
         sim.prepare()
     build = time.perf_counter() - start
+    if build_only:
+        print(json.dumps({"build_s": build}))
+        return
+    if device != "runtime":
+        # wrap the binary to read its own peak memory (make and the compiler are children too)
+        from brian2 import prefs
+
+        peak_file = os.path.join(sim.build_dir, f"peak-{os.getpid()}")
+        prefs.devices.cpp_standalone.run_cmd_unix = [sys.executable, "-c", PEAK_WRAPPER, peak_file, "./main"]
     result = sim.run(state, stimulus)
     arch = params.architecture
     events = synaptic_events(result.spikes, X.shape[1], n_hidden, arch.n_visible_pool, arch.n_hidden_pool)
-    who = resource.RUSAGE_SELF if device == "runtime" else resource.RUSAGE_CHILDREN
-    peak_mb = resource.getrusage(who).ru_maxrss / 1024
+    if device == "runtime":
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    else:
+        with open(peak_file) as f:
+            peak_mb = int(f.read()) / 1024
+        os.remove(peak_file)
     print(json.dumps({"presentations_per_s": presentations / result.wall_time, "events_per_s": events / result.wall_time,
                       "peak_mb": peak_mb, "build_s": build, "events_per_presentation": events / presentations}))
 
@@ -81,9 +104,10 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="OpenMP threads of the cpp-openmp column")
     p.add_argument("--presentations", type=int, default=20)
     p.add_argument("--one", nargs=3, metavar=("DEVICE", "HIDDEN", "THREADS"), help=argparse.SUPPRESS)
+    p.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.one:
-        return measure_one(args.one[0], int(args.one[1]), int(args.one[2]), args.presentations)
+        return measure_one(args.one[0], int(args.one[1]), int(args.one[2]), args.presentations, args.build_only)
 
     gpu, reason = gpu_status()
     configs = [("cpp", 0), ("cpp", args.threads), ("runtime", 0)] + ([("cuda", 0)] if gpu else [])
@@ -99,11 +123,16 @@ def main(argv=None):
             label = {"runtime": "runtime", "cuda": "cuda"}.get(device) or ("cpp-1" if threads == 0 else f"cpp-omp{threads}")
             cmd = [sys.executable, __file__, "--presentations", str(args.presentations), "--one", device,
                    str(n_hidden), str(threads)]
+            build_s = None
+            if device != "runtime":
+                built = subprocess.run(cmd + ["--build-only"], capture_output=True, text=True)
+                build_s = json.loads(built.stdout.strip().splitlines()[-1])["build_s"] if built.returncode == 0 else None
             run = subprocess.run(cmd, capture_output=True, text=True)
             if run.returncode != 0:
                 print(f"{n_hidden:>7} {label:<16} failed: {run.stderr.strip().splitlines()[-1] if run.stderr else '?'}")
                 continue
             r = json.loads(run.stdout.strip().splitlines()[-1])
+            r["build_s"] = build_s if build_s is not None else r["build_s"]
             if label == "cpp-1":
                 reference = r["presentations_per_s"]
             ratio = f"{r['presentations_per_s'] / reference:.2f}x" if reference else "-"

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import time
 import uuid
 from dataclasses import dataclass
@@ -26,11 +27,12 @@ import numpy as np
 from .model import RUN_TIME_FIELDS, NetworkState, build_network
 from .parameters import ModelParams
 
-__all__ = ["DEVICES", "DeviceError", "ChunkResult", "Simulator", "check_device", "default_build_root"]
+__all__ = ["DEVICES", "DeviceError", "ChunkResult", "Simulator", "check_device", "default_build_root",
+           "configure_cuda", "cuda_toolkit", "gpu_present"]
 
 DEVICES = ("runtime", "cpp", "cuda")
 _BRIAN_DEVICE = {"cpp": "cpp_standalone", "cuda": "cuda_standalone"}
-_ACTIVE = None  # Brian2 holds one standalone project per process: the Simulator that owns it
+_PROJECT = None  # (build folder, network, Brian2 device): the one standalone project of this process
 
 
 class DeviceError(ValueError):
@@ -45,9 +47,101 @@ def check_device(name: str) -> str:
             import brian2cuda  # noqa: F401
         except ImportError:
             raise DeviceError("device 'cuda' needs brian2cuda: pip install -e '.[cuda]'") from None
-        if shutil.which("nvcc") is None and not os.environ.get("CUDA_PATH"):
-            raise DeviceError("device 'cuda' needs the CUDA toolkit's nvcc on PATH (or CUDA_PATH set)")
+        cuda_toolkit()
     return name
+
+
+# -- CUDA: brian2cuda 1.0b1 with current toolkits, no package edited ----------
+
+CUDA_DEFAULT_PATHS = ("/usr/local/cuda", "/opt/cuda")  # where toolkits install when not on PATH
+
+def cuda_toolkit() -> str:
+    """The CUDA installation folder (holding bin/nvcc), found as brian2cuda looks for it."""
+    candidates = [os.environ.get("CUDA_PATH")]
+    nvcc = shutil.which("nvcc")
+    if nvcc:
+        candidates.append(os.path.dirname(os.path.dirname(os.path.realpath(nvcc))))
+        candidates.append(os.path.dirname(os.path.dirname(nvcc)))
+    candidates += list(CUDA_DEFAULT_PATHS)
+    for path in filter(None, candidates):  # a wrapper script's folder is not the toolkit: check headers
+        if os.path.exists(os.path.join(path, "bin", "nvcc")) and \
+                os.path.exists(os.path.join(path, "include", "cuda_runtime.h")):
+            return path
+    raise DeviceError("device 'cuda' needs NVIDIA's CUDA toolkit (nvcc), version 12 or 13: install it "
+                      "(https://developer.nvidia.com/cuda-downloads, or Debian's nvidia-cuda-toolkit) and put "
+                      "nvcc on PATH or set CUDA_PATH to the toolkit folder")
+
+
+def gpu_present() -> bool:
+    try:
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and "GPU" in out.stdout
+
+
+def _curand_paths(toolkit):
+    """(include dir, library dir) of cuRAND, or None when the toolkit has it itself.
+
+    Some toolkit installs lack cuRAND; the pip wheels carry it: ``nvidia-curand``
+    (CUDA 13: nvidia/cu13) or ``nvidia-curand-cu12`` (nvidia/curand).
+    """
+    if os.path.exists(os.path.join(toolkit, "include", "curand.h")):
+        return None
+    try:
+        import nvidia
+    except ImportError:
+        nvidia = None
+    for root in getattr(nvidia, "__path__", []):
+        for sub in ("cu13", "curand"):
+            include, lib = os.path.join(root, sub, "include"), os.path.join(root, sub, "lib")
+            if os.path.exists(os.path.join(include, "curand.h")):
+                return include, lib
+    raise DeviceError(f"the CUDA toolkit in {toolkit} has no cuRAND headers: pip install nvidia-curand "
+                      "(CUDA 13) or nvidia-curand-cu12 (CUDA 12)")
+
+
+def configure_cuda(build_root: str, compute_capability: float | None = None):
+    """Set brian2cuda's and Brian2's preferences so that cuda_standalone builds here.
+
+    - C++17 for host and device code (CUDA 13's Thrust needs it; brian2cuda's
+      makefile says c++11 for nvcc, overridden by a later flag, and Brian2's
+      default host flags say c++11).
+    - cuRAND from the pip wheel when the toolkit lacks it; brian2cuda links
+      ``-lcurand`` but the wheel ships only ``libcurand.so.10``, so a
+      ``libcurand.so`` link goes into the build root.
+    - Without a GPU, ``compute_capability`` (e.g. 9.0 for H100/H200) replaces
+      GPU detection, so that code can be generated and compiled on a CPU-only
+      machine and the binary run on the GPU machine; host code is then built
+      without -march=native.
+    """
+    from brian2 import prefs
+
+    toolkit = cuda_toolkit()
+    backend = prefs.devices.cuda_standalone.cuda_backend
+    backend.cuda_path = toolkit
+    host_flags = [f for f in prefs.codegen.cpp.extra_compile_args_gcc if not f.startswith("-std=")]
+    if compute_capability is None and not gpu_present():
+        raise DeviceError("no GPU found (nvidia-smi -L): to generate and compile CUDA code without one, give the "
+                          "target's compute capability (e.g. 9.0 for H100/H200, 8.0 for A100)")
+    if compute_capability is not None:
+        backend.detect_gpus = False
+        backend.gpu_id = 0
+        backend.compute_capability = float(compute_capability)
+        host_flags = [f for f in host_flags if f != "-march=native"]
+    prefs.codegen.cpp.extra_compile_args_gcc = host_flags + ["-std=c++17"]
+    backend.extra_compile_args_nvcc = list(backend.extra_compile_args_nvcc) + ["-std=c++17"]
+    curand = _curand_paths(toolkit)
+    if curand:
+        include, lib = curand
+        link_dir = os.path.join(build_root, "curand-link")
+        os.makedirs(link_dir, exist_ok=True)
+        link = os.path.join(link_dir, "libcurand.so")
+        if not os.path.lexists(link):
+            os.symlink(os.path.join(lib, "libcurand.so.10"), link)
+        prefs.codegen.cpp.include_dirs = list(prefs.codegen.cpp.include_dirs) + [include]
+        prefs.codegen.cpp.library_dirs = list(prefs.codegen.cpp.library_dirs) + [link_dir]
+        prefs.codegen.cpp.runtime_library_dirs = list(prefs.codegen.cpp.runtime_library_dirs) + [lib]
 
 
 def default_build_root() -> str:
@@ -66,7 +160,7 @@ class Simulator:
 
     def __init__(self, params: ModelParams, n_visible: int, chunk_size: int, device: str = "cpp",
                  build_root: str | None = None, threads: int = 0, runtime_target: str | None = None,
-                 run_per_presentation: bool = False, log=print):
+                 run_per_presentation: bool = False, compute_capability: float | None = None, log=print):
         self.params = params.validate()
         self.device = check_device(device)
         if chunk_size <= 0:
@@ -84,8 +178,10 @@ class Simulator:
         # runtime only: one run() call per presentation, the way Brian2's
         # Diehl & Cook example trains (for benchmarks against standalone)
         self.run_per_presentation = run_per_presentation
-        self._network = None  # standalone: the network compiled into the build folder
-        self._device = None  # ... and the Brian2 device object that holds it
+        # cuda only: build for this compute capability instead of detecting the GPU
+        env_cc = os.environ.get("BRIANMODEL_CUDA_COMPUTE_CAPABILITY")
+        self.compute_capability = compute_capability or (float(env_cc) if env_cc else None)
+        self._network = self._device = None  # standalone: the compiled network and its Brian2 device
         self.build_time = None
 
     # -- build folder -------------------------------------------------------
@@ -96,7 +192,7 @@ class Simulator:
         compiled = self.params.to_dict()
         for section, name in RUN_TIME_FIELDS:
             compiled[section].pop(name)
-        key = dict(device=self.device, threads=self.threads, n_visible=self.n_visible,
+        key = dict(device=self.device, threads=self.threads, n_visible=self.n_visible, cc=self.compute_capability,
                    chunk_size=self.chunk_size, params=compiled, brian2=brian2.__version__,
                    model=_source_hash())
         return hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
@@ -108,17 +204,21 @@ class Simulator:
 
     # -- running ------------------------------------------------------------
     def prepare(self):
-        """Generate and compile now (standalone), so that timing the first chunk excludes it."""
-        global _ACTIVE
-        if self.device == "runtime" or self._network is not None:
+        """Generate and compile now (standalone), so that timing the first chunk excludes it.
+
+        Brian2 holds one standalone project per process; Simulators of the
+        same build folder share it (generating it again in one process renames
+        code objects, and make would recompile everything).
+        """
+        global _PROJECT
+        if self.device == "runtime":
             return
-        if _ACTIVE is not None and _ACTIVE._network is not None and _ACTIVE.build_dir == self.build_dir:
-            # Same binary: reuse the generated project (generating it again in
-            # this process renames code objects, and make would recompile all).
-            self._network, self._device, self.build_time = _ACTIVE._network, _ACTIVE._device, 0.0
-            _ACTIVE = self
-            return
-        self._build()
+        if _PROJECT is None or _PROJECT[0] != self.build_dir:
+            _PROJECT = None
+            _PROJECT = (self.build_dir, *self._build())
+        else:
+            self.build_time = self.build_time or 0.0
+        _, self._network, self._device = _PROJECT
 
     def run(self, state: NetworkState, stimulus: np.ndarray) -> ChunkResult:
         """Present ``stimulus`` (chunk_size, n_visible) starting from ``state``."""
@@ -162,13 +262,14 @@ class Simulator:
                 _remove(os.path.join(self.build_dir, "static_arrays", name))
 
     def _build(self):
+        """Generate and compile the standalone project: (network, Brian2 device)."""
         from brian2 import device, get_device
         from brian2.utils.filelock import FileLock
 
         os.makedirs(self.build_root, exist_ok=True)
-        global _ACTIVE
         _activate_standalone(self.device, self.build_dir, self.threads)
-        _ACTIVE = self
+        if self.device == "cuda":
+            configure_cuda(self.build_root, self.compute_capability)
         net = build_network(self.params, self.n_visible, self.chunk_size)
         net.network.run(net.duration, namespace=net.namespace)
         start = time.perf_counter()
@@ -178,7 +279,7 @@ class Simulator:
             device.build(directory=self.build_dir, compile=True, run=False, with_output=False)
         self.build_time = time.perf_counter() - start
         self.log(f"build ready in {self.build_time:.1f} s")
-        self._network, self._device = net, get_device()
+        return net, get_device()
 
 
 def _activate_standalone(device_name, build_dir, threads):
@@ -186,12 +287,12 @@ def _activate_standalone(device_name, build_dir, threads):
     from brian2 import prefs, set_device
     from brian2.devices.device import all_devices
 
-    global _ACTIVE
-    if _ACTIVE is not None:
-        _ACTIVE._network = None  # its generated objects are about to be discarded
     brian_name = _BRIAN_DEVICE[device_name]
+    if device_name == "cuda":
+        import brian2cuda  # noqa: F401  (registers cuda_standalone)
     if brian_name in all_devices:
         all_devices[brian_name].reinit()
+    prefs.reset_to_defaults()  # undo another device's workarounds
     prefs.devices.cpp_standalone.openmp_threads = threads
     set_device(brian_name, directory=build_dir, build_on_run=False)
 

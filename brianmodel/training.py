@@ -38,6 +38,7 @@ class RunSettings:
     device: str = "cpp"
     threads: int = 0  # OpenMP threads for cpp (0: none)
     preset: str = "main"
+    compute_capability: float | None = None  # cuda: build for this GPU generation instead of detecting one
 
     def validate(self) -> "RunSettings":
         for name in ("presentations", "chunk_size"):
@@ -48,6 +49,8 @@ class RunSettings:
             raise TrainingError(f"seed must be a non-negative integer, got {self.seed!r}")
         if self.threads < 0:
             raise TrainingError(f"threads must be >= 0, got {self.threads}")
+        if self.compute_capability is not None and self.device != "cuda":
+            raise TrainingError("compute_capability applies to the cuda device only")
         check_device(self.device)
         return self
 
@@ -98,7 +101,7 @@ def train(params: ModelParams, settings: RunSettings, out: str, *, resume: bool 
         folder.save_checkpoint(0, state)
 
     simulator = Simulator(params, dataset.n_visible, chunk, settings.device, build_root=build_root,
-                          threads=settings.threads, log=log)
+                          threads=settings.threads, compute_capability=settings.compute_capability, log=log)
     simulator.prepare()
     period = float(params.presentation.duration)
     split = float(params.presentation.readout_split)

@@ -35,6 +35,8 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
     p.add_argument("--threads", type=int, default=0, help="OpenMP threads for cpp (0: single-threaded)")
+    p.add_argument("--compute-capability", type=float, metavar="CC",
+                   help="cuda: compile for this GPU generation (e.g. 9.0 for H100) instead of detecting the GPU")
     p.add_argument("--out", required=True, help="results folder")
     p.add_argument("--resume", action="store_true", help="continue the training in --out from its last checkpoint")
     return p.parse_args(argv)
@@ -73,7 +75,8 @@ def main(argv=None):
     try:
         params = params_from_args(args)
         settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,
-                               seed=args.seed, device=args.device, threads=args.threads, preset=args.preset).validate()
+                               seed=args.seed, device=args.device, threads=args.threads, preset=args.preset,
+                               compute_capability=args.compute_capability).validate()
         train(params, settings, args.out, resume=args.resume)
     except (ParameterError, DatasetError, DeviceError, TrainingError, FileNotFoundError) as error:
         sys.exit(f"error: {error}")

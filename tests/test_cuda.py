@@ -1,0 +1,45 @@
+"""cuda_standalone: clear errors, and (opt-in, minutes) generating and compiling the training network without a GPU."""
+import os
+import shutil
+
+import pytest
+
+from brianmodel import device as device_module
+from brianmodel.device import DeviceError, Simulator, check_device, configure_cuda, cuda_toolkit, gpu_present
+from brianmodel.parameters import preset
+
+brian2cuda = pytest.importorskip("brian2cuda", reason="brian2cuda not installed (pip install -e '.[cuda]')")
+
+
+def test_missing_nvcc_is_named(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("CUDA_PATH", raising=False)
+    monkeypatch.setattr(device_module, "CUDA_DEFAULT_PATHS", ())
+    with pytest.raises(DeviceError, match="needs NVIDIA's CUDA toolkit \\(nvcc\\)"):
+        check_device("cuda")
+
+
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="no nvcc")
+def test_toolkit_folder_has_headers():
+    # /usr/local/bin/nvcc may be a wrapper script: the toolkit is where the headers are
+    assert os.path.exists(os.path.join(cuda_toolkit(), "include", "cuda_runtime.h"))
+
+
+@pytest.mark.skipif(shutil.which("nvcc") is None or gpu_present(), reason="needs nvcc and no GPU")
+def test_without_gpu_a_compute_capability_is_required(tmp_path):
+    with pytest.raises(DeviceError, match="give the target's compute capability"):
+        configure_cuda(str(tmp_path))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="no nvcc: CUDA code cannot be compiled here")
+def test_training_network_compiles_for_cuda_without_a_gpu(tmp_path):
+    """Generate and compile (not run) the 200-hidden training network for an H100 (sm_90): ~6 min on 2 cores."""
+    sim = Simulator(preset("main"), 1568, 500, "cuda", build_root=str(tmp_path), compute_capability=9.0,
+                    log=lambda *a: None)
+    sim.prepare()
+    binary = os.path.join(sim.build_dir, "main")
+    assert os.access(binary, os.X_OK)
+    with open(os.path.join(sim.build_dir, "makefile")) as f:
+        makefile = f.read()
+    assert "-arch=sm_90" in makefile and "-std=c++17" in makefile
