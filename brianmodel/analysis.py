@@ -15,7 +15,7 @@ import numpy as np
 
 __all__ = ["BoutCounts", "bout_counts", "reconstruction_loss", "reconstruction_corr", "sparsity_loss",
            "qw_correlation", "bout_gaps", "receptive_fields", "rate_model_update", "gradient_alignment", "chunk_metrics",
-           "synaptic_events"]
+           "synaptic_events", "gabor", "fit_gabor"]
 
 
 @dataclass
@@ -169,3 +169,45 @@ def synaptic_events(spikes: dict, n_visible: int, n_hidden: int, n_visible_pool:
     n = {name: len(spikes[name][0]) for name in ("visible", "hidden", "visible_pool", "hidden_pool")}
     return (n["visible"] * (2 * n_hidden + n_visible_pool) + n["hidden"] * (2 * n_visible + n_hidden_pool)
             + n["visible_pool"] + n["hidden_pool"])
+
+
+def gabor(params, shape) -> np.ndarray:
+    """2-D Gabor: A exp(-(x'²/2σx² + y'²/2σy²)) cos(2π f x' + φ) + c, (x', y') rotated by θ about (x0, y0)."""
+    amplitude, x0, y0, sigma_x, sigma_y, theta, frequency, phase, offset = params
+    y, x = np.mgrid[:shape[0], :shape[1]].astype(float)
+    xr = (x - x0) * np.cos(theta) + (y - y0) * np.sin(theta)
+    yr = -(x - x0) * np.sin(theta) + (y - y0) * np.cos(theta)
+    envelope = np.exp(-(xr ** 2 / (2 * sigma_x ** 2) + yr ** 2 / (2 * sigma_y ** 2)))
+    return amplitude * envelope * np.cos(2 * np.pi * frequency * xr + phase) + offset
+
+
+def fit_gabor(field: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least-squares fit of :func:`gabor` to a receptive field: (parameters, R²).
+
+    Starts at the field's largest absolute value, from several orientations,
+    spatial frequencies and phases, and keeps the best fit. R² is
+    1 − SS_residual / SS_total of the field.
+    """
+    from scipy.optimize import least_squares
+
+    field = np.asarray(field, dtype=float)
+    h, w = field.shape
+    y0, x0 = np.unravel_index(np.argmax(np.abs(field)), field.shape)
+    size = max(h, w)
+    lower = [-np.inf, -0.5, -0.5, 0.5, 0.5, -np.inf, 0.0, -np.inf, -np.inf]
+    upper = [np.inf, w - 0.5, h - 0.5, size, size, np.inf, 0.5, np.inf, np.inf]
+    best, best_cost = None, np.inf
+    for theta in np.linspace(0, np.pi, 4, endpoint=False):
+        for frequency in (0.5 / size * 2, 2.0 / size, 4.0 / size):
+            for phase in (0.0, np.pi / 2):
+                start = [field[y0, x0], x0, y0, size / 6, size / 6, theta, min(frequency, 0.45), phase, 0.0]
+                try:
+                    fit = least_squares(lambda p: (gabor(p, field.shape) - field).ravel(), start,
+                                        bounds=(lower, upper), max_nfev=400)
+                except ValueError:
+                    continue
+                if fit.cost < best_cost:
+                    best, best_cost = fit.x, fit.cost
+    total = float(np.sum((field - field.mean()) ** 2))
+    r2 = 1 - 2 * best_cost / total if total > 0 else float("nan")
+    return best, float(r2)

@@ -123,12 +123,20 @@ def load_idx_folder(folder, split="train") -> Dataset:
 
 
 def load_dataset(spec: str) -> Dataset:
-    """``mnist`` (the bundled digits) or a path to a folder of MNIST IDX files."""
+    """``mnist`` (the bundled digits), ``natural`` (whitened 16 x 16 patches of the bundled
+    photographs), a ``.mat`` file of natural images, or a folder of MNIST IDX files."""
+    from .natural import natural_patches
+
     if spec == "mnist":
         return load_mnist_bundled()
+    if spec == "natural":
+        return natural_patches()
+    if spec.endswith(".mat"):
+        return natural_patches(mat_file=spec)
     if os.sep in spec or os.path.exists(spec):
         return load_idx_folder(spec)
-    raise DatasetError(f"unknown dataset {spec!r}: use 'mnist' (bundled digits) or a folder of MNIST IDX files")
+    raise DatasetError(f"unknown dataset {spec!r}: use 'mnist' (bundled digits), 'natural' (bundled photographs), "
+                       "a .mat file of natural images or a folder of MNIST IDX files")
 
 
 def presentation_order(n_images: int, n_presentations: int, seed: int) -> np.ndarray:

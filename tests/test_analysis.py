@@ -69,3 +69,14 @@ def test_gradient_alignment():
     assert gradient_alignment(W, W + 0.01 * rate_model_update(c), c) == pytest.approx(1)
     assert gradient_alignment(W, W - 0.01 * rate_model_update(c), c) == pytest.approx(-1)
     assert np.isnan(gradient_alignment(W, W, c))
+
+
+def test_gabor_fit_recovers_a_gabor_and_rejects_noise():
+    from brianmodel.analysis import fit_gabor, gabor
+    truth = [1.0, 7.2, 8.1, 2.0, 3.5, 0.6, 0.15, 0.3, 0.0]
+    field = gabor(truth, (16, 16)) + np.random.default_rng(0).normal(scale=0.05, size=(16, 16))
+    params, r2 = fit_gabor(field)
+    assert r2 > 0.9
+    assert params[1] == pytest.approx(7.2, abs=0.5) and params[2] == pytest.approx(8.1, abs=0.5)
+    _, r2_noise = fit_gabor(np.random.default_rng(1).normal(size=(16, 16)))
+    assert r2_noise < 0.5
