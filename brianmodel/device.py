@@ -182,6 +182,7 @@ class Simulator:
         env_cc = os.environ.get("BRIANMODEL_CUDA_COMPUTE_CAPABILITY")
         self.compute_capability = compute_capability or (float(env_cc) if env_cc else None)
         self._network = self._device = None  # standalone: the compiled network and its Brian2 device
+        self.build_dir = self._build_dir()  # fixed now: the key hashes the model's source
         self.build_time = None
 
     # -- build folder -------------------------------------------------------
@@ -197,8 +198,7 @@ class Simulator:
                    model=_source_hash())
         return hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
-    @property
-    def build_dir(self) -> str:
+    def _build_dir(self) -> str:
         return os.path.join(self.build_root, f"{self.device}-{self.n_visible}x{self.params.architecture.n_hidden}"
                                              f"-{self.chunk_size}-{self.build_key()}")
 

@@ -141,11 +141,11 @@ def _pool(layer, n_pool, g_in, g_out, tau_out, params, prefix):
     pool = _lif_group(n_pool, pool_equations(), params, f"{prefix}_pool",
                       refractory=params.neurons.refractory_inhibitory)
     output = NeuronGroup(1, POOL_OUTPUT_EQUATIONS, method="exact", dt=params.presentation.dt,
-                         name=f"{prefix}_pool_output",
-                         namespace={"tau": tau_out})
-    excite = Synapses(layer, pool, on_pre=f"g_e_post += {g_in!r}", name=f"{prefix}_to_pool")
+                         name=f"{prefix}_pool_output", namespace={"tau": tau_out})
+    dt = params.presentation.dt
+    excite = Synapses(layer, pool, on_pre=f"g_e_post += {g_in!r}", dt=dt, name=f"{prefix}_to_pool")
     excite.connect()
-    inhibit = Synapses(pool, output, on_pre=f"g_post += {g_out!r}", name=f"{prefix}_pool_inhibition")
+    inhibit = Synapses(pool, output, on_pre=f"g_post += {g_out!r}", dt=dt, name=f"{prefix}_pool_inhibition")
     inhibit.connect()
     layer.g_i = linked_var(output, "g", index=np.zeros(len(layer), dtype=int))
     reset = [pool.run_regularly("v = E_L\ng_e = 0", dt=params.presentation.duration, when="start",

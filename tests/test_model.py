@@ -118,3 +118,12 @@ def test_stdp_pairs_do_not_cross_presentations():
     assert _pair_network(params, 62 * ms, 66 * ms, duration=130 * ms) == (0, 0)
     dw, dq = _pair_network(params, 66 * ms, 70 * ms, duration=130 * ms)  # same lag, same presentation
     assert dw > 0 and dq > 0
+
+
+def test_every_object_runs_on_the_presentation_dt():
+    params = ModelParams().with_overrides(presentation={"dt": 0.05 * ms},
+                                          architecture={"n_hidden": 3, "n_visible_pool": 2, "n_hidden_pool": 2})
+    net = build_network(params, 8, 1)
+    for obj in net.network.objects:
+        expected = params.presentation.duration if "reset" in obj.name else 0.05 * ms
+        assert obj.clock.dt == expected, obj.name
