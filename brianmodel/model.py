@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from brian2 import (Equations, Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray,
-                    linked_var, second)
+                    defaultclock, linked_var, second)
 
 from .parameters import ModelParams
 
@@ -131,7 +131,7 @@ def pool_equations() -> Equations:
 
 def _lif_group(n, eqs, params, name, *, refractory, reset="v = V_reset"):
     group = NeuronGroup(n, eqs, threshold="v > V_threshold", reset=reset,
-                        refractory=refractory, method="euler", dt=params.presentation.dt, name=name)
+                        refractory=refractory, method="euler", name=name)
     group.v = params.neurons.E_L
     return group
 
@@ -140,12 +140,11 @@ def _pool(layer, n_pool, g_in, g_out, tau_out, params, prefix):
     """Inhibitory pool of ``layer``: excited by all its neurons, inhibits all of them."""
     pool = _lif_group(n_pool, pool_equations(), params, f"{prefix}_pool",
                       refractory=params.neurons.refractory_inhibitory)
-    output = NeuronGroup(1, POOL_OUTPUT_EQUATIONS, method="exact", dt=params.presentation.dt,
-                         name=f"{prefix}_pool_output", namespace={"tau": tau_out})
-    dt = params.presentation.dt
-    excite = Synapses(layer, pool, on_pre=f"g_e_post += {g_in!r}", dt=dt, name=f"{prefix}_to_pool")
+    output = NeuronGroup(1, POOL_OUTPUT_EQUATIONS, method="exact", name=f"{prefix}_pool_output",
+                         namespace={"tau": tau_out})
+    excite = Synapses(layer, pool, on_pre=f"g_e_post += {g_in!r}", name=f"{prefix}_to_pool")
     excite.connect()
-    inhibit = Synapses(pool, output, on_pre=f"g_post += {g_out!r}", dt=dt, name=f"{prefix}_pool_inhibition")
+    inhibit = Synapses(pool, output, on_pre=f"g_post += {g_out!r}", name=f"{prefix}_pool_inhibition")
     inhibit.connect()
     layer.g_i = linked_var(output, "g", index=np.zeros(len(layer), dtype=int))
     reset = [pool.run_regularly("v = E_L\ng_e = 0", dt=params.presentation.duration, when="start",
@@ -159,8 +158,7 @@ def feedforward_synapses(visible, hidden, params: ModelParams, name="feedforward
     """W: visible -> hidden, proximal, STDP. Synapse k = i * n_hidden + j."""
     c = params.connections
     syn = Synapses(visible, hidden, FEEDFORWARD_MODEL, on_pre=FEEDFORWARD_ON_PRE, on_post=FEEDFORWARD_ON_POST,
-                   delay={"pre": c.delay_feedforward, "post": c.backprop_feedforward},
-                   dt=params.presentation.dt, name=name)
+                   delay={"pre": c.delay_feedforward, "post": c.backprop_feedforward}, name=name)
     _connect_all(syn, len(visible), len(hidden))
     return syn
 
@@ -169,8 +167,7 @@ def feedback_synapses(hidden, visible, params: ModelParams, name="feedback") -> 
     """Q: hidden -> visible dendrite, distal, aSTDP. Synapse k = j * n_visible + i."""
     c = params.connections
     syn = Synapses(hidden, visible, FEEDBACK_MODEL, on_pre=FEEDBACK_ON_PRE, on_post=FEEDBACK_ON_POST,
-                   delay={"pre": c.delay_feedback, "post": c.backprop_feedback},
-                   dt=params.presentation.dt, name=name)
+                   delay={"pre": c.delay_feedback, "post": c.backprop_feedback}, name=name)
     _connect_all(syn, len(hidden), len(visible))
     return syn
 
@@ -293,6 +290,10 @@ def build_network(params: ModelParams, n_visible: int, n_presentations: int,
 
     arch, neurons, pres = params.architecture, params.neurons, params.presentation
     period = pres.duration
+    # Everything but the per-presentation operations runs on the defaultclock,
+    # as in Brian2's examples (brian2cuda 1.0b1's synaptic code refers to it by
+    # name, and fails to compile when no object of the network uses it).
+    defaultclock.dt = pres.dt
     stimulus = TimedArray(stimulus_values, dt=period, name="stimulus")
 
     visible = _lif_group(n_visible, visible_equations(), params, "visible", refractory=neurons.refractory)

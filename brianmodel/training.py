@@ -151,6 +151,8 @@ def _resume_point(folder: ResultsFolder, requested: RunSettings):
     if settings.presentations != saved.presentations:
         info["run"] = dataclasses.asdict(settings)
         folder.write_params(info)
+    if not folder.checkpoints():  # killed between params.json and the first checkpoint
+        return params, settings, 0, None, []
     done, state = folder.load_checkpoint()
     rows = [row for row in folder.read_metrics() if row["presentations"] <= done]
     return params, settings, done, state, rows

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from brian2 import Network, NeuronGroup, ms, prefs, set_device
+from brian2 import Network, NeuronGroup, defaultclock, ms, prefs, set_device
 
 from brianmodel.model import (RUN_TIME_FIELDS, RUN_TIME_PARAMETERS, NetworkState, build_network,
                               feedback_synapses, feedforward_synapses, hidden_equations, namespace,
@@ -73,6 +73,7 @@ def test_run_time_parameters_cover_their_fields():
 
 def _pair_network(params, t_visible, t_hidden, duration=60 * ms):
     """One visible and one hidden cell that spike once, at the given times; W and Q between them."""
+    defaultclock.dt = params.presentation.dt
     cell = "g_e : 1\ng_d : 1\nphi : 1\nt_spike : second"
     visible = NeuronGroup(1, cell, threshold="abs(t - t_spike) < 0.5*dt", dt=params.presentation.dt, name="v")
     hidden = NeuronGroup(1, cell, threshold="abs(t - t_spike) < 0.5*dt", dt=params.presentation.dt, name="h")
