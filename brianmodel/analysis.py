@@ -139,11 +139,9 @@ def gradient_alignment(W_before: np.ndarray, W_after: np.ndarray, counts: BoutCo
     return float(change @ target / norm) if norm else float("nan")
 
 
-def chunk_metrics(spikes: dict, W: np.ndarray, Q: np.ndarray, n_presentations: int, period: float,
+def chunk_metrics(counts: BoutCounts, spikes: dict, W: np.ndarray, Q: np.ndarray, period: float,
                   readout_split: float, rho: float, W_before: np.ndarray | None = None) -> dict:
     """The metrics.csv row for one chunk of presentations (times in ms)."""
-    n_hidden, n_visible = W.shape
-    counts = bout_counts(spikes, n_visible, n_hidden, n_presentations, period, readout_split)
     dt1, dt2 = bout_gaps(spikes, period, readout_split)
     return {
         "gradient_alignment": (float("nan") if W_before is None else gradient_alignment(W_before, W, counts)),

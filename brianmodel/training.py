@@ -9,6 +9,7 @@ uninterrupted run exactly.
 from __future__ import annotations
 
 import dataclasses
+import os
 import platform
 import sys
 import time
@@ -111,16 +112,17 @@ def train(params: ModelParams, settings: RunSettings, out: str, *, resume: bool 
         chunk_start = time.perf_counter()
         result = simulator.run(state, X[images])
         W_before, state = state.W, result.state
-        metrics = chunk_metrics(result.spikes, state.W, state.Q, chunk, period, split, params.homeostasis.rho,
+        counts = bout_counts(result.spikes, dataset.n_visible, params.architecture.n_hidden, chunk, period, split)
+        metrics = chunk_metrics(counts, result.spikes, state.W, state.Q, period, split, params.homeostasis.rho,
                                 W_before=W_before)
         done += chunk
         wall = time.perf_counter() - chunk_start
         rows.append({"presentations": done, **metrics, "presentations_per_s": chunk / result.wall_time,
                      "wall_s": wall})
-        folder.save_checkpoint(done, state)
+        # the checkpoint last: a run killed before it redoes this chunk and drops this row on resume
         folder.write_metrics(rows)
-        counts = bout_counts(result.spikes, dataset.n_visible, params.architecture.n_hidden, chunk, period, split)
         folder.save_last_chunk(done - chunk, images, result.spikes, counts)
+        folder.save_checkpoint(done, state)
         simulated += chunk
         log(_progress(done, total, simulated, time.perf_counter() - started, rows[-1]))
     return folder
@@ -136,8 +138,6 @@ def _progress(done, total, simulated, elapsed, row) -> str:
 
 
 def _has_results(folder) -> bool:
-    import os
-
     return os.path.exists(folder.file("params.json"))
 
 
