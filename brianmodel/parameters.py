@@ -110,10 +110,13 @@ class Connections:
     delay (the default), both rules see the somatic spike-time difference.
     """
 
-    g_input: float = _field(3.0, None, nonnegative=True)  # stimulus conductance at intensity 1
+    # stimulus conductance at intensity 1: ~140 initial-bout spikes per digit (tuned here)
+    g_input: float = _field(3.0, None, nonnegative=True)
     g_feedforward: float = _field(0.1, None, nonnegative=True)  # hidden g_e += g_ff * phi_j * W_ji
-    g_feedback: float = _field(4.0, None, nonnegative=True)  # dendrite g_d += g_fb * Q_ij
+    # dendrite g_d += g_fb * Q_ij; strong enough for a final bout from the start (tuned here: 1.5 gave none)
+    g_feedback: float = _field(4.0, None, nonnegative=True)
     delay_feedforward: Quantity = _field(5 * ms, ms, nonnegative=True)
+    # shorter than W's: the dendrite adds ~3 ms, so that Δt2 ≈ 9 ms stays near Δt1 ≈ 6 ms
     delay_feedback: Quantity = _field(3 * ms, ms, nonnegative=True)
     # None: same as the synapse's axonal delay (somatic spike-time lags).
     backprop_delay_feedforward: Quantity | None = _field(None, ms, nonnegative=True)
