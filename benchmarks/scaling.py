@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import time
@@ -83,19 +82,13 @@ def measure_one(device, n_hidden, threads, presentations, build_only=False):
 
 def gpu_status():
     """(usable, reason)."""
+    from brianmodel.device import DeviceError, check_device, gpu_present
+
     try:
-        import brian2cuda  # noqa: F401
-    except ImportError:
-        return False, "brian2cuda not installed (pip install -e '.[cuda]')"
-    if shutil.which("nvcc") is None:
-        return False, "no nvcc on PATH"
-    try:
-        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30)
-    except (FileNotFoundError, subprocess.TimeoutExpired):
-        return False, "no NVIDIA driver (nvidia-smi missing)"
-    if out.returncode != 0 or "GPU" not in out.stdout:
-        return False, "no GPU found by nvidia-smi"
-    return True, out.stdout.strip().splitlines()[0]
+        check_device("cuda")  # brian2cuda and the toolkit
+    except DeviceError as error:
+        return False, str(error)
+    return (True, "GPU present") if gpu_present() else (False, "no GPU found by nvidia-smi")
 
 
 def main(argv=None):

@@ -80,6 +80,12 @@ def gpu_present() -> bool:
     return out.returncode == 0 and "GPU" in out.stdout
 
 
+def _check_cuda_target(compute_capability):
+    if compute_capability is None and not gpu_present():
+        raise DeviceError("no GPU found (nvidia-smi -L): to generate and compile CUDA code without one, give the "
+                          "target's compute capability (e.g. 9.0 for H100/H200, 8.0 for A100)")
+
+
 def _curand_paths(toolkit):
     """(include dir, library dir) of cuRAND, or None when the toolkit has it itself.
 
@@ -118,12 +124,10 @@ def configure_cuda(build_root: str, compute_capability: float | None = None):
     from brian2 import prefs
 
     toolkit = cuda_toolkit()
+    _check_cuda_target(compute_capability)
     backend = prefs.devices.cuda_standalone.cuda_backend
     backend.cuda_path = toolkit
     host_flags = [f for f in prefs.codegen.cpp.extra_compile_args_gcc if not f.startswith("-std=")]
-    if compute_capability is None and not gpu_present():
-        raise DeviceError("no GPU found (nvidia-smi -L): to generate and compile CUDA code without one, give the "
-                          "target's compute capability (e.g. 9.0 for H100/H200, 8.0 for A100)")
     if compute_capability is not None:
         backend.detect_gpus = False
         backend.gpu_id = 0
@@ -181,6 +185,8 @@ class Simulator:
         # cuda only: build for this compute capability instead of detecting the GPU
         env_cc = os.environ.get("BRIANMODEL_CUDA_COMPUTE_CAPABILITY")
         self.compute_capability = compute_capability or (float(env_cc) if env_cc else None)
+        if device == "cuda":
+            _check_cuda_target(self.compute_capability)
         self._network = self._device = None  # standalone: the compiled network and its Brian2 device
         self.build_dir = self._build_dir()  # fixed now: the key hashes the model's source
         self.build_time = None

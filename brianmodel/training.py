@@ -93,6 +93,9 @@ def train(params: ModelParams, settings: RunSettings, out: str, *, resume: bool 
     if total != settings.presentations:
         log(f"presentations rounded up from {settings.presentations} to {total} (whole chunks of {chunk})")
     order = presentation_order(len(X), total, settings.seed)
+    # device checks (nvcc, GPU or compute capability) before anything is written
+    simulator = Simulator(params, dataset.n_visible, chunk, settings.device, build_root=build_root,
+                          threads=settings.threads, compute_capability=settings.compute_capability, log=log)
     if state is None:
         state = NetworkState.initial(params, dataset.n_visible, settings.seed)
         folder.write_params({"model": params.to_dict(), "run": dataclasses.asdict(settings),
@@ -101,8 +104,6 @@ def train(params: ModelParams, settings: RunSettings, out: str, *, resume: bool 
                              "command": sys.argv, "versions": _versions(), "created": time.strftime("%Y-%m-%d %H:%M:%S")})
         folder.save_checkpoint(0, state)
 
-    simulator = Simulator(params, dataset.n_visible, chunk, settings.device, build_root=build_root,
-                          threads=settings.threads, compute_capability=settings.compute_capability, log=log)
     simulator.prepare()
     period = float(params.presentation.duration)
     split = float(params.presentation.readout_split)

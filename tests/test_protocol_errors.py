@@ -51,3 +51,14 @@ def test_malformed_idx_file(tmp_path, empty_build_root):
 
 def test_resume_without_results(tmp_path, empty_build_root):
     _fails(["--resume"], "no params.json", tmp_path, empty_build_root)
+
+
+def test_cuda_without_gpu_or_compute_capability(tmp_path, empty_build_root):
+    import shutil
+
+    from brianmodel.device import gpu_present
+    pytest.importorskip("brian2cuda")
+    if shutil.which("nvcc") is None or gpu_present():
+        pytest.skip("needs nvcc and no GPU")
+    _fails(["--device", "cuda"], "give the target's compute capability", tmp_path, empty_build_root)
+    assert not (tmp_path / "out").exists()  # nothing written: the error came first
