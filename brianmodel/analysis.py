@@ -15,7 +15,7 @@ import numpy as np
 
 __all__ = ["BoutCounts", "bout_counts", "reconstruction_loss", "reconstruction_corr", "sparsity_loss",
            "qw_correlation", "bout_gaps", "receptive_fields", "rate_model_update", "gradient_alignment", "chunk_metrics",
-           "synaptic_events", "gabor", "fit_gabor"]
+           "synaptic_events", "gabor", "fit_gabor", "gabor_fits", "oriented"]
 
 
 @dataclass
@@ -209,3 +209,21 @@ def fit_gabor(field: np.ndarray) -> tuple[np.ndarray, float]:
     total = float(np.sum((field - field.mean()) ** 2))
     r2 = 1 - 2 * best_cost / total if total > 0 else float("nan")
     return best, float(r2)
+
+
+def gabor_fits(fields: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gabor fits of receptive fields (n, h, w): (parameters (n, 9), R² (n,))."""
+    fits = [fit_gabor(field) for field in fields]
+    return np.array([p for p, _ in fits]), np.array([r2 for _, r2 in fits])
+
+
+def oriented(params: np.ndarray, min_cycles: float = 0.25, min_elongation: float = 1.5) -> np.ndarray:
+    """Which fitted Gabors are oriented: carrier side lobes inside the envelope
+    (frequency × σ along the carrier ≥ ``min_cycles``, i.e. an ON and an OFF
+    subregion side by side) or an elongated envelope (σ ratio ≥ ``min_elongation``).
+    A round, one-signed blob is neither."""
+    params = np.atleast_2d(params)
+    sigma_x, sigma_y, frequency = np.abs(params[:, 3]), np.abs(params[:, 4]), params[:, 6]
+    lobes = frequency * sigma_x >= min_cycles
+    elongation = np.maximum(sigma_x, sigma_y) / np.maximum(np.minimum(sigma_x, sigma_y), 1e-9)
+    return lobes | (elongation >= min_elongation)

@@ -124,18 +124,25 @@ def load_idx_folder(folder, split="train") -> Dataset:
 
 def load_dataset(spec: str) -> Dataset:
     """``mnist`` (the bundled digits), ``natural`` (whitened 16 x 16 patches of the bundled
-    photographs), a ``.mat`` file of natural images, or a folder of MNIST IDX files."""
+    photographs; ``natural:P`` for P x P patches), a ``.mat`` file of natural images, or a
+    folder of MNIST IDX files."""
     from .natural import natural_patches
 
     if spec == "mnist":
         return load_mnist_bundled()
     if spec == "natural":
         return natural_patches()
+    if spec.startswith("natural:"):
+        size = spec.partition(":")[2]
+        if not size.isdigit() or int(size) < 2:
+            raise DatasetError(f"natural:P needs a patch size P >= 2 in pixels, got {spec!r}")
+        return natural_patches(size=int(size))
     if spec.endswith(".mat"):
         return natural_patches(mat_file=spec)
     if os.sep in spec or os.path.exists(spec):
         return load_idx_folder(spec)
-    raise DatasetError(f"unknown dataset {spec!r}: use 'mnist' (bundled digits), 'natural' (bundled photographs), "
+    raise DatasetError(f"unknown dataset {spec!r}: use 'mnist' (bundled digits), 'natural' or 'natural:P' "
+                       "(P x P patches of the bundled photographs), "
                        "a .mat file of natural images or a folder of MNIST IDX files")
 
 

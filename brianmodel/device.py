@@ -28,7 +28,7 @@ from .model import RUN_TIME_FIELDS, NetworkState, build_network
 from .parameters import ModelParams
 
 __all__ = ["DEVICES", "DeviceError", "ChunkResult", "Simulator", "check_device", "default_build_root",
-           "configure_cuda", "cuda_toolkit", "gpu_present"]
+           "configure_cuda", "cuda_toolkit", "gpu_present", "run_once"]
 
 DEVICES = ("runtime", "cpp", "cuda")
 _BRIAN_DEVICE = {"cpp": "cpp_standalone", "cuda": "cuda_standalone"}
@@ -286,6 +286,47 @@ class Simulator:
         self.build_time = time.perf_counter() - start
         self.log(f"build ready in {self.build_time:.1f} s")
         return net, get_device()
+
+
+def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", build_root: str | None = None,
+             compute_capability: float | None = None, log=print):
+    """Build and run a small one-off network (a protocol's), return what ``make``'s reader returns.
+
+    ``make()`` builds the Brian2 objects and returns ``(network, namespace,
+    duration, read)``; ``read()`` is called after the run. Standalone builds
+    go to ``<build_root>/<device>-<name>-<hash of key and model source>``, so
+    repeating a protocol with the same ``key`` recompiles nothing.
+    """
+    global _PROJECT
+    check_device(device)
+    if device == "runtime":
+        from brian2 import set_device
+
+        set_device("runtime")
+        network, namespace, duration, read = make()
+        network.run(duration, namespace=namespace)
+        return read()
+    from brian2 import device as brian_device
+    from brian2.utils.filelock import FileLock
+
+    env_cc = os.environ.get("BRIANMODEL_CUDA_COMPUTE_CAPABILITY")
+    compute_capability = compute_capability or (float(env_cc) if env_cc else None)
+    if device == "cuda":
+        _check_cuda_target(compute_capability)
+    build_root = build_root or default_build_root()
+    digest = hashlib.sha1(f"{key}|{_source_hash()}|{compute_capability}".encode()).hexdigest()[:16]
+    build_dir = os.path.join(build_root, f"{device}-{name}-{digest}")
+    os.makedirs(build_root, exist_ok=True)
+    _PROJECT = None  # the Simulator's project, if any, goes with the device reset
+    _activate_standalone(device, build_dir, 0)
+    if device == "cuda":
+        configure_cuda(build_root, compute_capability)
+    network, namespace, duration, read = make()
+    network.run(duration, namespace=namespace)
+    log(f"building and running the {name} network ({device}) in {build_dir}")
+    with FileLock(build_dir + ".lock"):  # parallel processes may share the build and its results folder
+        brian_device.build(directory=build_dir, compile=True, run=True, with_output=False)
+        return read()
 
 
 def _activate_standalone(device_name, build_dir, threads):

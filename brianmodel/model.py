@@ -154,27 +154,32 @@ def _pool(layer, n_pool, g_in, g_out, tau_out, params, prefix):
     return [pool, output, excite, inhibit, *reset]
 
 
-def feedforward_synapses(visible, hidden, params: ModelParams, name="feedforward") -> Synapses:
-    """W: visible -> hidden, proximal, STDP. Synapse k = i * n_hidden + j."""
+def feedforward_synapses(visible, hidden, params: ModelParams, name="feedforward", one_to_one=False) -> Synapses:
+    """W: visible -> hidden, proximal, STDP. Synapse k = i * n_hidden + j (all to all),
+    or visible k -> hidden k (``one_to_one``, for pairing protocols)."""
     c = params.connections
     syn = Synapses(visible, hidden, FEEDFORWARD_MODEL, on_pre=FEEDFORWARD_ON_PRE, on_post=FEEDFORWARD_ON_POST,
                    delay={"pre": c.delay_feedforward, "post": c.backprop_feedforward}, name=name)
-    _connect_all(syn, len(visible), len(hidden))
+    _connect(syn, len(visible), len(hidden), one_to_one)
     return syn
 
 
-def feedback_synapses(hidden, visible, params: ModelParams, name="feedback") -> Synapses:
-    """Q: hidden -> visible dendrite, distal, aSTDP. Synapse k = j * n_visible + i."""
+def feedback_synapses(hidden, visible, params: ModelParams, name="feedback", one_to_one=False) -> Synapses:
+    """Q: hidden -> visible dendrite, distal, aSTDP. Synapse k = j * n_visible + i (all to all),
+    or hidden k -> visible k (``one_to_one``)."""
     c = params.connections
     syn = Synapses(hidden, visible, FEEDBACK_MODEL, on_pre=FEEDBACK_ON_PRE, on_post=FEEDBACK_ON_POST,
                    delay={"pre": c.delay_feedback, "post": c.backprop_feedback}, name=name)
-    _connect_all(syn, len(hidden), len(visible))
+    _connect(syn, len(hidden), len(visible), one_to_one)
     return syn
 
 
-def _connect_all(syn, n_pre, n_post):
+def _connect(syn, n_pre, n_post, one_to_one):
     # Explicit indices fix the synapse order on every device.
-    syn.connect(i=np.repeat(np.arange(n_pre), n_post), j=np.tile(np.arange(n_post), n_pre))
+    if one_to_one:
+        syn.connect(j="i")
+    else:
+        syn.connect(i=np.repeat(np.arange(n_pre), n_post), j=np.tile(np.arange(n_post), n_pre))
 
 
 # Parameters that are variables of the compiled network, not constants, so

@@ -22,6 +22,7 @@ from brian2 import Quantity, get_dimensions, get_unit, ms, mV
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
 __all__ = [
+    "parse_assignments",
     "Neurons",
     "Dendrite",
     "Architecture",
@@ -305,6 +306,20 @@ def decode_value(value):
     return value
 
 
+def parse_assignments(assignments) -> dict:
+    """['connections.g_feedback=3', 'presentation.readout_split=10*ms'] -> {section: {name: value}}."""
+    overrides = {}
+    for assignment in assignments:
+        key, _, text = assignment.partition("=")
+        section, _, name = key.strip().partition(".")
+        if not (section and name and text):
+            raise ParameterError(f"expected SECTION.NAME=VALUE, got {assignment!r}")
+        try:
+            value = decode_value(text)
+        except Exception as error:
+            raise ParameterError(f"cannot read the value {text!r}: {error}") from None
+        overrides.setdefault(section, {})[name] = value
+    return overrides
 
 
 # -- named presets ---------------------------------------------------------

@@ -6,6 +6,7 @@ Layout::
     metrics.csv                 one row per chunk of presentations
     checkpoint_0000500.npz      W, Q, phi, count after that many presentations
     last_chunk.npz              spikes and bout counts of the last chunk (rasters, reconstructions)
+    evaluation/<label>.npz      frozen probes of the trained network (brianmodel.evaluation)
 """
 from __future__ import annotations
 
@@ -114,4 +115,20 @@ class ResultsFolder:
 
     def load_last_chunk(self) -> dict:
         with np.load(self.file("last_chunk.npz")) as f:
+            return {k: f[k] for k in f.files}
+
+    # -- frozen probes (brianmodel.evaluation) ------------------------------
+    def save_evaluation(self, label: str, arrays: dict):
+        os.makedirs(self.file("evaluation"), exist_ok=True)
+        atomic_write(self.file(os.path.join("evaluation", f"{label}.npz")), _npz_bytes(**arrays))
+
+    def evaluations(self) -> list[str]:
+        return sorted(os.path.basename(n)[:-4] for n in glob.glob(self.file(os.path.join("evaluation", "*.npz"))))
+
+    def load_evaluation(self, label: str) -> dict:
+        path = self.file(os.path.join("evaluation", f"{label}.npz"))
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"no probe {label!r} in {self.path!r} (run protocols/evaluate.py on it); "
+                                    f"present: {self.evaluations() or 'none'}")
+        with np.load(path) as f:
             return {k: f[k] for k in f.files}

@@ -13,7 +13,7 @@ from brian2 import ms
 
 from brianmodel.data import DatasetError
 from brianmodel.device import DEVICES, DeviceError
-from brianmodel.parameters import PRESETS, ParameterError, decode_value, preset
+from brianmodel.parameters import PRESETS, ParameterError, parse_assignments, preset
 from brianmodel.training import RunSettings, TrainingError, train
 
 
@@ -53,21 +53,10 @@ def params_from_args(args):
     put("plasticity", "zeta_over_eta", args.zeta_over_eta)
     put("connections", "delay_feedforward", None if args.delay_feedforward is None else args.delay_feedforward * ms)
     put("connections", "delay_feedback", None if args.delay_feedback is None else args.delay_feedback * ms)
-    for assignment in args.set:
-        key, _, value = assignment.partition("=")
-        section, _, name = key.strip().partition(".")
-        if not (section and name and value):
-            raise ParameterError(f"--set needs SECTION.NAME=VALUE, got {assignment!r}")
-        put(section, name, parse_value(value))
+    for section, values in parse_assignments(args.set).items():
+        for name, value in values.items():
+            put(section, name, value)
     return preset(args.preset).with_overrides(**overrides)
-
-
-def parse_value(text):
-    """'3', '0.5', '4*ms' or '-60 * mV' -> a number or a Brian2 quantity."""
-    try:
-        return decode_value(text)
-    except Exception as error:
-        raise ParameterError(f"cannot read the value {text!r}: {error}") from None
 
 
 def main(argv=None):

@@ -1,0 +1,53 @@
+"""Fig 2: plasticity windows measured with the pairing protocol, beside the configured windows.
+
+    python figures/fig02_windows.py [--root results/paper] [--out figures/paper]
+
+Reads ``<root>/pairing`` (protocols/pairing.py). a: feedforward STDP against
+t_post − t_pre (hidden − visible); b: feedback aSTDP against t_post − t_pre
+(visible − hidden): the mirror image; c: both against t_hidden − t_visible,
+where they coincide (mSTDP).
+"""
+import os
+
+import numpy as np
+
+from common import arguments, panel_label, plt, save
+from brianmodel.pairing import load_pairing
+
+
+def main(argv=None):
+    args = arguments(__doc__, argv)
+    data = load_pairing(os.path.join(args.root, "pairing"))
+    protocol = data["info"]["protocol"]
+    scale = protocol["n_pairings"] * data["info"]["eta_used"]  # Δw / (n η) = F(Δ)
+    lag = data["lag_ms"]
+    order = np.argsort(lag)
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+    panels = (("feedforward", 1, "C3", "x", "a  STDP (feedforward W)", "t_post − t_pre = t_hidden − t_visible (ms)"),
+              ("feedback", -1, "C0", "^", "b  aSTDP (feedback Q)", "t_post − t_pre = t_visible − t_hidden (ms)"))
+    for ax, (name, sign, color, marker, title, xlabel) in zip(axes, panels):
+        ax.plot(sign * lag[order], data[f"{name}_configured"][order] / scale, "-", color="0.5", label="configured")
+        ax.plot(sign * lag, data[f"{name}_change"] / scale, marker, color=color, ls="none", label="measured")
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_xlabel(xlabel, fontsize=8)
+    for name, color, marker in (("feedforward", "C3", "x"), ("feedback", "C0", "^")):
+        axes[2].plot(lag, data[f"{name}_change"] / scale, marker, color=color, ls="none", ms=7 if marker == "x" else 5,
+                     mfc="none", label=f"{name} (measured)")
+    axes[2].plot(lag[order], data["feedforward_configured"][order] / scale, "-", color="0.5", label="configured")
+    axes[2].set_title("c  mSTDP: both against t_hidden − t_visible", fontsize=9, loc="left")
+    axes[2].set_xlabel("t_hidden − t_visible (ms)", fontsize=8)
+    for ax in axes:
+        ax.axhline(0, color="k", lw=0.5)
+        ax.axvline(0, color="k", lw=0.5)
+        ax.legend(fontsize=7, frameon=False, loc="lower right")
+    axes[0].set_ylabel(f"Δw / (n η)   (n = {protocol['n_pairings']} pairings at {protocol['frequency_hz']:g} Hz)", fontsize=8)
+    error = max(np.max(np.abs(data[f"{n}_change"] - data[f"{n}_configured"]) / np.abs(data[f"{n}_configured"]))
+                for n in ("feedforward", "feedback"))
+    fig.suptitle(f"Fig 2: plasticity windows from the pairing protocol (largest deviation from the configured "
+                 f"window: relative {error:.1e})", fontsize=9)
+    fig.tight_layout()
+    save(fig, args.out, "fig02_windows.png")
+
+
+if __name__ == "__main__":
+    main()

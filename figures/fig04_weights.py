@@ -1,0 +1,47 @@
+"""Fig 4: feedforward weights of the first 100 hidden units, MNIST and natural image patches.
+
+    python figures/fig04_weights.py [--root results/paper] [--out figures/paper]
+
+ON − OFF weights of each hidden unit, divided by their largest absolute
+value (the caption's normalisation). For natural patches the title gives the
+fraction of units whose field a 2-D Gabor fits with R² ≥ 0.5, and how many of
+those are oriented (brianmodel.analysis.oriented).
+"""
+import numpy as np
+
+from common import DATASET_LABEL, MissingRun, Run, arguments, field_grid, plt, save
+from brianmodel.analysis import gabor_fits, oriented
+
+
+def gabor_note(fields):
+    params, r2 = gabor_fits(fields)
+    good = r2 >= 0.5
+    return (f"Gabor R² ≥ 0.5: {100 * good.mean():.0f}% of units; oriented among them: "
+            f"{100 * (good & oriented(params)).mean():.0f}% of units")
+
+
+def main(argv=None):
+    args = arguments(__doc__, argv)
+    runs = []
+    for role in ("mnist", "natural"):
+        try:
+            runs.append(Run(args.root, role))
+        except MissingRun as missing:
+            print(f"skipping panel: {missing}")
+    if not runs:
+        raise MissingRun(f"neither an mnist nor a natural run in {args.root!r}")
+    fig = plt.figure(figsize=(6.2 * len(runs), 6.8))
+    grid = fig.add_gridspec(1, len(runs), wspace=0.08)
+    for k, run in enumerate(runs):
+        done, _ = run.state()
+        fields = run.fields()[:100]
+        title = f"{'ab'[k]}  {DATASET_LABEL[run.role]}, after {done} presentations"
+        if run.role == "natural":
+            title += "\n" + gabor_note(fields)
+        field_grid(fig, grid[0, k], fields, title=title)
+    fig.suptitle("Fig 4: feedforward weights (ON − OFF) of the first 100 hidden units", fontsize=10)
+    save(fig, args.out, "fig04_weights.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Fig 5: weights and reconstructions at several points in training.
+
+    python figures/fig05_evolution.py [--root results/paper] [--out figures/paper]
+
+Top: feedforward fields of 10 example hidden units (rows: checkpoints).
+Bottom: final-bout reconstructions of 8 probe stimuli by the network frozen
+at each checkpoint (the ``checkpoint-<n>`` probes), stimuli in the last row.
+One column pair per dataset present.
+"""
+import numpy as np
+
+from common import DATASET_LABEL, MissingRun, Run, arguments, show_field, plt, save
+
+
+def checkpoint_probes(run):
+    labels = [l for l in run.folder.evaluations() if l.startswith("checkpoint-")]
+    if not labels:
+        raise MissingRun(f"{run.path}: no checkpoint-<n> probes (run protocols/evaluate.py on it)")
+    return sorted(labels, key=lambda l: int(l.split("-")[1]))
+
+
+def draw(fig, spec, run, letters, n_units=10, n_stimuli=8):
+    labels = checkpoint_probes(run)
+    points = [int(l.split("-")[1]) for l in labels]
+    units = np.arange(n_units)
+    outer = spec.subgridspec(2, 1, hspace=0.25)
+    top = outer[0].subgridspec(len(points), n_units, wspace=0.05, hspace=0.05)
+    for r, n in enumerate(points):
+        fields = run.fields(n)
+        for c, unit in enumerate(units):
+            ax = fig.add_subplot(top[r, c])
+            show_field(ax, fields[unit], scale=1.0)
+            if c == 0:
+                ax.set_ylabel(f"{n}", fontsize=7, rotation=0, ha="right", va="center")
+            if r == 0 and c == 0:
+                ax.set_title(f"{letters[0]}  {DATASET_LABEL[run.role]}: weights of 10 hidden units "
+                             f"(rows: presentations)", fontsize=8, loc="left")
+    bottom = outer[1].subgridspec(len(points) + 1, n_stimuli, wspace=0.05, hspace=0.05)
+    for r, label in enumerate(labels + [labels[-1]]):
+        probe = run.probe(label)
+        for c in range(n_stimuli):
+            ax = fig.add_subplot(bottom[r, c])
+            counts = probe["x"][c] if r == len(labels) else probe["x_hat"][c]
+            show_field(ax, run.image(counts))
+            if c == 0:
+                ax.set_ylabel("input" if r == len(labels) else f"{points[r]}", fontsize=7, rotation=0,
+                              ha="right", va="center")
+            if r == 0 and c == 0:
+                ax.set_title(f"{letters[1]}  reconstructions (final bout) during training; bottom row: stimuli",
+                             fontsize=8, loc="left")
+
+
+def main(argv=None):
+    args = arguments(__doc__, argv)
+    runs = []
+    for role in ("mnist", "natural"):
+        try:
+            runs.append(Run(args.root, role))
+            checkpoint_probes(runs[-1])
+        except MissingRun as missing:
+            print(f"skipping panel: {missing}")
+            runs = [r for r in runs if r.role != role]
+    if not runs:
+        raise MissingRun(f"no run with checkpoint probes in {args.root!r}")
+    fig = plt.figure(figsize=(6.5 * len(runs), 9))
+    grid = fig.add_gridspec(1, len(runs), wspace=0.15)
+    for k, run in enumerate(runs):
+        draw(fig, grid[0, k], run, ("ac"[k], "bd"[k]))
+    fig.suptitle("Fig 5: evolution of weights and reconstructions", fontsize=10)
+    save(fig, args.out, "fig05_evolution.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Figs 6 (MNIST) and 7 (natural patches): behaviour of the trained spiking network.
+
+    python figures/fig06_07_behaviour.py [--root results/paper] [--out figures/paper]
+
+a: raster of one probe presentation (neurons with ≥ 1 spike; visible bottom,
+hidden above, inhibitory pools in grey on top), cut at 30 ms. b: reconstruction
+loss (black) and sparsity loss (red, log scale) over training. c: corr(Q, Wᵀ)
+over training. d: probe stimuli (ON − OFF), their final-bout reconstructions
+and the linear readout Qz. e: final-bout reconstructions of the same stimuli
+with every Φ_j × 1.5 (the ``phi-1.5`` probe).
+"""
+import numpy as np
+
+from common import DATASET_LABEL, MissingRun, Run, arguments, panel_label, plt, save, show_field
+
+ROWS = (("visible", "k"), ("hidden", "C0"), ("visible_pool", "0.55"), ("hidden_pool", "0.35"))
+
+
+def raster(ax, run, probe, presentation=0):
+    period = run.seconds("presentation", "duration")
+    offset, ticks = 0, []
+    for name, color in ROWS:
+        i, t = probe[f"{name}_i"], probe[f"{name}_t"]
+        mine = np.floor(t / period + 1e-9) == presentation
+        i, t = i[mine], (t[mine] - presentation * period) * 1e3
+        active = np.unique(i)
+        ax.plot(t, np.searchsorted(active, i) + offset, "|", color=color, ms=2.5)
+        ticks.append((offset + len(active) / 2, name.replace("_", " ")))
+        offset += len(active) + 3
+    ax.axvspan(0, run.seconds("presentation", "stimulus_duration") * 1e3, color="0.9", zorder=-1)
+    ax.set_yticks([p for p, _ in ticks], [n for _, n in ticks], fontsize=7)
+    ax.set_xlim(0, 30)
+    ax.set_xlabel("time (ms)", fontsize=8)
+
+
+def curves(ax_loss, ax_corr, run):
+    rows = run.folder.read_metrics()
+    n = np.array([r["presentations"] for r in rows])
+    ax_loss.plot(n, [r["reconstruction_loss"] for r in rows], "k.", ms=4)
+    ax_loss.set_ylabel("reconstruction loss", fontsize=8)
+    ax_loss.set_xlabel("presentations", fontsize=8)
+    twin = ax_loss.twinx()
+    twin.semilogy(n, [r["sparsity_loss"] for r in rows], "r.", ms=4)
+    twin.set_ylabel("sparsity loss (log)", color="r", fontsize=8)
+    ax_corr.plot(n, [r["qw_correlation"] for r in rows], "k.-", ms=4)
+    ax_corr.set_ylabel("corr(Q, Wᵀ)", fontsize=8)
+    ax_corr.set_xlabel("presentations", fontsize=8)
+
+
+def images(fig, spec, run, rows, n=8):
+    inner = spec.subgridspec(len(rows), n, wspace=0.05, hspace=0.08)
+    for r, (label, vectors) in enumerate(rows):
+        for c in range(n):
+            ax = fig.add_subplot(inner[r, c])
+            show_field(ax, run.image(vectors[c]))
+            if c == 0:
+                ax.set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
+
+
+def figure(run, number):
+    final = run.probe("final")
+    _, state = run.state()
+    fig = plt.figure(figsize=(12, 6.5))
+    grid = fig.add_gridspec(2, 3, height_ratios=[1, 1.1], hspace=0.35, wspace=0.6)
+    ax = fig.add_subplot(grid[0, 0])
+    raster(ax, run, final)
+    panel_label(ax, "a")
+    ax_loss, ax_corr = fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[0, 2])
+    curves(ax_loss, ax_corr, run)
+    panel_label(ax_loss, "b")
+    panel_label(ax_corr, "c")
+    linear = final["z"][:8] @ state.Q.T  # Qz: the reconstruction the feedback weights encode
+    images(fig, grid[1, :2], run, [("input", final["x"]), ("final bout", final["x_hat"]), ("Qz", linear)])
+    fig.text(0.1, 0.47, "d  inputs, reconstructions (final-bout counts) and Qz", fontsize=9, fontweight="bold")
+    try:
+        boosted = run.probe("phi-1.5")
+        images(fig, grid[1, 2], run, [("input", boosted["x"]), ("Φ × 1.5", boosted["x_hat"])], n=4)
+        fig.text(0.68, 0.47, "e  with every Φ_j × 1.5", fontsize=9, fontweight="bold")
+    except FileNotFoundError as missing:
+        print(f"skipping panel e: {missing}")
+    done = run.state()[0]
+    fig.suptitle(f"Fig {number}: the spiking network on {DATASET_LABEL[run.role]} after {done} presentations "
+                 f"(probe: corr(x, x̂) {float(final['reconstruction_corr']):.2f})", fontsize=10)
+    return fig
+
+
+def main(argv=None):
+    args = arguments(__doc__, argv)
+    drawn = 0
+    for role, number in (("mnist", 6), ("natural", 7)):
+        try:
+            run = Run(args.root, role)
+            save(figure(run, number), args.out, f"fig{number:02d}_{role}_behaviour.png")
+            drawn += 1
+        except MissingRun as missing:
+            print(f"skipping Fig {number}: {missing}")
+    if not drawn:
+        raise MissingRun(f"neither an mnist nor a natural run in {args.root!r}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Fig 10: learned feedforward weights for other target rates ρ.
+
+    python figures/fig10_sparsity.py [--root results/paper] [--out figures/paper]
+
+a: MNIST with ρ = 0.001; b: natural patches with ρ = 0.001; c: MNIST with
+ρ = 0.3 (runs ``mnist-rho0.001``, ``natural-rho0.001``, ``mnist-rho0.3``).
+First 100 hidden units, ON − OFF, each scaled to its largest weight.
+"""
+from common import DATASET_LABEL, MissingRun, Run, arguments, available, field_grid, plt, save
+
+ROLES = ("mnist-rho0.001", "natural-rho0.001", "mnist-rho0.3")
+
+
+def main(argv=None):
+    args = arguments(__doc__, argv)
+    roles = available(args.root, ROLES)
+    for role in set(ROLES) - set(roles):
+        print(f"skipping panel: no run {role!r} in {args.root!r}")
+    if not roles:
+        raise MissingRun(f"none of {', '.join(ROLES)} in {args.root!r}")
+    fig = plt.figure(figsize=(5.5 * len(roles), 6.2))
+    grid = fig.add_gridspec(1, len(roles), wspace=0.08)
+    for k, role in enumerate(roles):
+        run = Run(args.root, role)
+        done = run.state()[0]
+        rows = run.folder.read_metrics()
+        dataset = DATASET_LABEL[role.split("-")[0]]
+        rho = run.info["model"]["homeostasis"]["rho"]
+        title = (f"{'abc'[ROLES.index(role)]}  {dataset}, ρ = {rho:g}, {done} presentations\n"
+                 f"hidden spikes/unit/presentation {rows[-1]['hidden_rate']:.3f}, "
+                 f"corr(x, x̂) {rows[-1]['reconstruction_corr']:.2f}")
+        field_grid(fig, grid[0, k], run.fields()[:100], title=title)
+    fig.suptitle("Fig 10: feedforward weights for different target activation rates ρ", fontsize=10)
+    save(fig, args.out, "fig10_sparsity.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""In-vitro pairing on one feedforward (STDP) and one feedback (aSTDP) synapse per lag (Fig 2).
+
+    python protocols/pairing.py --out results/pairing
+    python protocols/pairing.py --out results/pairing-bp --set connections.backprop_delay_feedback=8*ms
+
+Each lag Δ = t_hidden − t_visible gets its own pair of cells, paired
+--pairings times at --frequency; the weight change is written beside the
+configured window to <out>/pairing.csv, and figures/fig02_windows.py draws it.
+"""
+import argparse
+import sys
+
+from brianmodel.device import DEVICES, DeviceError
+from brianmodel.pairing import DEFAULT_LAGS_MS, PairingError, PairingProtocol, run_pairing, save_pairing
+from brianmodel.parameters import ParameterError, parse_assignments, preset
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", required=True, help="results folder")
+    p.add_argument("--pairings", type=int, default=60)
+    p.add_argument("--frequency", type=float, default=1.0, help="pairings per second (Hz)")
+    p.add_argument("--lags", type=float, nargs="+", default=list(DEFAULT_LAGS_MS), metavar="MS",
+                   help="Δ = t_hidden − t_visible values (ms, multiples of dt)")
+    p.add_argument("--eta", type=float, default=0.002, help="learning rate during the protocol")
+    p.add_argument("--preset", default="main")
+    p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE",
+                   help="model parameter override, as in protocols/train.py (e.g. connections.delay_feedback=4*ms)")
+    p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
+    args = p.parse_args(argv)
+    try:
+        params = preset(args.preset).with_overrides(**parse_assignments(args.set))
+        protocol = PairingProtocol(lags_ms=tuple(args.lags), n_pairings=args.pairings, frequency_hz=args.frequency,
+                                   eta=args.eta).validate(params)
+        result = run_pairing(params, protocol, device=args.device)
+        save_pairing(args.out, params, protocol, result, args.device)
+    except (ParameterError, PairingError, DeviceError) as error:
+        sys.exit(f"error: {error}")
+    print(f"pairing results written to {args.out}; draw them with python figures/fig02_windows.py {args.out}")
+
+
+if __name__ == "__main__":
+    main()

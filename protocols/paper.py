@@ -1,0 +1,59 @@
+"""Train, probe and pair everything the paper's figures need, into one root folder.
+
+    python protocols/paper.py --root results/paper            # all runs (about 25 min on one core)
+    python protocols/paper.py --root results/paper --only mnist natural
+    python figures/paper.py --root results/paper               # then draw every figure
+
+Each role of brianmodel/paper.py's RECIPES is trained into <root>/<role>
+(resumed if it is there already: a finished run is not trained further), probed
+with the standard probes (protocols/evaluate.py), and the pairing protocol
+writes <root>/pairing. --presentations-scale shrinks every training (for a
+quick look; the figures say how many presentations they show).
+"""
+import argparse
+import os
+import sys
+
+from brianmodel.device import DEVICES, DeviceError
+from brianmodel.evaluation import ProbeError, standard_probes
+from brianmodel.pairing import PairingError, PairingProtocol, run_pairing, save_pairing
+from brianmodel.paper import RECIPES
+from brianmodel.parameters import ParameterError, preset
+from brianmodel.training import RunSettings, TrainingError, train
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--root", default="results/paper")
+    p.add_argument("--only", nargs="+", choices=[*RECIPES, "pairing"], help="these roles only")
+    p.add_argument("--presentations-scale", type=float, default=1.0, metavar="F",
+                   help="train F times each recipe's presentations (quick looks: 0.1)")
+    p.add_argument("--probe-presentations", type=int, default=1000)
+    p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    roles = args.only or [*RECIPES, "pairing"]
+    if not args.presentations_scale > 0:
+        sys.exit("error: --presentations-scale must be positive")
+    try:
+        for role in roles:
+            out = os.path.join(args.root, role)
+            if role == "pairing":
+                params = preset("main")
+                protocol = PairingProtocol()
+                save_pairing(out, params, protocol, run_pairing(params, protocol, device=args.device), args.device)
+                continue
+            recipe = RECIPES[role]
+            settings = RunSettings(dataset=recipe.dataset, seed=args.seed, device=args.device, preset=recipe.preset,
+                                   presentations=max(1, round(recipe.presentations * args.presentations_scale)))
+            resume = os.path.exists(os.path.join(out, "params.json"))
+            print(f"== {role}: {'resuming' if resume else 'training'} {settings.presentations} presentations of "
+                  f"{recipe.dataset}")
+            train(recipe.params(), settings.validate(), out, resume=resume)
+            standard_probes(out, presentations=args.probe_presentations)  # again after a resume: new checkpoints
+    except (ParameterError, TrainingError, DeviceError, ProbeError, PairingError) as error:
+        sys.exit(f"error: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The pairing protocol on the model's synapses: measured windows against the configured ones (Fig 2)."""
+import numpy as np
+import pytest
+from brian2 import ms
+
+from brianmodel.pairing import PairingError, PairingProtocol, analytic_change, run_pairing, synaptic_lag
+from brianmodel.parameters import preset
+
+LAGS = (-40.0, -10.0, -2.0, -0.5, 0.5, 2.0, 10.0, 40.0)
+
+
+def _quiet(*_):
+    pass
+
+
+def _configured(params, result, pathway, n):
+    return analytic_change(result["lag_ms"], params.with_overrides(plasticity={"eta": float(result["eta"])}), pathway, n)
+
+
+@pytest.fixture(scope="module")
+def default_pairing(build_root):
+    params = preset("main")
+    protocol = PairingProtocol(lags_ms=LAGS, n_pairings=20, frequency_hz=2.0)
+    return params, protocol, run_pairing(params, protocol, build_root=build_root, log=_quiet)
+
+
+def test_measured_windows_match_the_configured_ones(default_pairing):
+    params, protocol, result = default_pairing
+    for pathway in ("feedforward", "feedback"):
+        measured = result[f"{pathway}_change"]
+        configured = _configured(params, result, pathway, protocol.n_pairings)
+        np.testing.assert_allclose(measured, configured, rtol=0.05)
+    # STDP: LTP when the hidden (post) spike follows the visible one
+    assert np.all(np.sign(result["feedforward_change"]) == np.sign(result["lag_ms"]))
+
+
+def test_feedback_window_is_the_mirror_image(default_pairing):
+    _, _, result = default_pairing
+    post_minus_pre = -result["lag_ms"]  # feedback: the visible neuron is postsynaptic
+    # aSTDP: LTP when the postsynaptic (visible) spike comes first, the reverse of STDP...
+    assert np.all(np.sign(result["feedback_change"]) == -np.sign(post_minus_pre))
+    # ...so against t_hidden − t_visible both rules are the same (mSTDP)
+    np.testing.assert_allclose(result["feedback_change"], result["feedforward_change"], rtol=1e-9)
+
+
+def test_unequal_delays_shift_the_window(build_root):
+    # back-propagation into the distal dendrite slower than the axon: the visible spike
+    # reaches the feedback synapse 5 ms late, so a hidden spike 2 ms after it now depresses Q
+    params = preset("main").with_overrides(connections={"backprop_delay_feedback": 8 * ms})
+    protocol = PairingProtocol(lags_ms=LAGS, n_pairings=20, frequency_hz=2.0)
+    result = run_pairing(params, protocol, build_root=build_root, log=_quiet)
+    assert float(synaptic_lag(2 * ms, params, "feedback") / ms) == pytest.approx(-3.0)
+    np.testing.assert_allclose(result["feedback_change"], _configured(params, result, "feedback", 20), rtol=0.05)
+    k = list(LAGS).index(2.0)
+    assert result["feedback_change"][k] < 0 < result["feedforward_change"][k]
+
+
+@pytest.mark.parametrize("protocol, message", [
+    (PairingProtocol(lags_ms=(0.25,)), "multiples of dt"),
+    (PairingProtocol(lags_ms=(-150.0, 10.0)), "inside the"),
+    (PairingProtocol(lags_ms=()), "no lags"),
+    (PairingProtocol(n_pairings=0), "positive"),
+])
+def test_invalid_protocols_are_rejected(protocol, message):
+    with pytest.raises(PairingError, match=message):
+        protocol.validate(preset("main"))
+
+
+def test_a_protocol_that_would_hit_the_weight_bounds_is_rejected(build_root):
+    with pytest.raises(PairingError, match="past the bounds"):
+        run_pairing(preset("main"), PairingProtocol(eta=None), build_root=build_root, log=_quiet)
