@@ -1,7 +1,7 @@
 # The two commands of the README; each sets up .venv itself.
 PY := .venv/bin/python
 
-.PHONY: demo test test-slow benchmark
+.PHONY: demo test test-slow benchmark paper
 
 demo:  ## train on the bundled MNIST digits (C++ standalone), write results/demo and figures/demo
 	tools/venv.sh
@@ -20,3 +20,8 @@ test-slow:  ## long runs: full trainings, CUDA builds
 benchmark:
 	tools/venv.sh
 	$(PY) benchmarks/standalone_vs_runtime.py
+
+paper:  ## every run behind the paper's figures (about 30 min on one core), then the figures in figures/paper
+	tools/venv.sh
+	$(PY) protocols/paper.py --root results/paper
+	$(PY) figures/paper_figures.py --root results/paper --out figures/paper

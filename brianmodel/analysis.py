@@ -217,13 +217,10 @@ def gabor_fits(fields: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array([p for p, _ in fits]), np.array([r2 for _, r2 in fits])
 
 
-def oriented(params: np.ndarray, min_cycles: float = 0.25, min_elongation: float = 1.5) -> np.ndarray:
-    """Which fitted Gabors are oriented: carrier side lobes inside the envelope
-    (frequency × σ along the carrier ≥ ``min_cycles``, i.e. an ON and an OFF
-    subregion side by side) or an elongated envelope (σ ratio ≥ ``min_elongation``).
-    A round, one-signed blob is neither."""
+def oriented(params: np.ndarray, min_cycles: float = 0.25) -> np.ndarray:
+    """Which fitted Gabors are oriented edge or bar detectors: the carrier puts an
+    ON and an OFF subregion side by side inside the envelope (frequency × σ along
+    the carrier ≥ ``min_cycles``: the first side lobe keeps ≥ 13% of the peak).
+    A one-signed blob, round or elongated, fits with a low frequency and is not."""
     params = np.atleast_2d(params)
-    sigma_x, sigma_y, frequency = np.abs(params[:, 3]), np.abs(params[:, 4]), params[:, 6]
-    lobes = frequency * sigma_x >= min_cycles
-    elongation = np.maximum(sigma_x, sigma_y) / np.maximum(np.minimum(sigma_x, sigma_y), 1e-9)
-    return lobes | (elongation >= min_elongation)
+    return params[:, 6] * np.abs(params[:, 3]) >= min_cycles

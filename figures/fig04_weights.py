@@ -16,8 +16,8 @@ from brianmodel.analysis import gabor_fits, oriented
 def gabor_note(fields):
     params, r2 = gabor_fits(fields)
     good = r2 >= 0.5
-    return (f"Gabor R² ≥ 0.5: {100 * good.mean():.0f}% of units; oriented among them: "
-            f"{100 * (good & oriented(params)).mean():.0f}% of units")
+    return (f"Gabor R² ≥ 0.5: {100 * good.mean():.0f}% of units; and with ON and OFF subregions side by side: "
+            f"{100 * (good & oriented(params)).mean():.0f}%")
 
 
 def main(argv=None):

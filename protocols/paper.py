@@ -2,7 +2,7 @@
 
     python protocols/paper.py --root results/paper            # all runs (about 25 min on one core)
     python protocols/paper.py --root results/paper --only mnist natural
-    python figures/paper.py --root results/paper               # then draw every figure
+    python figures/paper_figures.py --root results/paper               # then draw every figure
 
 Each role of brianmodel/paper.py's RECIPES is trained into <root>/<role>
 (resumed if it is there already: a finished run is not trained further), probed

@@ -80,3 +80,12 @@ def test_gabor_fit_recovers_a_gabor_and_rejects_noise():
     assert params[1] == pytest.approx(7.2, abs=0.5) and params[2] == pytest.approx(8.1, abs=0.5)
     _, r2_noise = fit_gabor(np.random.default_rng(1).normal(size=(16, 16)))
     assert r2_noise < 0.5
+
+
+def test_oriented_tells_edge_detectors_from_blobs():
+    from brianmodel.analysis import fit_gabor, gabor, oriented
+
+    edge = gabor([1.0, 8, 8, 3.0, 4.0, 0.6, 0.15, np.pi / 2, 0.0], (16, 16))  # ON and OFF side by side
+    blob = gabor([1.0, 6, 9, 2.5, 4.0, 0.3, 0.0, 0.0, 0.0], (16, 16))  # one-signed, elongated
+    assert oriented(fit_gabor(edge)[0])[0]
+    assert not oriented(fit_gabor(blob)[0])[0]

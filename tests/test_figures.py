@@ -58,7 +58,7 @@ def test_figure_script_draws_from_saved_results(script, tiny_root, tmp_path):
 def test_paper_command_skips_missing_runs_and_fails_on_an_empty_root(tiny_root, tmp_path, capsys):
     partial = tmp_path / "partial"
     shutil.copytree(os.path.join(tiny_root, "mnist"), partial / "mnist")
-    paper = importlib.import_module("paper")
+    paper = importlib.import_module("paper_figures")
     paper.main(["--root", str(partial), "--out", str(tmp_path / "out")])
     printed = capsys.readouterr().out
     assert "skipped fig02_windows" in printed and "no pairing.csv" in printed

@@ -1,6 +1,6 @@
 """Draw every figure of the paper from a root folder of runs (protocols/paper.py writes it).
 
-    python figures/paper.py [--root results/paper] [--out figures/paper]
+    python figures/paper_figures.py [--root results/paper] [--out figures/paper]
 
 Runs each figure script in turn; a figure whose runs are missing is skipped
 with the reason, and the command fails only if none could be drawn.
