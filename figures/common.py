@@ -109,3 +109,10 @@ def save(fig, out: str, name: str) -> str:
 def available(root: str, roles) -> list[str]:
     """The roles present in ``root``."""
     return [role for role in roles if os.path.exists(os.path.join(root, role, "params.json"))]
+
+
+def examples(probe: dict, n: int) -> list[int]:
+    """The first ``n`` probe presentations with input spikes and hidden spikes (low-contrast
+    natural patches evoke neither, and would show as blank panels)."""
+    active = np.flatnonzero((probe["x"].sum(axis=1) > 0) & (probe["z"].sum(axis=1) > 0))
+    return [int(k) for k in active[:n]]

@@ -9,7 +9,7 @@ One column pair per dataset present.
 """
 import numpy as np
 
-from common import DATASET_LABEL, MissingRun, Run, arguments, show_field, plt, save
+from common import DATASET_LABEL, MissingRun, Run, arguments, examples, show_field, plt, save
 
 
 def checkpoint_probes(run):
@@ -35,12 +35,13 @@ def draw(fig, spec, run, letters, n_units=10, n_stimuli=8):
             if r == 0 and c == 0:
                 ax.set_title(f"{letters[0]}  {DATASET_LABEL[run.role]}: weights of 10 hidden units "
                              f"(rows: presentations)", fontsize=8, loc="left")
+    shown = examples(run.probe(labels[-1]), n_stimuli)  # stimuli the trained network responds to
     bottom = outer[1].subgridspec(len(points) + 1, n_stimuli, wspace=0.05, hspace=0.05)
     for r, label in enumerate(labels + [labels[-1]]):
         probe = run.probe(label)
-        for c in range(n_stimuli):
+        for c, k in enumerate(shown):
             ax = fig.add_subplot(bottom[r, c])
-            counts = probe["x"][c] if r == len(labels) else probe["x_hat"][c]
+            counts = probe["x"][k] if r == len(labels) else probe["x_hat"][k]
             show_field(ax, run.image(counts))
             if c == 0:
                 ax.set_ylabel("input" if r == len(labels) else f"{points[r]}", fontsize=7, rotation=0,

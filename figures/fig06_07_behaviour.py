@@ -11,7 +11,7 @@ with every Φ_j × 1.5 (the ``phi-1.5`` probe).
 """
 import numpy as np
 
-from common import DATASET_LABEL, MissingRun, Run, arguments, panel_label, plt, save, show_field
+from common import DATASET_LABEL, MissingRun, Run, arguments, examples, panel_label, plt, save, show_field
 
 ROWS = (("visible", "k"), ("hidden", "C0"), ("visible_pool", "0.55"), ("hidden_pool", "0.35"))
 
@@ -47,7 +47,8 @@ def curves(ax_loss, ax_corr, run):
     ax_corr.set_xlabel("presentations", fontsize=8)
 
 
-def images(fig, spec, run, rows, n=8):
+def images(fig, spec, run, rows, n=None):
+    n = n or len(rows[0][1])
     inner = spec.subgridspec(len(rows), n, wspace=0.05, hspace=0.08)
     for r, (label, vectors) in enumerate(rows):
         for c in range(n):
@@ -69,12 +70,14 @@ def figure(run, number):
     curves(ax_loss, ax_corr, run)
     panel_label(ax_loss, "b")
     panel_label(ax_corr, "c")
-    linear = final["z"][:8] @ state.Q.T  # Qz: the reconstruction the feedback weights encode
-    images(fig, grid[1, :2], run, [("input", final["x"]), ("final bout", final["x_hat"]), ("Qz", linear)])
+    shown = examples(final, 8)  # from the first chunk: the Φ probe saw the same images
+    linear = final["z"][shown] @ state.Q.T  # Qz: the reconstruction the feedback weights encode
+    images(fig, grid[1, :2], run, [("input", final["x"][shown]), ("final bout", final["x_hat"][shown]), ("Qz", linear)])
     fig.text(0.1, 0.47, "d  inputs, reconstructions (final-bout counts) and Qz", fontsize=9, fontweight="bold")
     try:
         boosted = run.probe("phi-1.5")
-        images(fig, grid[1, 2], run, [("input", boosted["x"]), ("Φ × 1.5", boosted["x_hat"])], n=4)
+        same = [k for k in shown if k < len(boosted["x"])][:4]
+        images(fig, grid[1, 2], run, [("input", boosted["x"][same]), ("Φ × 1.5", boosted["x_hat"][same])], n=len(same))
         fig.text(0.68, 0.47, "e  with every Φ_j × 1.5", fontsize=9, fontweight="bold")
     except FileNotFoundError as missing:
         print(f"skipping panel e: {missing}")

@@ -2,20 +2,20 @@
 
     python figures/fig09_most_active.py [--root results/paper] [--out figures/paper]
 
-For 5 probe inputs (first column), the feedforward fields of the 10 hidden
+For 5 probe inputs that evoke hidden spikes (first column), the feedforward fields of the 10 hidden
 units with the most spikes (opacity: spikes relative to the most active
 unit; silent units left out), and the final-bout reconstruction (last column).
 """
 import numpy as np
 
-from common import DATASET_LABEL, MissingRun, Run, arguments, plt, save, show_field
+from common import DATASET_LABEL, MissingRun, Run, arguments, examples, plt, save, show_field
 
 
 def draw(fig, spec, run, probe, letter, n_inputs=5, n_units=10):
     fields = run.fields()
     inner = spec.subgridspec(n_inputs, n_units + 2, wspace=0.06, hspace=0.08)
-    for r in range(n_inputs):
-        z = probe["z"][r].astype(float)
+    for r, p in enumerate(examples(probe, n_inputs)):
+        z = probe["z"][p].astype(float)
         top = [j for j in np.argsort(-z, kind="stable")[:n_units] if z[j] > 0]
         axes = [fig.add_subplot(inner[r, c]) for c in range(n_units + 2)]
         for ax in axes:
@@ -23,11 +23,11 @@ def draw(fig, spec, run, probe, letter, n_inputs=5, n_units=10):
             ax.set_yticks([])
             for side in ax.spines.values():
                 side.set_visible(False)
-        show_field(axes[0], run.image(probe["x"][r]))
+        show_field(axes[0], run.image(probe["x"][p]))
         for c, j in enumerate(top):
             show_field(axes[c + 1], fields[j], alpha=float(z[j] / z[top[0]]), scale=1.0)
             axes[c + 1].set_title(f"{int(z[j])}", fontsize=5, pad=1)
-        show_field(axes[-1], run.image(probe["x_hat"][r]))
+        show_field(axes[-1], run.image(probe["x_hat"][p]))
         if r == 0:
             axes[0].set_title(f"{letter}  input", fontsize=7, loc="left")
             axes[-1].set_title("reconstruction", fontsize=7)

@@ -66,3 +66,15 @@ def test_mat_files(tmp_path):
         load_mat_images(str(tmp_path / "two.mat"))
     with pytest.raises(DatasetError, match="no such .mat file"):
         load_dataset(str(tmp_path / "missing.mat"))
+
+
+def test_natural_patch_size_is_read_from_the_dataset_name(monkeypatch):
+    import brianmodel.natural as natural
+    from brianmodel.data import DatasetError, load_dataset
+
+    asked = {}
+    monkeypatch.setattr(natural, "natural_patches", lambda **kw: asked.update(kw) or "patches")
+    assert load_dataset("natural:8") == "patches" and asked == {"size": 8}
+    for bad in ("natural:", "natural:x", "natural:1"):
+        with pytest.raises(DatasetError, match="patch size"):
+            load_dataset(bad)
