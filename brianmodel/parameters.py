@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields, replace
 
-from brian2 import Quantity, get_dimensions, get_unit, ms, mV
+from brian2 import Quantity, cm, get_dimensions, get_unit, meter, ms, mV, ohm, second, uF, um
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
 __all__ = [
     "parse_assignments",
     "Neurons",
     "Dendrite",
+    "Cable",
     "Architecture",
     "Connections",
     "Plasticity",
@@ -178,6 +179,27 @@ class Homeostasis:
 
 
 @dataclass(frozen=True)
+class Cable:
+    """Ball-and-stick visible neuron: a spherical soma and a uniform, sealed-end
+    dendrite cut into ``n_compartments`` equal compartments (# ours: textbook
+    cortical values; Koch 1999, Stuart et al. 2016). :mod:`brianmodel.cable`
+    derives the coupling conductances, the length constant and the
+    location-dependent back-propagation delay and attenuation.
+    """
+
+    n_compartments: int = _field(10, None, positive=True)
+    length: Quantity = _field(500 * um, um, positive=True)
+    diameter: Quantity = _field(1 * um, um, positive=True)
+    soma_diameter: Quantity = _field(20 * um, um, positive=True)
+    R_m: Quantity = _field(20000 * ohm * cm ** 2, ohm * cm ** 2, positive=True)  # specific membrane resistance
+    R_i: Quantity = _field(150 * ohm * cm, ohm * cm, positive=True)  # axial resistivity
+    C_m: Quantity = _field(1 * uF / cm ** 2, uF / cm ** 2, positive=True)
+    # back-propagating action potential: conduction velocity and amplitude length constant
+    bap_velocity: Quantity = _field(0.3 * meter / second, meter / second, positive=True)
+    bap_length_constant: Quantity = _field(300 * um, um, positive=True)
+
+
+@dataclass(frozen=True)
 class Presentation:
     """Stimulus timing and readout."""
 
@@ -285,7 +307,13 @@ def _validate_section(section_name, section):
 
 
 def _unit_name(unit):
-    return {get_dimensions(ms): "time", get_dimensions(mV): "voltage"}.get(get_dimensions(unit), str(get_dimensions(unit)))
+    names = {get_dimensions(ms): "time", get_dimensions(mV): "voltage", get_dimensions(um): "length"}
+    return names.get(get_dimensions(unit), str(get_dimensions(unit)))
+
+
+def validate_section(name: str, section) -> None:
+    """Check one parameter dataclass on its own (units, signs)."""
+    _validate_section(name, section)
 
 
 def _encode(value):
