@@ -256,6 +256,7 @@ class Simulator:
         self.prepare()
         net, device = self._network, self._device
         run_args = {net.stimulus: stimulus, **net.run_time_values(self.params), **net.state_values(state)}
+        _write_run_args(device, run_args, self.build_dir)
         results = os.path.join("results", uuid.uuid4().hex)
         start = time.perf_counter()
         device.run(directory=self.build_dir, results_directory=results, with_output=False, run_args=run_args)
@@ -327,6 +328,28 @@ def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", b
     with FileLock(build_dir + ".lock"):  # parallel processes may share the build and its results folder
         brian_device.build(directory=build_dir, compile=True, run=True, with_output=False)
         return read()
+
+
+def _write_run_args(device, run_args: dict, build_dir: str):
+    """Write the run_args arrays ourselves, atomically, before Brian2 looks for them.
+
+    Brian2 names them by a hash of their content and skips writing a file that
+    exists, so a process killed while writing one (a killed training) would
+    leave a truncated file that a resumed run then reads as its weights.
+    """
+    from brian2 import TimedArray
+
+    from .results import atomic_write
+
+    for key, value in run_args.items():
+        prepare = device._prepare_timed_array_run_arg if isinstance(key, TimedArray) \
+            else device._prepare_variableview_run_arg
+        _, _, name, array = prepare(key, value)
+        if not name:
+            continue  # a scalar: passed on the command line
+        path = os.path.join(build_dir, "static_arrays", name)
+        if not (os.path.exists(path) and os.path.getsize(path) == array.nbytes):
+            atomic_write(path, array.tobytes())
 
 
 def _activate_standalone(device_name, build_dir, threads):

@@ -112,6 +112,24 @@ def test_killed_training_resumes(tmp_path, uninterrupted, tiny_idx_folder, build
     np.testing.assert_array_equal(a.Q, b.Q)
 
 
+def test_a_truncated_run_args_file_left_by_a_killed_run_is_rewritten(tmp_path, uninterrupted, params, settings,
+                                                                     build_root):
+    # Brian2 names run_args files by content and skips existing ones: a training killed while
+    # writing one leaves a truncated file under the very name its resumed run will use
+    from dataclasses import replace
+    out = str(tmp_path / "truncated")
+    train(params, replace(settings, presentations=20), out, build_root=build_root, log=_quiet)
+    _, state = ResultsFolder(out).load_checkpoint()
+    simulator = Simulator(params, 392, CHUNK, build_root=build_root, log=_quiet)
+    simulator.prepare()
+    net, device = simulator._network, simulator._device
+    _, _, name, array = device._prepare_variableview_run_arg(net.feedforward.w, state.W.T.ravel())
+    with open(os.path.join(simulator.build_dir, "static_arrays", name), "wb") as f:
+        f.write(array.tobytes()[:1000])
+    train(params, replace(settings, presentations=60), out, resume=True, build_root=build_root, log=_quiet)
+    np.testing.assert_array_equal(_final(out)[1].W, _final(uninterrupted)[1].W)
+
+
 def test_existing_results_are_not_overwritten(uninterrupted, params, settings, build_root):
     with pytest.raises(TrainingError, match="already holds a training"):
         train(params, settings, str(uninterrupted), build_root=build_root, log=_quiet)
