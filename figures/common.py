@@ -33,10 +33,12 @@ class MissingRun(FileNotFoundError):
     """A run a figure needs is not in the root folder."""
 
 
-def arguments(doc: str, argv=None):
+def arguments(doc: str, argv=None, extra=None):
     p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--root", default=DEFAULT_ROOT, help="folder of the paper's runs (protocols/paper.py)")
     p.add_argument("--out", default=DEFAULT_OUT, help="folder for the PNG")
+    if extra:
+        extra(p)
     return p.parse_args(argv)
 
 

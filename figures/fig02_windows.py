@@ -1,8 +1,9 @@
 """Fig 2: plasticity windows measured with the pairing protocol, beside the configured windows.
 
     python figures/fig02_windows.py [--root results/paper] [--out figures/paper]
+    python figures/fig02_windows.py --pairing results/pairing-bp --out figures/pairing-bp
 
-Reads ``<root>/pairing`` (protocols/pairing.py). a: feedforward STDP against
+Reads ``<root>/pairing`` or ``--pairing FOLDER`` (protocols/pairing.py). a: feedforward STDP against
 t_post − t_pre (hidden − visible); b: feedback aSTDP against t_post − t_pre
 (visible − hidden): the mirror image; c: both against t_hidden − t_visible,
 where they coincide (mSTDP).
@@ -16,8 +17,9 @@ from brianmodel.pairing import load_pairing
 
 
 def main(argv=None):
-    args = arguments(__doc__, argv)
-    data = load_pairing(os.path.join(args.root, "pairing"))
+    args = arguments(__doc__, argv, extra=lambda p: p.add_argument(
+        "--pairing", help="a pairing results folder (default: <root>/pairing)"))
+    data = load_pairing(args.pairing or os.path.join(args.root, "pairing"))
     protocol = data["info"]["protocol"]
     scale = protocol["n_pairings"] * data["info"]["eta_used"]  # Δw / (n η) = F(Δ)
     lag = data["lag_ms"]
@@ -34,6 +36,9 @@ def main(argv=None):
         axes[2].plot(lag, data[f"{name}_change"] / scale, marker, color=color, ls="none", ms=7 if marker == "x" else 5,
                      mfc="none", label=f"{name} (measured)")
     axes[2].plot(lag[order], data["feedforward_configured"][order] / scale, "-", color="0.5", label="configured")
+    if not np.allclose(data["feedback_configured"], data["feedforward_configured"]):  # unequal delays
+        axes[2].plot(lag[order], data["feedback_configured"][order] / scale, "--", color="C0", lw=1,
+                     label="configured (feedback)")
     axes[2].set_title("c  mSTDP: both against t_hidden − t_visible", fontsize=9, loc="left")
     axes[2].set_xlabel("t_hidden − t_visible (ms)", fontsize=8)
     for ax in axes:

@@ -36,7 +36,8 @@ def main(argv=None):
         save_pairing(args.out, params, protocol, result, args.device)
     except (ParameterError, PairingError, DeviceError) as error:
         sys.exit(f"error: {error}")
-    print(f"pairing results written to {args.out}; draw them with python figures/fig02_windows.py {args.out}")
+    print(f"pairing results written to {args.out}; draw them with "
+          f"python figures/fig02_windows.py --pairing {args.out} --out {args.out}")
 
 
 if __name__ == "__main__":
