@@ -173,13 +173,13 @@ def save_epsp(out: str, cable: Cable, g_synapse, result: dict, settings: dict):
     import time
     from dataclasses import fields
 
-    from .parameters import _encode
+    from .parameters import encode_value
     from .results import atomic_write
 
     os.makedirs(out, exist_ok=True)
     shape = geometry(cable)
-    info = {"cable": {f.name: _encode(getattr(cable, f.name)) for f in fields(cable)},
-            "g_synapse": _encode(g_synapse), "settings": {k: _encode(v) for k, v in settings.items()},
+    info = {"cable": {f.name: encode_value(getattr(cable, f.name)) for f in fields(cable)},
+            "g_synapse": encode_value(g_synapse), "settings": {k: encode_value(v) for k, v in settings.items()},
             "length_constant_um": float(shape.length_constant / um), "command": sys.argv,
             "created": time.strftime("%Y-%m-%d %H:%M:%S")}
     buffer = io.StringIO()

@@ -13,8 +13,8 @@ from .parameters import ModelParams, preset
 __all__ = ["Recipe", "RECIPES", "NATURAL_OVERRIDES"]
 
 # Natural patches: half the digits' learning rate, 40,000 patches (tuned here: Gabor
-# R² ≥ 0.5 for 88% of the first 100 units; ρ 0.05: 78%; 400 hidden units: 53%;
-# input gain 1.5: 2%; η 0.005 over 60,000 patches: 71%). See the README.
+# R² ≥ 0.5 for 88% of the first 100 units, but mostly one-signed blobs; the README's
+# table lists the 14 variants tried).
 NATURAL_OVERRIDES = {"plasticity": {"eta": 0.02}}
 
 

@@ -22,6 +22,7 @@ from brian2 import Quantity, cm, get_dimensions, get_unit, meter, ms, mV, ohm, s
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
 __all__ = [
+    "encode_value",
     "parse_assignments",
     "Neurons",
     "Dendrite",
@@ -332,6 +333,11 @@ def decode_value(value):
         namespace = {k: getattr(units, k) for k in dir(units) if not k.startswith("_")}
         return eval(value, {"__builtins__": {}}, namespace)
     return value
+
+
+def encode_value(value):
+    """A parameter value in the JSON form of params.json ('0.005 * second' for quantities)."""
+    return _encode(value)
 
 
 def parse_assignments(assignments) -> dict:

@@ -108,9 +108,23 @@ def save(fig, out: str, name: str) -> str:
     return path
 
 
-def available(root: str, roles) -> list[str]:
-    """The roles present in ``root``."""
-    return [role for role in roles if os.path.exists(os.path.join(root, role, "params.json"))]
+def present_runs(root: str, roles, need=None) -> list:
+    """The runs of ``roles`` in ``root`` that a figure can draw, as (run, need(run)) pairs.
+
+    ``need(run)`` loads what the figure reads besides the run (e.g. a probe);
+    a run that is missing, or whose ``need`` raises FileNotFoundError, is
+    skipped with the reason. Raises :class:`MissingRun` if none is left.
+    """
+    usable = []
+    for role in roles:
+        try:
+            run = Run(root, role)
+            usable.append((run, need(run) if need else None))
+        except FileNotFoundError as missing:  # MissingRun included
+            print(f"skipping panel: {missing}")
+    if not usable:
+        raise MissingRun(f"none of {', '.join(roles)} in {root!r} has what this figure needs")
+    return usable
 
 
 def examples(probe: dict, n: int) -> list[int]:

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from common import arguments, panel_label, plt, save
+from common import arguments, plt, save
 from brianmodel.pairing import load_pairing
 
 

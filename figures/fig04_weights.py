@@ -7,9 +7,8 @@ value (the caption's normalisation). For natural patches the title gives the
 fraction of units whose field a 2-D Gabor fits with R² ≥ 0.5, and how many of
 those are oriented (brianmodel.analysis.oriented).
 """
-import numpy as np
 
-from common import DATASET_LABEL, MissingRun, Run, arguments, field_grid, plt, save
+from common import DATASET_LABEL, arguments, field_grid, plt, present_runs, save
 from brianmodel.analysis import gabor_fits, oriented
 
 
@@ -22,14 +21,7 @@ def gabor_note(fields):
 
 def main(argv=None):
     args = arguments(__doc__, argv)
-    runs = []
-    for role in ("mnist", "natural"):
-        try:
-            runs.append(Run(args.root, role))
-        except MissingRun as missing:
-            print(f"skipping panel: {missing}")
-    if not runs:
-        raise MissingRun(f"neither an mnist nor a natural run in {args.root!r}")
+    runs = [run for run, _ in present_runs(args.root, ("mnist", "natural"))]
     fig = plt.figure(figsize=(6.2 * len(runs), 6.8))
     grid = fig.add_gridspec(1, len(runs), wspace=0.08)
     for k, run in enumerate(runs):

@@ -9,7 +9,7 @@ One column pair per dataset present.
 """
 import numpy as np
 
-from common import DATASET_LABEL, MissingRun, Run, arguments, examples, show_field, plt, save
+from common import DATASET_LABEL, MissingRun, arguments, examples, plt, present_runs, save, show_field
 
 
 def checkpoint_probes(run):
@@ -53,16 +53,7 @@ def draw(fig, spec, run, letters, n_units=10, n_stimuli=8):
 
 def main(argv=None):
     args = arguments(__doc__, argv)
-    runs = []
-    for role in ("mnist", "natural"):
-        try:
-            runs.append(Run(args.root, role))
-            checkpoint_probes(runs[-1])
-        except MissingRun as missing:
-            print(f"skipping panel: {missing}")
-            runs = [r for r in runs if r.role != role]
-    if not runs:
-        raise MissingRun(f"no run with checkpoint probes in {args.root!r}")
+    runs = [run for run, _ in present_runs(args.root, ("mnist", "natural"), need=checkpoint_probes)]
     fig = plt.figure(figsize=(6.5 * len(runs), 9))
     grid = fig.add_gridspec(1, len(runs), wspace=0.15)
     for k, run in enumerate(runs):

@@ -11,7 +11,7 @@ with every Φ_j × 1.5 (the ``phi-1.5`` probe).
 """
 import numpy as np
 
-from common import DATASET_LABEL, MissingRun, Run, arguments, examples, panel_label, plt, save, show_field
+from common import DATASET_LABEL, arguments, examples, panel_label, plt, present_runs, save, show_field
 
 ROWS = (("visible", "k"), ("hidden", "C0"), ("visible_pool", "0.55"), ("hidden_pool", "0.35"))
 
@@ -89,16 +89,9 @@ def figure(run, number):
 
 def main(argv=None):
     args = arguments(__doc__, argv)
-    drawn = 0
-    for role, number in (("mnist", 6), ("natural", 7)):
-        try:
-            run = Run(args.root, role)
-            save(figure(run, number), args.out, f"fig{number:02d}_{role}_behaviour.png")
-            drawn += 1
-        except MissingRun as missing:
-            print(f"skipping Fig {number}: {missing}")
-    if not drawn:
-        raise MissingRun(f"neither an mnist nor a natural run in {args.root!r}")
+    number = {"mnist": 6, "natural": 7}
+    for run, _ in present_runs(args.root, number, need=lambda run: run.probe("final")):
+        save(figure(run, number[run.role]), args.out, f"fig{number[run.role]:02d}_{run.role}_behaviour.png")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ weight correlations, the same order in both panels of a dataset.
 """
 import numpy as np
 
-from common import DATASET_LABEL, MissingRun, Run, arguments, plt, save
+from common import DATASET_LABEL, arguments, plt, present_runs, save
 
 
 def correlations(values: np.ndarray) -> np.ndarray:
@@ -33,16 +33,7 @@ def cluster_order(c: np.ndarray) -> np.ndarray:
 
 def main(argv=None):
     args = arguments(__doc__, argv)
-    runs = []
-    for role in ("mnist", "natural"):
-        try:
-            runs.append((Run(args.root, role), None))
-            runs[-1] = (runs[-1][0], runs[-1][0].probe("final"))
-        except (MissingRun, FileNotFoundError) as missing:
-            print(f"skipping panels: {missing}")
-            runs = [r for r in runs if r[0].role != role]
-    if not runs:
-        raise MissingRun(f"no run with a final probe in {args.root!r}")
+    runs = present_runs(args.root, ("mnist", "natural"), need=lambda run: run.probe("final"))
     fig, axes = plt.subplots(len(runs), 2, figsize=(9, 4.2 * len(runs)), squeeze=False)
     letters = iter("abcd")
     for row, (run, probe) in zip(axes, runs):

@@ -8,7 +8,7 @@ unit; silent units left out), and the final-bout reconstruction (last column).
 """
 import numpy as np
 
-from common import DATASET_LABEL, MissingRun, Run, arguments, examples, plt, save, show_field
+from common import DATASET_LABEL, arguments, examples, plt, present_runs, save, show_field
 
 
 def draw(fig, spec, run, probe, letter, n_inputs=5, n_units=10):
@@ -35,15 +35,7 @@ def draw(fig, spec, run, probe, letter, n_inputs=5, n_units=10):
 
 def main(argv=None):
     args = arguments(__doc__, argv)
-    runs = []
-    for role in ("mnist", "natural"):
-        try:
-            run = Run(args.root, role)
-            runs.append((run, run.probe("final")))
-        except (MissingRun, FileNotFoundError) as missing:
-            print(f"skipping panel: {missing}")
-    if not runs:
-        raise MissingRun(f"no run with a final probe in {args.root!r}")
+    runs = present_runs(args.root, ("mnist", "natural"), need=lambda run: run.probe("final"))
     fig = plt.figure(figsize=(9, 4.2 * len(runs)))
     grid = fig.add_gridspec(len(runs), 1, hspace=0.15)
     for k, (run, probe) in enumerate(runs):

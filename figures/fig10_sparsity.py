@@ -6,22 +6,18 @@ a: MNIST with ρ = 0.001; b: natural patches with ρ = 0.001; c: MNIST with
 ρ = 0.3 (runs ``mnist-rho0.001``, ``natural-rho0.001``, ``mnist-rho0.3``).
 First 100 hidden units, ON − OFF, each scaled to its largest weight.
 """
-from common import DATASET_LABEL, MissingRun, Run, arguments, available, field_grid, plt, save
+from common import DATASET_LABEL, arguments, field_grid, plt, present_runs, save
 
 ROLES = ("mnist-rho0.001", "natural-rho0.001", "mnist-rho0.3")
 
 
 def main(argv=None):
     args = arguments(__doc__, argv)
-    roles = available(args.root, ROLES)
-    for role in set(ROLES) - set(roles):
-        print(f"skipping panel: no run {role!r} in {args.root!r}")
-    if not roles:
-        raise MissingRun(f"none of {', '.join(ROLES)} in {args.root!r}")
-    fig = plt.figure(figsize=(5.5 * len(roles), 6.2))
-    grid = fig.add_gridspec(1, len(roles), wspace=0.08)
-    for k, role in enumerate(roles):
-        run = Run(args.root, role)
+    runs = [run for run, _ in present_runs(args.root, ROLES)]
+    fig = plt.figure(figsize=(5.5 * len(runs), 6.2))
+    grid = fig.add_gridspec(1, len(runs), wspace=0.08)
+    for k, run in enumerate(runs):
+        role = run.role
         done = run.state()[0]
         rows = run.folder.read_metrics()
         dataset = DATASET_LABEL[role.split("-")[0]]

@@ -5,9 +5,9 @@
     python figures/paper_figures.py --root results/paper               # then draw every figure
 
 Each role of brianmodel/paper.py's RECIPES is trained into <root>/<role>
-(resumed if it is there already: a finished run is not trained further), probed
-with the standard probes (protocols/evaluate.py), and the pairing protocol
-writes <root>/pairing. --presentations-scale shrinks every training (for a
+(resumed if it is there already: a finished run is not trained further) and
+given the standard probes (protocols/evaluate.py), unless its last checkpoint
+already has them; the pairing protocol writes <root>/pairing. --presentations-scale shrinks every training (for a
 quick look; the figures say how many presentations they show).
 """
 import argparse
@@ -18,8 +18,16 @@ from brianmodel.device import DEVICES, DeviceError
 from brianmodel.evaluation import ProbeError, standard_probes
 from brianmodel.pairing import PairingError, PairingProtocol, run_pairing, save_pairing
 from brianmodel.paper import RECIPES
+from brianmodel.results import ResultsFolder
 from brianmodel.parameters import ParameterError, preset
 from brianmodel.training import RunSettings, TrainingError, train
+
+
+def probes_current(folder: ResultsFolder) -> bool:
+    """The standard probes exist and were taken of the last checkpoint."""
+    if "final" not in folder.evaluations():
+        return False
+    return int(folder.load_evaluation("final")["checkpoint"]) == folder.checkpoints()[-1]
 
 
 def main(argv=None):
@@ -50,7 +58,10 @@ def main(argv=None):
             print(f"== {role}: {'resuming' if resume else 'training'} {settings.presentations} presentations of "
                   f"{recipe.dataset}")
             train(recipe.params(), settings.validate(), out, resume=resume)
-            standard_probes(out, presentations=args.probe_presentations)  # again after a resume: new checkpoints
+            if probes_current(ResultsFolder(out)):
+                print(f"== {role}: probes of the last checkpoint already there")
+            else:
+                standard_probes(out, presentations=args.probe_presentations)
     except (ParameterError, TrainingError, DeviceError, ProbeError, PairingError) as error:
         sys.exit(f"error: {error}")
 
