@@ -1,7 +1,7 @@
 # The two commands of the README; each sets up .venv itself.
 PY := .venv/bin/python
 
-.PHONY: demo test test-slow benchmark paper
+.PHONY: demo test test-slow benchmark paper sweep
 
 demo:  ## train on the bundled MNIST digits (C++ standalone), write results/demo and figures/demo
 	tools/venv.sh
@@ -25,3 +25,7 @@ paper:  ## every run behind the paper's figures (about 25 min on one core), then
 	tools/venv.sh
 	$(PY) protocols/paper.py --root results/paper
 	$(PY) figures/paper_figures.py --root results/paper --out figures/paper
+
+sweep:  ## feedback location x delays, 27 trainings on all cores (about 16 min on 2), heatmaps in results/sweep
+	tools/venv.sh sweep
+	$(PY) protocols/sweep.py --out results/sweep

@@ -5,19 +5,26 @@ The dendrite of length L and diameter d is cut into N compartments of length
 compartment's equation is divided by its own leak conductance, as everywhere
 in this model (conductances in leak units)::
 
-    τ_d dv_k/dt = (E_L − v_k) + g_d_k (E_e − v_k) + c_k (v_{k−1} − v_k) + c (v_{k+1} − v_k)
+    τ dv_k/dt = (E_L − v_k) + r g_k (E_e − v_k) + c_k (v_{k−1} − v_k) + c (v_{k+1} − v_k)
 
-with τ_d = R_m C_m, c = G_axial / G_leak = (λ/ℓ)², λ = √(d R_m / 4 R_i) the
-length constant; the first compartment couples to the soma over half a
-compartment (c_1 = 2c) and the last has a sealed end. The soma sees the
-dendrite with c_soma = G_axial(soma, 1) / G_leak,soma. The equations are
-integrated with exponential Euler, which stays stable for the stiff coupling
-(c ≫ 1) at the network's dt.
+with τ = R_m C_m (soma and dendrite alike), c = G_axial / G_leak = (λ/ℓ)²,
+λ = √(d R_m / 4 R_i) the length constant; the first compartment couples to
+the soma over half a compartment (c_1 = 2c) and the last has a sealed end.
+The soma sees the dendrite with c_soma = G_axial(soma, 1) / G_leak,soma.
+Synaptic conductances g_k are in units of the soma's leak, whatever the
+compartment count (r = G_leak,soma / G_leak,compartment converts them).
+
+The coupling is stiff (rates up to ~4c/τ); :func:`check_step` rejects a
+cable and time step for which the integration method would be unstable or
+inaccurate. The network integrates these cells with RK2 (midpoint): at dt 0.1
+ms and 5 compartments its somatic EPSPs are within 0.3% of exponential Euler
+at 5 µs, at half the cost of RK4 (exponential Euler at 0.1 ms: 4-7% low).
 
 A synapse at ``location`` (distance from the soma) lands in the compartment
 that holds it; a back-propagating spike reaches it after ``location /
 bap_velocity`` with amplitude ``exp(−location / bap_length_constant)``
-(:func:`backprop`).
+(:func:`backprop`); :func:`placement` turns a model's locations into the
+synapses' run-time values.
 """
 from __future__ import annotations
 
@@ -26,10 +33,17 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Quantity, ms, um
 
-from .parameters import Cable, ParameterError, validate_section
+from .parameters import Cable, ModelParams, ParameterError, validate_section
 
-__all__ = ["CableGeometry", "geometry", "compartment", "backprop", "ball_and_stick_equations",
-           "steady_state_attenuation", "conductance_units"]
+__all__ = ["CableGeometry", "geometry", "compartment", "backprop", "ball_and_stick_equations", "cable_namespace",
+           "steady_state_attenuation", "conductance_units", "fastest_rate", "check_step", "Placement", "placement",
+           "CABLE_METHOD", "MAX_STEP"]
+
+CABLE_METHOD = "rk2"  # the network's integration method for ball-and-stick cells
+# Largest (fastest rate × dt) accepted per method. Real rates are stable up to
+# 2.0 (RK2) and 2.785 (RK4); stay clear of the edge, where the fast modes are
+# stable but no longer accurate.
+MAX_STEP = {"rk2": 1.0, "rk4": 2.0}
 
 
 @dataclass(frozen=True)
@@ -81,23 +95,57 @@ def backprop(location, cable: Cable, dt) -> tuple[Quantity, float]:
     return steps * dt, float(np.exp(-float(location / cable.bap_length_constant)))
 
 
-def ball_and_stick_equations(cable: Cable, soma: str = "", refractory: bool = True) -> str:
-    """Equation string of the dendrite (variables ``v_k``, ``g_d_k``) coupled to a soma ``v``.
+def ball_and_stick_equations(cable: Cable, soma: str = "", refractory: bool = True, synapse: str = "g_d") -> str:
+    """Equation string of a soma ``v`` and dendrite (``v_k``, synaptic conductance ``<synapse>_k``).
 
-    ``soma`` is the soma's own right-hand side terms besides leak and coupling
-    (e.g. ``"+ g_stim*(E_e - v) + g_i*(E_i - v)"``); the soma's time constant is
-    ``tau_m``. Constants: ``c_soma``, ``c_first``, ``c_dendrite``, ``tau_d``,
-    ``tau_e``, ``E_L``, ``E_e``.
+    ``soma`` holds the soma's own terms besides leak and coupling (e.g.
+    ``"+ g_stim*(E_e - v)"``). Constants: :func:`cable_namespace`, ``E_L``,
+    ``E_e``, ``tau_e``.
     """
     n = cable.n_compartments
     flag = " (unless refractory)" if refractory else ""
-    lines = [f"dv/dt = ((E_L - v) {soma} + c_soma*(v_1 - v)) / tau_m : volt{flag}"]
+    lines = [f"dv/dt = ((E_L - v) {soma} + c_soma*(v_1 - v)) / tau_cable : volt{flag}"]
     for k in range(1, n + 1):
         inner = "c_first*(v - v_1)" if k == 1 else f"c_dendrite*(v_{k - 1} - v_{k})"
         outer = f" + c_dendrite*(v_{k + 1} - v_{k})" if k < n else ""  # sealed end
-        lines.append(f"dv_{k}/dt = ((E_L - v_{k}) + g_d_{k}*(E_e - v_{k}) + {inner}{outer}) / tau_d : volt")
-        lines.append(f"dg_d_{k}/dt = -g_d_{k}/tau_e : 1")
+        lines.append(f"dv_{k}/dt = ((E_L - v_{k}) + r_input*{synapse}_{k}*(E_e - v_{k}) + {inner}{outer}) "
+                     f"/ tau_cable : volt")
+        lines.append(f"d{synapse}_{k}/dt = -{synapse}_{k}/tau_e : 1  # in soma leak units")
     return "\n".join(lines)
+
+
+def cable_namespace(cable: Cable) -> dict:
+    """The constants of :func:`ball_and_stick_equations`."""
+    shape = geometry(cable)
+    return dict(tau_cable=shape.tau_d, c_soma=shape.c_soma, c_first=shape.c_first, c_dendrite=shape.c_dendrite,
+                r_input=float(shape.g_leak_soma / shape.g_leak_compartment))
+
+
+def fastest_rate(cable: Cable):
+    """The largest decay rate (1/s) of the passive cell's linear system (leak and coupling)."""
+    shape, n = geometry(cable), cable.n_compartments
+    A = np.zeros((n + 1, n + 1))
+    A[0, 0], A[0, 1] = -(1 + shape.c_soma), shape.c_soma
+    for k in range(1, n + 1):
+        left = shape.c_first if k == 1 else shape.c_dendrite
+        right = shape.c_dendrite if k < n else 0.0
+        A[k, k - 1], A[k, k] = left, -(1 + left + right)
+        if k < n:
+            A[k, k + 1] = right
+    return float(np.abs(np.linalg.eigvals(A)).max() / float(shape.tau_d))
+
+
+def check_step(cable: Cable, dt, method: str = CABLE_METHOD) -> float:
+    """Raise unless ``method`` at ``dt`` integrates the cable accurately; returns rate × dt."""
+    if method not in MAX_STEP:
+        raise ParameterError(f"no step-size rule for method {method!r}; known: {', '.join(MAX_STEP)}")
+    step = fastest_rate(cable) * float(dt)
+    if step > MAX_STEP[method]:
+        raise ParameterError(f"the cable ({cable.n_compartments} compartments of "
+                             f"{cable.length / cable.n_compartments}) is too stiff for {method} at dt = {dt}: "
+                             f"fastest rate × dt = {step:.2f} > {MAX_STEP[method]}; use fewer compartments or a "
+                             f"smaller presentation.dt")
+    return step
 
 
 def steady_state_attenuation(x, cable: Cable) -> np.ndarray:
@@ -108,19 +156,56 @@ def steady_state_attenuation(x, cable: Cable) -> np.ndarray:
 
 
 def conductance_units(g, cable: Cable) -> float:
-    """A synaptic conductance in siemens as leak units of one dendritic compartment."""
-    return float(g / geometry(cable).g_leak_compartment)
+    """A synaptic conductance in siemens as leak units of the soma (the unit of ``<synapse>_k``)."""
+    return float(g / geometry(cable).g_leak_soma)
 
+
+@dataclass(frozen=True)
+class Placement:
+    """A plastic pathway's run-time values that follow from where its synapses sit."""
+
+    compartment: int  # 0: the soma (or the compact cell's fixed input)
+    axonal_delay: Quantity
+    backprop_delay: Quantity  # somatic spike -> its arrival at the synapse
+    bap: float  # back-propagating spike's amplitude there (scales the window)
+    reversed_window: bool  # aSTDP (True) or STDP
+
+    def trace_time_constants(self, params: ModelParams):
+        """(pre trace τ, post trace τ): the LTP side decays with τ+, the LTD side with τ−."""
+        pl = params.plasticity
+        return (pl.tau_minus, pl.tau_plus) if self.reversed_window else (pl.tau_plus, pl.tau_minus)
+
+
+def placement(params: ModelParams, pathway: str) -> Placement:
+    """Where ``pathway`` ('feedforward' or 'feedback') sits, and what follows from it."""
+    if pathway not in ("feedforward", "feedback"):
+        raise ValueError(f"pathway must be 'feedforward' or 'feedback', got {pathway!r}")
+    c, dt = params.connections, params.presentation.dt
+    location = getattr(params.locations, pathway)
+    axonal = c.delay_feedforward if pathway == "feedforward" else c.delay_feedback
+    explicit = c.backprop_delay_feedforward if pathway == "feedforward" else c.backprop_delay_feedback
+    crossover = params.locations.crossover
+    if location is None:
+        where, bap_delay, bap = 0, axonal, 1.0
+        distance = 0 * um
+    else:
+        where = compartment(location, params.cable)
+        bap_delay, bap = backprop(location, params.cable, dt)
+        distance = location
+    reversed_window = pathway == "feedback" if crossover is None else bool(distance >= crossover)
+    return Placement(where, axonal, bap_delay if explicit is None else explicit, bap, reversed_window)
 
 
 def somatic_epsp(cable: Cable, locations, g_synapse, *, E_L, E_e, tau_e, dt, duration=50 * ms,
-                 soma_clamp: float = 0.0, device: str = "runtime", log=print) -> dict:
+                 soma_clamp: float = 0.0, method: str = CABLE_METHOD, device: str = "runtime",
+                 log=print) -> dict:
     """Somatic EPSP of one synaptic activation at each location (one passive cell per location).
 
     The synapse opens a conductance ``g_synapse`` (siemens) at t = 0 that
     decays with ``tau_e``. Returns {'location_um', 'compartment', 'amplitude'
     (volt), 'latency' (time to peak), 'soma' (v(t) − E_L per cell), 'dendrite'
-    (steady or final v_k − E_L per cell and compartment)}. ``soma_clamp`` > 0
+    (steady or final v_k − E_L per cell and compartment)}. ``method``: the
+    network's by default; RK2 and RK4 need ``dt`` to pass :func:`check_step`. ``soma_clamp`` > 0
     holds the soma near E_e with that conductance (leak units) instead: the
     steady-state attenuation test.
     """
@@ -128,17 +213,17 @@ def somatic_epsp(cable: Cable, locations, g_synapse, *, E_L, E_e, tau_e, dt, dur
 
     from .device import run_once
 
-    shape = geometry(cable)
     where = [compartment(x, cable) for x in locations]
+    if method in MAX_STEP:
+        check_step(cable, dt, method)
     g = conductance_units(g_synapse, cable)
 
     def make():
         defaultclock.dt = dt
         eqs = ball_and_stick_equations(cable, "+ soma_clamp*(E_e - v)", refractory=False)
-        cells = NeuronGroup(len(where), eqs, method="exponential_euler", name="cells",
-                            namespace=dict(E_L=E_L, E_e=E_e, tau_e=tau_e, tau_m=shape.tau_d, tau_d=shape.tau_d,
-                                           c_soma=shape.c_soma, c_first=shape.c_first, c_dendrite=shape.c_dendrite,
-                                           soma_clamp=soma_clamp))
+        cells = NeuronGroup(len(where), eqs, method=method, name="cells",
+                            namespace=dict(E_L=E_L, E_e=E_e, tau_e=tau_e, soma_clamp=soma_clamp,
+                                           **cable_namespace(cable)))
         cells.v = E_L
         for k in range(1, cable.n_compartments + 1):
             setattr(cells, f"v_{k}", E_L)
@@ -157,7 +242,7 @@ def somatic_epsp(cable: Cable, locations, g_synapse, *, E_L, E_e, tau_e, dt, dur
         return network, {}, duration, read
 
     v, dendrite, t = run_once(make, device=device, name="epsp", key=repr((cable, locations, g_synapse, dt, duration,
-                                                                          soma_clamp)), log=log)
+                                                                          soma_clamp, method)), log=log)
     peak = v.argmax(axis=1)
     return {"location_um": np.array([float(x / um) for x in locations]), "compartment": np.array(where),
             "amplitude": v.max(axis=1), "latency": t[peak], "soma": v, "dendrite": dendrite, "t": t}

@@ -13,6 +13,7 @@ This is the only module that knows about devices; the model does not.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import RUN_TIME_FIELDS, NetworkState, build_network
+from .model import NetworkState, build_network, build_values, compiled_form
 from .parameters import ModelParams
 
 __all__ = ["DEVICES", "DeviceError", "ChunkResult", "Simulator", "check_device", "default_build_root",
@@ -196,9 +197,7 @@ class Simulator:
         """Hash of everything compiled into the binary (not the run-time parameters)."""
         import brian2
 
-        compiled = self.params.to_dict()
-        for section, name in RUN_TIME_FIELDS:
-            compiled[section].pop(name)
+        compiled = compiled_form(self.params)
         key = dict(device=self.device, threads=self.threads, n_visible=self.n_visible, cc=self.compute_capability,
                    chunk_size=self.chunk_size, params=compiled, brian2=brian2.__version__,
                    model=_source_hash())
@@ -220,7 +219,7 @@ class Simulator:
         if self.device == "runtime":
             return
         if _PROJECT is None or _PROJECT[0] != self.build_dir:
-            _PROJECT = None
+            _release_project()
             _PROJECT = (self.build_dir, *self._build())
         else:
             self.build_time = self.build_time or 0.0
@@ -277,7 +276,9 @@ class Simulator:
         _activate_standalone(self.device, self.build_dir, self.threads)
         if self.device == "cuda":
             configure_cuda(self.build_root, self.compute_capability)
-        net = build_network(self.params, self.n_visible, self.chunk_size)
+        # run_args must reach the binary before the delays are derived from them
+        net = build_network(build_values(self.params), self.n_visible, self.chunk_size,
+                            before_delays=device.apply_run_args)
         net.network.run(net.duration, namespace=net.namespace)
         start = time.perf_counter()
         fresh = not os.path.exists(os.path.join(self.build_dir, "main"))
@@ -298,7 +299,6 @@ def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", b
     go to ``<build_root>/<device>-<name>-<hash of key and model source>``, so
     repeating a protocol with the same ``key`` recompiles nothing.
     """
-    global _PROJECT
     check_device(device)
     if device == "runtime":
         from brian2 import set_device
@@ -318,7 +318,7 @@ def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", b
     digest = hashlib.sha1(f"{key}|{_source_hash()}|{compute_capability}".encode()).hexdigest()[:16]
     build_dir = os.path.join(build_root, f"{device}-{name}-{digest}")
     os.makedirs(build_root, exist_ok=True)
-    _PROJECT = None  # the Simulator's project, if any, goes with the device reset
+    _release_project()  # the Simulator's project, if any, goes with the device reset
     _activate_standalone(device, build_dir, 0)
     if device == "cuda":
         configure_cuda(build_root, compute_capability)
@@ -328,6 +328,14 @@ def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", b
     with FileLock(build_dir + ".lock"):  # parallel processes may share the build and its results folder
         brian_device.build(directory=build_dir, compile=True, run=True, with_output=False)
         return read()
+
+
+def _release_project():
+    """Forget this process's standalone project, and its Brian2 objects with it: objects still
+    alive would make the next network's names (and so its code) differ, and recompile it."""
+    global _PROJECT
+    _PROJECT = None
+    gc.collect()
 
 
 def _write_run_args(device, run_args: dict, build_dir: str):
@@ -362,6 +370,7 @@ def _activate_standalone(device_name, build_dir, threads):
         import brian2cuda  # noqa: F401  (registers cuda_standalone)
     if brian_name in all_devices:
         all_devices[brian_name].reinit()
+        gc.collect()  # the last project's code objects: alive, they would rename this one's
     prefs.reset_to_defaults()  # undo another device's workarounds
     prefs.devices.cpp_standalone.openmp_threads = threads
     set_device(brian_name, directory=build_dir, build_on_run=False)

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from brian2 import (Equations, Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray,
-                    defaultclock, linked_var, second)
+                    defaultclock, linked_var, second, um)
 
+from .cable import CABLE_METHOD, ball_and_stick_equations, cable_namespace, check_step, placement
 from .parameters import ModelParams
 
 __all__ = ["MStdpNetwork", "build_network", "namespace", "visible_equations", "hidden_equations",
-           "pool_equations", "feedforward_synapses", "feedback_synapses"]
+           "pool_equations", "feedforward_synapses", "feedback_synapses", "assign_delays", "pathway_values",
+           "plastic_synapse_code", "compiled_form", "build_values"]
 
 # -- equation strings --------------------------------------------------------
 # Conductances are in units of the leak (dimensionless).
@@ -27,21 +29,25 @@ VISIBLE_EQUATIONS = """
 dv/dt = ((E_L - v) + g_stim*(E_e - v) + g_i*(E_i - v) + g_coupling_soma*(v_d - v)) / tau_m : volt (unless refractory)
 dv_d/dt = ((E_L - v_d) + g_d*(E_e - v_d) + g_coupling_dendrite*(v - v_d)) / tau_d : volt
 dg_d/dt = -g_d/tau_e : 1  # feedback (dendritic) excitation
+""" + (VISIBLE_INPUTS := """
 g_stim = g_input * intensity * int((t % presentation_duration) < stimulus_duration) : 1
 intensity : 1  # this presentation's stimulus, read from the TimedArray once at its start
 g_i : 1 (linked)  # the visible pool's shared inhibitory conductance
 g_input : 1 (shared)  # stimulus conductance at intensity 1
-"""
+""")
+VISIBLE_SOMA_TERMS = "+ g_stim*(E_e - v) + g_i*(E_i - v)"  # ball-and-stick visible soma, besides leak and coupling
 
 HIDDEN_EQUATIONS = """
 dv/dt = ((E_L - v) + g_e*(E_e - v) + g_i*(E_i - v)) / tau_m : volt (unless refractory)
 dg_e/dt = -g_e/tau_e : 1  # feedforward (proximal) excitation
+""" + (HIDDEN_STATE := """
 g_i : 1 (linked)  # the hidden pool's shared inhibitory conductance
 phi : 1  # homeostatic scaling factor of the feedforward drive
 count : 1  # spikes in the current presentation
 rho : 1 (shared)  # target spikes per unit per presentation
 homeostasis_rate : 1 (shared)
-"""
+""")
+HIDDEN_SOMA_TERMS = "+ g_i*(E_i - v)"  # ball-and-stick hidden soma (feedforward input on the dendrite)
 
 POOL_EQUATIONS = """
 dv/dt = ((E_L - v) + g_e*(E_e - v)) / tau_m_inhibitory : volt (unless refractory)
@@ -62,77 +68,112 @@ apre *= fresh
 apost *= fresh
 """
 
-FEEDFORWARD_MODEL = """
-w : 1
+# Both plastic pathways share one model; what differs is set per pathway at
+# run time (cable.placement): which window (STDP, or aSTDP: the time-reversed
+# rule), where the back-propagating spike arrives (its delay and amplitude,
+# which scales the window), which dendritic compartment the synapse excites.
+# With the paper's placement (W STDP, Q aSTDP, somatic lags) the feedback
+# window against t_hidden - t_visible has the same profile as the feedforward.
+PLASTIC_MODEL = """
+{weight} : 1
 eta : 1 (shared)
-gain : 1 (shared)  # hidden g_e += gain * phi_j * W_ji
-dapre/dt = -apre/tau_plus : 1 (event-driven)  # visible-spike trace
-dapost/dt = -apost/tau_minus : 1 (event-driven)  # hidden-spike trace
+gain : 1 (shared)  # conductance per unit weight, in leak units of the soma it drives
+window_reversed : 1 (shared)  # 0: STDP (LTP when post follows pre); 1: aSTDP
+bap : 1 (shared)  # back-propagating spike's amplitude at the synapse (1 at the soma)
+compartment : integer (shared)  # dendritic compartment holding the synapse (ball-and-stick cells)
+tau_pre_trace : second (shared)  # tau_plus for STDP, tau_minus for aSTDP
+tau_post_trace : second (shared)
+axonal_delay : second (shared)  # the pre pathway's delay
+backprop_delay : second (shared)  # somatic spike -> back-propagating spike at the synapse
+dapre/dt = -apre/tau_pre_trace : 1 (event-driven)
+dapost/dt = -apost/tau_post_trace : 1 (event-driven)
 """
-# STDP, visible pre, hidden post: LTP when the hidden spike follows.
-FEEDFORWARD_ON_PRE = FORGET_STALE_TRACES + """
-g_e_post += gain * phi_post * w
+PLASTIC_ON_PRE = """
 apre += 1
-w = clip(w - eta * A_minus * apost, 0, w_max)
+{weight} = clip({weight} + eta * (window_reversed * A_plus - (1 - window_reversed) * A_minus) * apost, 0, {maximum})
 """
-FEEDFORWARD_ON_POST = FORGET_STALE_TRACES + """
-apost += 1
-w = clip(w + eta * A_plus * apre, 0, w_max)
+PLASTIC_ON_POST = """
+apost += bap
+{weight} = clip({weight} + eta * bap * ((1 - window_reversed) * A_plus - window_reversed * A_minus) * apre, 0, {maximum})
 """
+FEEDFORWARD_DRIVE = "gain * phi_post * w"  # hidden g_e += gain * phi_j * W_ji
+FEEDBACK_DRIVE = "gain * q"  # visible dendrite g_d += gain * Q_ij
 
-FEEDBACK_MODEL = """
-q : 1
-eta : 1 (shared)  # zeta/eta times the feedforward eta
-gain : 1 (shared)  # dendrite g_d += gain * Q_ij
-dapre/dt = -apre/tau_minus : 1 (event-driven)  # hidden-spike trace
-dapost/dt = -apost/tau_plus : 1 (event-driven)  # visible-spike trace
-"""
-# aSTDP, hidden pre, visible post: the time-reversed rule, so that against
-# t_hidden - t_visible it has the same profile as the feedforward STDP.
-FEEDBACK_ON_PRE = FORGET_STALE_TRACES + """
-g_d_post += gain * q
-apre += 1
-q = clip(q + eta * A_plus * apost, 0, q_max)
-"""
-FEEDBACK_ON_POST = FORGET_STALE_TRACES + """
-apost += 1
-q = clip(q - eta * A_minus * apre, 0, q_max)
-"""
+
+def _drive(variable, drive, n_compartments):
+    """on_pre line(s) exciting ``variable`` of the postsynaptic cell, or compartment ``compartment`` of it."""
+    if not n_compartments:
+        return f"{variable}_post += {drive}"
+    return "\n".join(f"{variable}_{k}_post += {drive} * int(compartment == {k})" for k in range(1, n_compartments + 1))
+
+
+def plastic_synapse_code(pathway: str, params: ModelParams) -> dict:
+    """Synapses() keyword arguments of ``pathway`` ('feedforward' or 'feedback')."""
+    weight, maximum, variable, drive, location = {
+        "feedforward": ("w", "w_max", "g_e", FEEDFORWARD_DRIVE, params.locations.feedforward),
+        "feedback": ("q", "q_max", "g_d", FEEDBACK_DRIVE, params.locations.feedback)}[pathway]
+    n = 0 if location is None else params.cable.n_compartments
+    fill = dict(weight=weight, maximum=maximum)
+    return dict(model=PLASTIC_MODEL.format(**fill),
+                on_pre=FORGET_STALE_TRACES + _drive(variable, drive, n) + PLASTIC_ON_PRE.format(**fill),
+                on_post=FORGET_STALE_TRACES + PLASTIC_ON_POST.format(**fill))
 
 
 def namespace(params: ModelParams, stimulus: TimedArray | None = None) -> dict:
     """The constants the equation strings refer to."""
-    n, d, c, pl, h, pr = (params.neurons, params.dendrite, params.connections, params.plasticity,
-                          params.homeostasis, params.presentation)
+    n, d, pl, h, pr = params.neurons, params.dendrite, params.plasticity, params.homeostasis, params.presentation
     ns = dict(
         E_L=n.E_L, V_threshold=n.V_threshold, V_reset=n.V_reset, E_e=n.E_e, E_i=n.E_i,
         tau_m=n.tau_m, tau_m_inhibitory=n.tau_m_inhibitory, tau_e=n.tau_e,
         tau_d=d.tau_d, g_coupling_soma=d.g_coupling_soma, g_coupling_dendrite=d.g_coupling_dendrite,
-        A_plus=pl.A_plus, A_minus=pl.A_minus, tau_plus=pl.tau_plus, tau_minus=pl.tau_minus,
+        A_plus=pl.A_plus, A_minus=pl.A_minus,
         w_max=pl.w_max, q_max=pl.q_max, phi_min=h.phi_min, phi_max=h.phi_max,
         presentation_duration=pr.duration, stimulus_duration=pr.stimulus_duration,
     )
+    if _has_cable(params):
+        ns.update(cable_namespace(params.cable))
     if stimulus is not None:
         ns["stimulus"] = stimulus
     return ns
 
 
-def visible_equations() -> Equations:
-    return Equations(VISIBLE_EQUATIONS)
+def _has_cable(params, pathway=None):
+    pathways = (pathway,) if pathway else ("feedforward", "feedback")
+    return any(getattr(params.locations, p) is not None for p in pathways)
 
 
-def hidden_equations() -> Equations:
-    return Equations(HIDDEN_EQUATIONS)
+def visible_equations(params: ModelParams | None = None) -> Equations:
+    """Soma + one dendrite, or a ball-and-stick cell when the feedback synapses have a location."""
+    if params is None or not _has_cable(params, "feedback"):
+        return Equations(VISIBLE_EQUATIONS)
+    return Equations(ball_and_stick_equations(params.cable, VISIBLE_SOMA_TERMS, synapse="g_d") + VISIBLE_INPUTS)
+
+
+def hidden_equations(params: ModelParams | None = None) -> Equations:
+    """A point soma, or a ball-and-stick cell when the feedforward synapses have a location."""
+    if params is None or not _has_cable(params, "feedforward"):
+        return Equations(HIDDEN_EQUATIONS)
+    return Equations(ball_and_stick_equations(params.cable, HIDDEN_SOMA_TERMS, synapse="g_e") + HIDDEN_STATE)
 
 
 def pool_equations() -> Equations:
     return Equations(POOL_EQUATIONS)
 
 
-def _lif_group(n, eqs, params, name, *, refractory, reset="v = V_reset"):
+def _rest(params, pathway, synapse):
+    """Reset statements of a layer's membrane and synaptic state (compartments included)."""
+    if not _has_cable(params, pathway):
+        return {"feedback": "v = E_L\nv_d = E_L\ng_d = 0", "feedforward": "v = E_L\ng_e = 0"}[pathway]
+    n = params.cable.n_compartments
+    return "\n".join(["v = E_L"] + [f"v_{k} = E_L\n{synapse}_{k} = 0" for k in range(1, n + 1)])
+
+
+def _lif_group(n, eqs, params, name, *, refractory, reset="v = V_reset", method="euler"):
     group = NeuronGroup(n, eqs, threshold="v > V_threshold", reset=reset,
-                        refractory=refractory, method="euler", name=name)
-    group.v = params.neurons.E_L
+                        refractory=refractory, method=method, name=name)
+    for variable in sorted(eqs.diff_eq_names):  # membrane potentials of every compartment (sorted: same code every time)
+        if variable == "v" or variable.startswith("v_"):
+            setattr(group, variable, params.neurons.E_L)
     return group
 
 
@@ -154,24 +195,35 @@ def _pool(layer, n_pool, g_in, g_out, tau_out, params, prefix):
     return [pool, output, excite, inhibit, *reset]
 
 
-def feedforward_synapses(visible, hidden, params: ModelParams, name="feedforward", one_to_one=False) -> Synapses:
+def feedforward_synapses(visible, hidden, params: ModelParams, name="feedforward", one_to_one=False,
+                         delays=True) -> Synapses:
     """W: visible -> hidden, proximal, STDP. Synapse k = i * n_hidden + j (all to all),
-    or visible k -> hidden k (``one_to_one``, for pairing protocols)."""
-    c = params.connections
-    syn = Synapses(visible, hidden, FEEDFORWARD_MODEL, on_pre=FEEDFORWARD_ON_PRE, on_post=FEEDFORWARD_ON_POST,
-                   delay={"pre": c.delay_feedforward, "post": c.backprop_feedforward}, name=name)
-    _connect(syn, len(visible), len(hidden), one_to_one)
-    return syn
+    or visible k -> hidden k (``one_to_one``, for pairing protocols). ``delays=False``
+    leaves :func:`assign_delays` to the caller."""
+    return _plastic_synapses("feedforward", visible, hidden, params, name, one_to_one, delays)
 
 
-def feedback_synapses(hidden, visible, params: ModelParams, name="feedback", one_to_one=False) -> Synapses:
+def feedback_synapses(hidden, visible, params: ModelParams, name="feedback", one_to_one=False,
+                      delays=True) -> Synapses:
     """Q: hidden -> visible dendrite, distal, aSTDP. Synapse k = j * n_visible + i (all to all),
     or hidden k -> visible k (``one_to_one``)."""
-    c = params.connections
-    syn = Synapses(hidden, visible, FEEDBACK_MODEL, on_pre=FEEDBACK_ON_PRE, on_post=FEEDBACK_ON_POST,
-                   delay={"pre": c.delay_feedback, "post": c.backprop_feedback}, name=name)
-    _connect(syn, len(hidden), len(visible), one_to_one)
+    return _plastic_synapses("feedback", hidden, visible, params, name, one_to_one, delays)
+
+
+def _plastic_synapses(pathway, source, target, params, name, one_to_one, delays):
+    syn = Synapses(source, target, **plastic_synapse_code(pathway, params), name=name)
+    _connect(syn, len(source), len(target), one_to_one)
+    for variable, value in pathway_values(pathway, params).items():
+        setattr(syn, variable, value)
+    if delays:
+        assign_delays(syn)
     return syn
+
+
+def assign_delays(syn: Synapses):
+    """Both pathways' delays from the synapses' run-time variables (set these first)."""
+    syn.delay = "axonal_delay"
+    syn.post.delay = "backprop_delay"
 
 
 def _connect(syn, n_pre, n_post, one_to_one):
@@ -182,6 +234,18 @@ def _connect(syn, n_pre, n_post, one_to_one):
         syn.connect(i=np.repeat(np.arange(n_pre), n_post), j=np.tile(np.arange(n_post), n_pre))
 
 
+def pathway_values(pathway: str, params: ModelParams) -> dict:
+    """The run-time variables of a plastic pathway that follow from its placement."""
+    where = placement(params, pathway)
+    tau_pre, tau_post = where.trace_time_constants(params)
+    pl = params.plasticity
+    return {"eta": pl.eta * (pl.zeta_over_eta if pathway == "feedback" else 1.0),
+            "gain": params.connections.g_feedforward if pathway == "feedforward" else params.connections.g_feedback,
+            "window_reversed": float(where.reversed_window), "bap": where.bap, "compartment": where.compartment,
+            "tau_pre_trace": tau_pre, "tau_post_trace": tau_post,
+            "axonal_delay": where.axonal_delay, "backprop_delay": where.backprop_delay}
+
+
 # Parameters that are variables of the compiled network, not constants, so
 # that one binary serves every value (set per run, via run_args standalone).
 RUN_TIME_PARAMETERS = {
@@ -189,14 +253,47 @@ RUN_TIME_PARAMETERS = {
     ("visible", "g_input"): lambda p: p.connections.g_input,
     ("hidden", "rho"): lambda p: p.homeostasis.rho,
     ("hidden", "homeostasis_rate"): lambda p: p.homeostasis.rate,
-    ("feedforward", "eta"): lambda p: p.plasticity.eta,
-    ("feedforward", "gain"): lambda p: p.connections.g_feedforward,
-    ("feedback", "eta"): lambda p: p.plasticity.eta * p.plasticity.zeta_over_eta,
-    ("feedback", "gain"): lambda p: p.connections.g_feedback,
+    **{(pathway, variable): (lambda p, pathway=pathway, variable=variable: pathway_values(pathway, p)[variable])
+       for pathway in ("feedforward", "feedback") for variable in pathway_values("feedback", ModelParams())},
 }
 RUN_TIME_FIELDS = {("connections", "g_input"), ("homeostasis", "rho"), ("homeostasis", "rate"),
-                   ("plasticity", "eta"), ("plasticity", "zeta_over_eta"),
-                   ("connections", "g_feedforward"), ("connections", "g_feedback")}
+                   ("plasticity", "eta"), ("plasticity", "zeta_over_eta"), ("plasticity", "tau_plus"),
+                   ("plasticity", "tau_minus"), ("connections", "g_feedforward"), ("connections", "g_feedback"),
+                   ("connections", "delay_feedforward"), ("connections", "delay_feedback"),
+                   ("connections", "backprop_delay_feedforward"), ("connections", "backprop_delay_feedback"),
+                   ("cable", "bap_velocity"), ("cable", "bap_length_constant"), ("locations", "crossover")}
+
+
+def build_values(params: ModelParams) -> ModelParams:
+    """``params`` with every run-time field at a fixed value (the defaults; a location at 0 µm).
+
+    Standalone builds are generated from these, so that the generated code,
+    whose initial values the run_args then replace, is the same for every
+    value of the run-time parameters: nothing recompiles between them.
+    """
+    defaults = ModelParams()
+    changes = {}
+    for section, name in RUN_TIME_FIELDS:
+        changes.setdefault(section, {})[name] = getattr(getattr(defaults, section), name)
+    for pathway in ("feedforward", "feedback"):
+        if getattr(params.locations, pathway) is not None:
+            changes["locations"][pathway] = 0 * um
+    return params.with_overrides(**changes)
+
+
+def compiled_form(params: ModelParams) -> dict:
+    """What of ``params`` is compiled into a standalone binary (the rest is set per run).
+
+    A location's value is a run-time parameter; whether there is one (and so
+    a ball-and-stick cell) is compiled in.
+    """
+    compiled = params.to_dict()
+    for section, name in RUN_TIME_FIELDS:
+        compiled[section].pop(name)
+    compiled["locations"] = {name: value is not None for name, value in compiled["locations"].items()}
+    if not _has_cable(params):
+        compiled.pop("cable")
+    return compiled
 
 
 @dataclass
@@ -274,11 +371,14 @@ class MStdpNetwork:
 
 
 def build_network(params: ModelParams, n_visible: int, n_presentations: int,
-                  stimulus_values: np.ndarray | None = None) -> MStdpNetwork:
+                  stimulus_values: np.ndarray | None = None, before_delays=None) -> MStdpNetwork:
     """Build the network for chunks of ``n_presentations`` presentations.
 
     ``stimulus_values`` (n_presentations, n_visible) are the visible
     intensities; zeros if omitted (standalone runs pass them as run_args).
+    ``before_delays()``, if given, is called once every variable has its
+    default and before the synaptic delays are derived from the run-time
+    variables (a standalone device applies its run_args there).
     """
     params.validate()
     if n_visible <= 0 or n_visible % 2:
@@ -295,16 +395,20 @@ def build_network(params: ModelParams, n_visible: int, n_presentations: int,
 
     arch, neurons, pres = params.architecture, params.neurons, params.presentation
     period = pres.duration
+    if _has_cable(params):
+        check_step(params.cable, pres.dt)
     # Everything but the per-presentation operations runs on the defaultclock,
     # as in Brian2's examples (brian2cuda 1.0b1's synaptic code refers to it by
     # name, and fails to compile when no object of the network uses it).
     defaultclock.dt = pres.dt
     stimulus = TimedArray(stimulus_values, dt=period, name="stimulus")
 
-    visible = _lif_group(n_visible, visible_equations(), params, "visible", refractory=neurons.refractory)
-    visible.v_d = neurons.E_L
-    hidden = _lif_group(arch.n_hidden, hidden_equations(), params, "hidden", refractory=neurons.refractory,
-                        reset="v = V_reset\ncount += 1")
+    # ball-and-stick cells are stiff: CABLE_METHOD (step checked above); compact cells: Euler
+    visible = _lif_group(n_visible, visible_equations(params), params, "visible", refractory=neurons.refractory,
+                         method=CABLE_METHOD if _has_cable(params, "feedback") else "euler")
+    hidden = _lif_group(arch.n_hidden, hidden_equations(params), params, "hidden", refractory=neurons.refractory,
+                        reset="v = V_reset\ncount += 1",
+                        method=CABLE_METHOD if _has_cable(params, "feedforward") else "euler")
     hidden.phi = params.homeostasis.phi_init
 
     c = params.connections
@@ -312,17 +416,24 @@ def build_network(params: ModelParams, n_visible: int, n_presentations: int,
                          neurons.tau_i, params, "visible")
     hidden_pool = _pool(hidden, arch.n_hidden_pool, c.g_hidden_to_pool, c.g_pool_to_hidden,
                         neurons.tau_i_hidden, params, "hidden")
-    feedforward = feedforward_synapses(visible, hidden, params)
-    feedback = feedback_synapses(hidden, visible, params)
+    feedforward = feedforward_synapses(visible, hidden, params, delays=False)
+    feedback = feedback_synapses(hidden, visible, params, delays=False)
+    visible.g_input = c.g_input
+    hidden.rho, hidden.homeostasis_rate = params.homeostasis.rho, params.homeostasis.rate
+    if before_delays is not None:
+        before_delays()
+    assign_delays(feedforward)
+    assign_delays(feedback)
 
     # Each presentation starts from rest: potentials and conductances reset
     # (STDP traces: FORGET_STALE_TRACES); homeostasis acts on the previous
     # presentation's count.
     resets = [
-        visible.run_regularly("v = E_L\nv_d = E_L\ng_d = 0\nintensity = stimulus(t, i)", dt=period, when="start",
-                              name="visible_reset"),
+        visible.run_regularly(_rest(params, "feedback", "g_d") + "\nintensity = stimulus(t, i)", dt=period,
+                              when="start", name="visible_reset"),
         hidden.run_regularly("phi = clip(phi * exp(homeostasis_rate * (rho - count)), phi_min, phi_max)\n"
-                             "count = 0\nv = E_L\ng_e = 0", dt=period, when="start", name="hidden_reset"),
+                             "count = 0\n" + _rest(params, "feedforward", "g_e"), dt=period, when="start",
+                             name="hidden_reset"),
     ]
     monitors = {
         "visible": SpikeMonitor(visible, name="visible_spikes"),

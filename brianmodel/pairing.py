@@ -4,7 +4,8 @@ One visible and one hidden cell per spike-time lag Δ = t_hidden − t_visible;
 each pair is joined by one feedforward synapse (visible → hidden, STDP) and
 one feedback synapse (hidden → visible, aSTDP), built by the same functions
 and equation strings as the network's (:mod:`brianmodel.model`), with the
-same delays. The cells do not integrate anything: they fire on schedule, the
+same delays, and at the same dendritic locations (``params.locations``: the
+back-propagating spike then reaches the synapse later and weaker). The cells do not integrate anything: they fire on schedule, the
 visible cell at ``offset`` and the hidden cell at ``offset + Δ`` in every
 pairing period, ``n_pairings`` times. The weight change after the protocol,
 against Δ, is the measured window; :func:`analytic_change` is the configured
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Network, NeuronGroup, defaultclock, ms, second
 
+from .cable import placement
 from .model import feedback_synapses, feedforward_synapses, namespace
 from .parameters import ModelParams
 
@@ -37,6 +39,17 @@ phi : 1
 g_d : 1  # target of the feedback synapse's on_pre
 first_step : integer (constant)
 """
+
+
+def _scheduled_cell(params: ModelParams) -> str:
+    """SCHEDULED_CELL plus the dendritic targets ``g_e_k``, ``g_d_k`` of synapses with a location."""
+    n = params.cable.n_compartments
+    targets = [f"{name}_{k} : 1" for name, where in (("g_e", params.locations.feedforward),
+                                                    ("g_d", params.locations.feedback))
+               if where is not None for k in range(1, n + 1)]
+    return SCHEDULED_CELL + "\n".join(targets)
+
+
 SCHEDULED_THRESHOLD = ("timestep(t, dt) >= first_step and timestep(t, dt) < first_step + n_pairings * period_steps "
                        "and (timestep(t, dt) - first_step) % period_steps == 0")
 
@@ -82,24 +95,32 @@ def synaptic_lag(lag, params: ModelParams, pathway: str):
     Feedforward: the hidden spike back-propagates (delay d_bp) and the visible
     spike travels the axon (d_ax): Δ_syn = Δ + d_bp − d_ax. Feedback: the
     hidden spike travels the axon, the visible spike back-propagates into the
-    dendrite: Δ_syn = Δ + d_ax − d_bp.
+    dendrite: Δ_syn = Δ + d_ax − d_bp. d_bp follows from the synapse's
+    location (:func:`brianmodel.cable.placement`) unless set explicitly.
     """
-    c = params.connections
+    if pathway not in ("feedforward", "feedback"):
+        raise PairingError(f"pathway must be 'feedforward' or 'feedback', got {pathway!r}")
+    where = placement(params, pathway)
     if pathway == "feedforward":
-        return lag + c.backprop_feedforward - c.delay_feedforward
-    if pathway == "feedback":
-        return lag + c.delay_feedback - c.backprop_feedback
-    raise PairingError(f"pathway must be 'feedforward' or 'feedback', got {pathway!r}")
+        return lag + where.backprop_delay - where.axonal_delay
+    return lag + where.axonal_delay - where.backprop_delay
 
 
 def analytic_change(lags_ms, params: ModelParams, pathway: str, n_pairings: int) -> np.ndarray:
-    """The configured window: total weight change after ``n_pairings`` pairings at each somatic lag (ms)."""
+    """The configured window: total weight change after ``n_pairings`` pairings at each somatic lag (ms).
+
+    F(Δ_syn) for the paper's placement (feedforward STDP, feedback aSTDP);
+    a pathway with the other window (``locations.crossover``) follows F(−Δ_syn);
+    the back-propagating spike's amplitude at the synapse scales it.
+    """
     pl = params.plasticity
+    where = placement(params, pathway)
     eta = pl.eta * (pl.zeta_over_eta if pathway == "feedback" else 1.0)
-    lag = np.asarray([float(synaptic_lag(l * ms, params, pathway) / ms) for l in lags_ms])
+    mirrored = where.reversed_window == (pathway == "feedback")
+    lag = np.asarray([float(synaptic_lag(l * ms, params, pathway) / ms) for l in lags_ms]) * (1 if mirrored else -1)
     tau_plus, tau_minus = float(pl.tau_plus / ms), float(pl.tau_minus / ms)
     window = np.where(lag > 0, pl.A_plus * np.exp(-lag / tau_plus), -pl.A_minus * np.exp(lag / tau_minus))
-    return n_pairings * eta * window
+    return n_pairings * eta * where.bap * window
 
 
 def run_pairing(params: ModelParams, protocol: PairingProtocol = PairingProtocol(), device: str = "cpp",
@@ -127,16 +148,15 @@ def run_pairing(params: ModelParams, protocol: PairingProtocol = PairingProtocol
         ns = namespace(params)
         ns.update(presentation_duration=protocol.period, n_pairings=protocol.n_pairings, period_steps=period_steps)
         offset = int(round(protocol.offset_ms / float(dt / ms)))
-        visible = NeuronGroup(len(lags), SCHEDULED_CELL, threshold=SCHEDULED_THRESHOLD, reset="", name="visible")
-        hidden = NeuronGroup(len(lags), SCHEDULED_CELL, threshold=SCHEDULED_THRESHOLD, reset="", name="hidden")
+        cell = _scheduled_cell(params)
+        visible = NeuronGroup(len(lags), cell, threshold=SCHEDULED_THRESHOLD, reset="", name="visible")
+        hidden = NeuronGroup(len(lags), cell, threshold=SCHEDULED_THRESHOLD, reset="", name="hidden")
         visible.first_step = offset
         hidden.first_step = offset + np.round(lags / float(dt / ms)).astype(int)
         hidden.phi = 1.0
         feedforward = feedforward_synapses(visible, hidden, params, one_to_one=True)
         feedback = feedback_synapses(hidden, visible, params, one_to_one=True)
-        feedforward.w, feedback.q = w0, q0
-        feedforward.eta, feedback.eta = pl.eta, pl.eta * pl.zeta_over_eta
-        feedforward.gain, feedback.gain = params.connections.g_feedforward, params.connections.g_feedback
+        feedforward.w, feedback.q = w0, q0  # eta, gain, window, delays: the model's (pathway_values)
         network = Network(visible, hidden, feedforward, feedback, name="pairing")
         duration = protocol.n_pairings * protocol.period
 

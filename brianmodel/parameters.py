@@ -32,6 +32,7 @@ __all__ = [
     "Plasticity",
     "Homeostasis",
     "Presentation",
+    "Locations",
     "ModelParams",
     "PRESETS",
     "preset",
@@ -102,15 +103,27 @@ class Architecture:
 
 @dataclass(frozen=True)
 class Connections:
-    """Synaptic gains (leak units) and axonal delays (# ours).
+    """Synaptic gains (leak units) and delays (# ours). Every delay is a run-time parameter.
 
-    How the delays enter the bout gaps: Δt1 (initial -> intermediate bout) is
-    the feedforward delay plus the hidden neurons' integration time; Δt2
-    (intermediate -> final bout) is the feedback delay plus the dendrite's
-    and soma's integration time. STDP at a synapse sees the presynaptic spike
-    after its axonal delay and the postsynaptic spike after the
-    back-propagation delay; with the back-propagation delay equal to the axonal
-    delay (the default), both rules see the somatic spike-time difference.
+    How the delays enter the bout gaps (spike times at the somata):
+
+    - Δt1 (initial visible bout -> hidden spike) = ``delay_feedforward`` + the
+      hidden soma's integration time (+ the hidden dendrite's filtering when
+      ``locations.feedforward`` is set).
+    - Δt2 (hidden spike -> final visible bout) = ``delay_feedback`` + the
+      visible dendrite's transfer time from ``locations.feedback`` to the soma
+      (the EPSP's time to peak: ~4 ms at 50 µm, ~11 ms at 450 µm) + the soma's
+      integration time.
+
+    What each plastic synapse sees: its presynaptic spike after its axonal
+    delay d, its postsynaptic spike after the back-propagation delay b. W
+    (visible -> hidden) pairs the initial bout with the hidden spike at
+    Δt1 + b_W − d_W (LTP) and the hidden spike with the final bout at
+    Δt2 − b_W + d_W (LTD); Q (hidden -> visible) at Δt1 + d_Q − b_Q (LTP) and
+    Δt2 − d_Q + b_Q (LTD). The update approximates the autoencoder's gradient
+    when each synapse's two lags are alike. ``backprop_delay_*`` None: b = d
+    (somatic lags) for a compact cell, b = location / cable.bap_velocity for a
+    synapse with a location (:func:`brianmodel.cable.placement`).
     """
 
     # stimulus conductance at intensity 1: ~140 initial-bout spikes per digit (tuned here)
@@ -121,7 +134,7 @@ class Connections:
     delay_feedforward: Quantity = _field(5 * ms, ms, nonnegative=True)
     # shorter than W's: the dendrite adds ~3 ms, so that Δt2 ≈ 9 ms stays near Δt1 ≈ 6 ms
     delay_feedback: Quantity = _field(3 * ms, ms, nonnegative=True)
-    # None: same as the synapse's axonal delay (somatic spike-time lags).
+    # None: the axonal delay (compact cell) or location / bap_velocity (see above)
     backprop_delay_feedforward: Quantity | None = _field(None, ms, nonnegative=True)
     backprop_delay_feedback: Quantity | None = _field(None, ms, nonnegative=True)
     g_visible_to_pool: float = _field(0.02, None, nonnegative=True)
@@ -129,14 +142,6 @@ class Connections:
     # fast, strong hidden inhibition: k-winners-take-all
     g_hidden_to_pool: float = _field(1.5, None, nonnegative=True)
     g_pool_to_hidden: float = _field(0.3, None, nonnegative=True)
-
-    @property
-    def backprop_feedforward(self):
-        return self.delay_feedforward if self.backprop_delay_feedforward is None else self.backprop_delay_feedforward
-
-    @property
-    def backprop_feedback(self):
-        return self.delay_feedback if self.backprop_delay_feedback is None else self.backprop_delay_feedback
 
 
 @dataclass(frozen=True)
@@ -181,14 +186,19 @@ class Homeostasis:
 
 @dataclass(frozen=True)
 class Cable:
-    """Ball-and-stick visible neuron: a spherical soma and a uniform, sealed-end
-    dendrite cut into ``n_compartments`` equal compartments (# ours: textbook
-    cortical values; Koch 1999, Stuart et al. 2016). :mod:`brianmodel.cable`
-    derives the coupling conductances, the length constant and the
-    location-dependent back-propagation delay and attenuation.
+    """Ball-and-stick cell: a spherical soma and a uniform, sealed-end dendrite
+    cut into ``n_compartments`` equal compartments (# ours: textbook cortical
+    values; Koch 1999, Stuart et al. 2016). A cell becomes one when a synapse
+    on it has a location (:class:`Locations`). :mod:`brianmodel.cable` derives
+    the coupling conductances, the length constant and the location-dependent
+    back-propagation delay and attenuation.
+
+    5 compartments of 100 µm (0.17 λ): somatic EPSPs within 7% of 10
+    compartments, and RK2 at dt 0.1 ms is stable and converged (largest
+    rate × dt 0.7; 10 compartments reach 2.7, past RK2's limit of 2).
     """
 
-    n_compartments: int = _field(10, None, positive=True)
+    n_compartments: int = _field(5, None, positive=True)
     length: Quantity = _field(500 * um, um, positive=True)
     diameter: Quantity = _field(1 * um, um, positive=True)
     soma_diameter: Quantity = _field(20 * um, um, positive=True)
@@ -198,6 +208,27 @@ class Cable:
     # back-propagating action potential: conduction velocity and amplitude length constant
     bap_velocity: Quantity = _field(0.3 * meter / second, meter / second, positive=True)
     bap_length_constant: Quantity = _field(300 * um, um, positive=True)
+
+
+@dataclass(frozen=True)
+class Locations:
+    """Where the plastic synapses sit: distances from the soma (# ours).
+
+    ``None`` keeps a cell compact: the visible neuron's soma + one dendrite
+    (:class:`Dendrite`), the hidden neuron's point soma. A distance makes that
+    cell a ball-and-stick (:class:`Cable`) and puts the synapse in the
+    compartment holding it. The back-propagating spike reaches the synapse
+    ``location / bap_velocity`` after the somatic spike (unless
+    ``connections.backprop_delay_*`` says otherwise) and with amplitude
+    ``exp(-location / bap_length_constant)``, which scales the whole window.
+    All three are run-time parameters: one binary serves every location.
+    """
+
+    feedback: Quantity | None = _field(None, um, nonnegative=True)  # Q on the visible dendrite
+    feedforward: Quantity | None = _field(None, um, nonnegative=True)  # W on the hidden dendrite
+    # STDP at synapses nearer the soma than this, aSTDP at or beyond it; None:
+    # the paper's rule by pathway (W STDP, Q aSTDP) wherever the synapses sit.
+    crossover: Quantity | None = _field(None, um, nonnegative=True)
 
 
 @dataclass(frozen=True)
@@ -220,6 +251,8 @@ class ModelParams:
     plasticity: Plasticity = field(default_factory=Plasticity)
     homeostasis: Homeostasis = field(default_factory=Homeostasis)
     presentation: Presentation = field(default_factory=Presentation)
+    locations: Locations = field(default_factory=Locations)
+    cable: Cable = field(default_factory=Cable)
 
     # -- derived variants -------------------------------------------------
     def with_overrides(self, **sections) -> "ModelParams":
@@ -263,6 +296,16 @@ class ModelParams:
                 raise ParameterError(f"connections.{name} = {value} is not a multiple of dt = {p.dt}")
             if value >= p.duration - p.readout_split:
                 raise ParameterError(f"connections.{name} = {value} is too long: spikes would cross into the next presentation")
+        located = [name for name in ("feedforward", "feedback") if getattr(self.locations, name) is not None]
+        for pathway in located:
+            location = getattr(self.locations, pathway)
+            if location > self.cable.length:
+                raise ParameterError(f"locations.{pathway} = {location} lies beyond the dendrite's end "
+                                     f"(cable.length = {self.cable.length})")
+        if located:
+            from .cable import check_step  # (cable.py builds on this module)
+
+            check_step(self.cable, p.dt)
         return self
 
     # -- serialisation ----------------------------------------------------
@@ -362,11 +405,16 @@ PRESETS = {
     # Fig 10: very sparse and non-sparse codes
     "very-sparse": lambda: ModelParams().with_overrides(homeostasis={"rho": 0.001}),
     "non-sparse": lambda: ModelParams().with_overrides(homeostasis={"rho": 0.3}),
+    # ball-and-stick visible cells, feedback synapses 250 µm out (tuned here: with the dendrite's load
+    # the soma needs twice the stimulus for ~200 initial-bout spikes per digit, and g_feedback 4 gives
+    # a final bout at 250 µm from the first presentation; Δt2 ≈ 9.4 ms as in the compact cell)
+    "dendritic": lambda: ModelParams().with_overrides(locations={"feedback": 250 * um},
+                                                      connections={"g_input": 6.0, "g_feedback": 4.0}),
 }
 
 
 def preset(name: str) -> ModelParams:
-    """The named parameter preset (``main``, ``very-sparse``, ``non-sparse``)."""
+    """The named parameter preset (``main``, ``very-sparse``, ``non-sparse``, ``dendritic``)."""
     try:
         return PRESETS[name]().validate()
     except KeyError:

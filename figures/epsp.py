@@ -11,6 +11,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from brian2 import ms, nS, um  # noqa: E402
+
+from brianmodel.parameters import decode_value  # noqa: E402
 
 
 def main(argv=None):
@@ -31,8 +34,12 @@ def main(argv=None):
     axes[1].set_ylabel("time to peak (ms)")
     for ax in axes:
         ax.set_xlabel("synapse distance from the soma (µm)")
-    fig.suptitle(f"one synapse, {info['g_synapse']} peak; cable: length {info['cable']['length']}, "
-                 f"diameter {info['cable']['diameter']}, λ = {info['length_constant_um']:.0f} µm", fontsize=8)
+    cable, settings = info["cable"], info["settings"]
+    value = lambda text, unit: float(decode_value(text) / unit)  # noqa: E731
+    fig.suptitle(f"one synapse, {value(info['g_synapse'], nS):g} nS peak; cable {value(cable['length'], um):g} µm × "
+                 f"{value(cable['diameter'], um):g} µm, λ = {info['length_constant_um']:.0f} µm, "
+                 f"{cable['n_compartments']} compartments; {settings.get('method', 'exponential_euler')} at "
+                 f"dt {value(settings['dt'], ms):g} ms", fontsize=8)
     fig.tight_layout()
     out = args.out or os.path.join(args.results, "epsp.png")
     fig.savefig(out, dpi=130)

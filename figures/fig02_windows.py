@@ -11,9 +11,12 @@ where they coincide (mSTDP).
 import os
 
 import numpy as np
+from brian2 import ms, um
 
 from common import arguments, plt, save
+from brianmodel.cable import placement
 from brianmodel.pairing import load_pairing
+from brianmodel.parameters import ModelParams
 
 
 def main(argv=None):
@@ -25,8 +28,13 @@ def main(argv=None):
     lag = data["lag_ms"]
     order = np.argsort(lag)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
-    panels = (("feedforward", 1, "C3", "x", "a  STDP (feedforward W)", "t_post − t_pre = t_hidden − t_visible (ms)"),
-              ("feedback", -1, "C0", "^", "b  aSTDP (feedback Q)", "t_post − t_pre = t_visible − t_hidden (ms)"))
+    params = ModelParams.from_dict(data["info"]["model"])
+    where = {name: placement(params, name) for name in ("feedforward", "feedback")}
+    rule = {name: "aSTDP" if where[name].reversed_window else "STDP" for name in where}
+    panels = (("feedforward", 1, "C3", "x", f"a  {rule['feedforward']} (feedforward W)",
+               "t_post − t_pre = t_hidden − t_visible (ms)"),
+              ("feedback", -1, "C0", "^", f"b  {rule['feedback']} (feedback Q)",
+               "t_post − t_pre = t_visible − t_hidden (ms)"))
     for ax, (name, sign, color, marker, title, xlabel) in zip(axes, panels):
         ax.plot(sign * lag[order], data[f"{name}_configured"][order] / scale, "-", color="0.5", label="configured")
         ax.plot(sign * lag, data[f"{name}_change"] / scale, marker, color=color, ls="none", label="measured")
@@ -48,8 +56,14 @@ def main(argv=None):
     axes[0].set_ylabel(f"Δw / (n η)   (n = {protocol['n_pairings']} pairings at {protocol['frequency_hz']:g} Hz)", fontsize=8)
     error = max(np.max(np.abs(data[f"{n}_change"] - data[f"{n}_configured"]) / np.abs(data[f"{n}_configured"]))
                 for n in ("feedforward", "feedback"))
-    fig.suptitle(f"Fig 2: plasticity windows from the pairing protocol (largest deviation from the configured "
-                 f"window: relative {error:.1e})", fontsize=9)
+    title = (f"Fig 2: plasticity windows from the pairing protocol (largest deviation from the configured "
+             f"window: relative {error:.1e})")
+    for name in ("feedforward", "feedback"):
+        location = getattr(params.locations, name)
+        if location is not None:
+            title += (f"\n{name} synapse at {float(location / um):g} µm: back-propagating spike "
+                      f"{float(where[name].backprop_delay / ms):g} ms after the soma's, amplitude {where[name].bap:.2f}")
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     save(fig, args.out, "fig02_windows.png")
 

@@ -16,7 +16,7 @@ import sys
 import numpy as np
 from brian2 import ms, nS, um, us
 
-from brianmodel.cable import save_epsp, somatic_epsp
+from brianmodel.cable import CABLE_METHOD, save_epsp, somatic_epsp
 from brianmodel.device import DEVICES, DeviceError
 from brianmodel.parameters import Cable, ParameterError, ModelParams, parse_assignments
 
@@ -27,8 +27,12 @@ def main(argv=None):
     p.add_argument("--locations", type=float, nargs="+", metavar="UM",
                    help="distances from the soma (µm; default: the centre of every compartment)")
     p.add_argument("--g-synapse", type=float, default=1.0, help="peak synaptic conductance (nS)")
-    p.add_argument("--dt", type=float, default=5.0, metavar="US",
-                   help="time step (µs); the cable is stiff: 100 µs underestimates distal EPSPs by ~25%%")
+    p.add_argument("--dt", type=float, default=100.0, metavar="US",
+                   help="time step (µs; default: the network's). RK2 is converged at 100 µs for the default 5 "
+                        "compartments (10 need RK4 at 50 µs); exponential Euler needs about 5 µs (at 100 µs it "
+                        "underestimates distal EPSPs by 4-25%%)")
+    p.add_argument("--method", default=CABLE_METHOD, choices=("rk2", "rk4", "exponential_euler"),
+                   help=f"integration method (default: the network's, {CABLE_METHOD})")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="a Cable parameter with units, e.g. --set length=800*um --set n_compartments=20")
     p.add_argument("--device", default="runtime", help=f"one of {', '.join(DEVICES)}")
@@ -40,9 +44,10 @@ def main(argv=None):
         locations = args.locations or list((np.arange(cable.n_compartments) + 0.5) * ell)
         neurons, dt = ModelParams().neurons, args.dt * us
         result = somatic_epsp(cable, [x * um for x in locations], args.g_synapse * nS, E_L=neurons.E_L,
-                              E_e=neurons.E_e, tau_e=neurons.tau_e, dt=dt, duration=80 * ms, device=args.device)
+                              E_e=neurons.E_e, tau_e=neurons.tau_e, dt=dt, duration=80 * ms, method=args.method,
+                              device=args.device)
         save_epsp(args.out, cable, args.g_synapse * nS, result, {"dt": dt, "tau_e": neurons.tau_e,
-                                                                 "device": args.device})
+                                                                 "method": args.method, "device": args.device})
     except (ParameterError, DeviceError, TypeError) as error:
         sys.exit(f"error: {error}")
     for x, a, l in zip(result["location_um"], result["amplitude"], result["latency"]):

@@ -20,14 +20,15 @@ def main(argv=None):
     p.add_argument("--label", help="run one probe with this name instead of the standard set")
     p.add_argument("--presentations", type=int, default=1000)
     p.add_argument("--checkpoint", type=int, help="presentations done at the checkpoint to probe (default: last)")
-    p.add_argument("--phi-scale", type=float, default=1.5, help="factor on every Φ_j (standard set: the Φ probe)")
+    p.add_argument("--phi-scale", type=float,
+                   help="factor on every Φ_j (default: 1 for --label, 1.5 for the standard set's Φ probe)")
     args = p.parse_args(argv)
     try:
         if args.label:
             probe(args.results, args.label, presentations=args.presentations, checkpoint=args.checkpoint,
-                  phi_scale=args.phi_scale)
+                  phi_scale=args.phi_scale or 1.0)
         else:
-            standard_probes(args.results, presentations=args.presentations, phi_scale=args.phi_scale)
+            standard_probes(args.results, presentations=args.presentations, phi_scale=args.phi_scale or 1.5)
     except (ProbeError, FileNotFoundError) as error:
         sys.exit(f"error: {error}")
 

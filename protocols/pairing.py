@@ -2,13 +2,23 @@
 
     python protocols/pairing.py --out results/pairing
     python protocols/pairing.py --out results/pairing-bp --set connections.backprop_delay_feedback=8*ms
+    python protocols/pairing.py --out results/pairing-300um --location 300
+
+--location puts the feedback synapse that far out on a ball-and-stick visible
+dendrite: the visible spike back-propagates to it later and weaker (see
+brianmodel.cable.placement).
 
 Each lag Δ = t_hidden − t_visible gets its own pair of cells, paired
 --pairings times at --frequency; the weight change is written beside the
-configured window to <out>/pairing.csv, and figures/fig02_windows.py draws it.
+configured window to <out>/pairing.csv, and figures/fig02_windows.py draws it
+into <out>/fig02_windows.png.
 """
 import argparse
+import os
+import subprocess
 import sys
+
+from brian2 import um
 
 from brianmodel.device import DEVICES, DeviceError
 from brianmodel.pairing import DEFAULT_LAGS_MS, PairingError, PairingProtocol, run_pairing, save_pairing
@@ -26,18 +36,24 @@ def main(argv=None):
     p.add_argument("--preset", default="main")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE",
                    help="model parameter override, as in protocols/train.py (e.g. connections.delay_feedback=4*ms)")
+    p.add_argument("--location", type=float, metavar="UM",
+                   help="the feedback synapse's distance from the visible soma (µm; default: compact cell)")
     p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
     args = p.parse_args(argv)
     try:
-        params = preset(args.preset).with_overrides(**parse_assignments(args.set))
+        overrides = parse_assignments(args.set)
+        if args.location is not None:
+            overrides.setdefault("locations", {})["feedback"] = args.location * um
+        params = preset(args.preset).with_overrides(**overrides)
         protocol = PairingProtocol(lags_ms=tuple(args.lags), n_pairings=args.pairings, frequency_hz=args.frequency,
                                    eta=args.eta).validate(params)
         result = run_pairing(params, protocol, device=args.device)
         save_pairing(args.out, params, protocol, result, args.device)
     except (ParameterError, PairingError, DeviceError) as error:
         sys.exit(f"error: {error}")
-    print(f"pairing results written to {args.out}; draw them with "
-          f"python figures/fig02_windows.py --pairing {args.out} --out {args.out}")
+    figure = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "figures", "fig02_windows.py")
+    subprocess.run([sys.executable, figure, "--pairing", args.out, "--out", args.out], check=True)
+    print(f"pairing results and figure written to {args.out}")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 from brian2 import Equations, meter, mV, ms, nS, ohm, second, um, us
 
-from brianmodel.cable import (backprop, ball_and_stick_equations, compartment, geometry, somatic_epsp,
+from brianmodel.cable import (backprop, ball_and_stick_equations, check_step, compartment, geometry, somatic_epsp,
                               steady_state_attenuation)
-from brianmodel.parameters import Cable, ParameterError
+from brianmodel.model import build_network
+from brianmodel.parameters import Cable, ModelParams, ParameterError
 
 REST = dict(E_L=-65 * mV, E_e=0 * mV, tau_e=2 * ms)
 
@@ -15,7 +16,7 @@ def _quiet(*_):
 
 
 def test_geometry_from_cable_parameters():
-    shape = geometry(Cable())  # d 1 µm, R_m 20 kΩ cm², R_i 150 Ω cm, 10 x 50 µm
+    shape = geometry(Cable(n_compartments=10))  # d 1 µm, R_m 20 kΩ cm², R_i 150 Ω cm, 10 x 50 µm
     assert float(shape.length_constant / um) == pytest.approx(np.sqrt(1e-4 * 20000 / (4 * 150)) * 1e4)
     assert float(shape.tau_d / ms) == pytest.approx(20.0)
     assert shape.c_dendrite == pytest.approx(float((shape.length_constant / (50 * um)) ** 2))
@@ -26,12 +27,16 @@ def test_equations_carry_units_and_one_compartment_per_variable():
     eqs = Equations(ball_and_stick_equations(Cable(n_compartments=4), "+ g_stim*(E_e - v)"))
     assert {f"v_{k}" for k in range(1, 5)} <= set(eqs.diff_eq_names)
     assert eqs["v_3"].dim == mV.dim and eqs["g_d_3"].dim == (mV / mV).dim
+    hidden = Equations(ball_and_stick_equations(Cable(n_compartments=3), synapse="g_e"))
+    assert {"g_e_1", "g_e_3"} <= set(hidden.diff_eq_names) and "g_d_1" not in hidden.diff_eq_names
     assert "v_5" not in ball_and_stick_equations(Cable(n_compartments=4))  # sealed end
 
 
 def test_steady_state_attenuation_matches_the_cable_equation():
     cable = Cable(n_compartments=20)
-    result = somatic_epsp(cable, [10 * um], 0 * nS, **REST, dt=0.1 * ms, duration=300 * ms, soma_clamp=1e4, log=_quiet)
+    # exponential Euler reaches the exact steady state at any step (RK4 would need a tiny one here)
+    result = somatic_epsp(cable, [10 * um], 0 * nS, **REST, dt=0.1 * ms, duration=300 * ms, soma_clamp=1e4,
+                          method="exponential_euler", log=_quiet)
     held = result["soma"][0, -1]
     centres = (np.arange(20) + 0.5) * (cable.length / 20)
     np.testing.assert_allclose(result["dendrite"][0] / held, steady_state_attenuation(centres, cable), rtol=2e-3)
@@ -39,17 +44,39 @@ def test_steady_state_attenuation_matches_the_cable_equation():
 
 
 def test_epsp_falls_and_slows_with_distance():
-    cable = Cable()
+    cable = Cable(n_compartments=10)
     locations = [25 * um, 125 * um, 275 * um, 475 * um]
-    result = somatic_epsp(cable, locations, 1 * nS, **REST, dt=5 * us, duration=40 * ms, log=_quiet)
+    result = somatic_epsp(cable, locations, 1 * nS, **REST, dt=0.05 * ms, duration=40 * ms, method="rk4", log=_quiet)
     assert np.all(np.diff(result["amplitude"]) < 0) and np.all(np.diff(result["latency"]) > 0)
     assert list(result["compartment"]) == [1, 3, 6, 10]
+    # RK4 at 50 µs agrees with exponential Euler at 5 µs (converged) ...
+    fine = somatic_epsp(cable, locations, 1 * nS, **REST, dt=5 * us, duration=40 * ms, method="exponential_euler",
+                        log=_quiet)
+    np.testing.assert_allclose(result["amplitude"], fine["amplitude"], rtol=0.03)
+    # ... and so does the network's RK2 at 0.1 ms on its default 5 compartments
+    network = somatic_epsp(Cable(), locations, 1 * nS, **REST, dt=0.1 * ms, duration=40 * ms, log=_quiet)
+    fine = somatic_epsp(Cable(), locations, 1 * nS, **REST, dt=5 * us, duration=40 * ms, method="exponential_euler",
+                        log=_quiet)
+    np.testing.assert_allclose(network["amplitude"], fine["amplitude"], rtol=0.01)
+    np.testing.assert_allclose(network["latency"], fine["latency"], atol=0.15e-3)
+
+
+def test_too_stiff_a_cable_is_rejected_before_running():
+    assert check_step(Cable(), 0.1 * ms) < 1.0  # the default 5 compartments, RK2
+    assert check_step(Cable(n_compartments=10), 0.05 * ms, "rk4") < 2.0
+    with pytest.raises(ParameterError, match="too stiff"):
+        check_step(Cable(n_compartments=10), 0.1 * ms)
+    with pytest.raises(ParameterError, match="too stiff"):
+        build_network(ModelParams().with_overrides(locations={"feedback": 100 * um}, cable={"n_compartments": 10}),
+                      4, 1)
+    with pytest.raises(ParameterError, match="too stiff"):
+        somatic_epsp(Cable(n_compartments=20), [100 * um], 1 * nS, **REST, dt=0.1 * ms, log=_quiet)
 
 
 @pytest.mark.parametrize("location, compartment_index", [(0 * um, 1), (49.9 * um, 1), (50 * um, 2),
                                                            (250 * um, 6), (500 * um, 10)])
 def test_location_picks_the_compartment_that_holds_it(location, compartment_index):
-    assert compartment(location, Cable()) == compartment_index
+    assert compartment(location, Cable(n_compartments=10)) == compartment_index
 
 
 @pytest.mark.parametrize("location, message", [(-10 * um, "negative"), (501 * um, "beyond the dendrite"),

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from brian2 import Network, NeuronGroup, defaultclock, ms, prefs, set_device
+from brian2 import Network, NeuronGroup, defaultclock, ms, prefs, set_device, um
 
 from brianmodel.model import (RUN_TIME_FIELDS, RUN_TIME_PARAMETERS, NetworkState, build_network,
                               feedback_synapses, feedforward_synapses, hidden_equations, namespace,
@@ -21,6 +21,21 @@ def test_equations_have_consistent_units():
     net.network.run(1 * ms, namespace=net.namespace)
     assert visible_equations().diff_eq_names == {"v", "v_d", "g_d"}
     assert "phi" in hidden_equations().names
+
+
+def test_synapses_with_a_location_make_ball_and_stick_cells():
+    params = ModelParams().with_overrides(architecture={"n_hidden": 3, "n_visible_pool": 2, "n_hidden_pool": 2},
+                                          locations={"feedback": 250 * um, "feedforward": 120 * um})
+    net = build_network(params, 8, 2, np.ones((2, 8)))
+    visible, hidden = net.visible.equations.diff_eq_names, net.hidden.equations.diff_eq_names
+    assert {"v", "v_1", "v_5", "g_d_5"} <= visible and "v_d" not in visible
+    assert {"v_1", "g_e_2"} <= hidden and "g_e" not in hidden
+    assert int(net.feedback.compartment[:]) == 3 and int(net.feedforward.compartment[:]) == 2
+    # the back-propagating spike reaches 250 µm 0.8 ms after the soma's (0.3 m/s, rounded to dt)
+    assert float(net.feedback.post.delay[0] / ms) == pytest.approx(0.8)
+    assert float(net.feedback.delay[0] / ms) == pytest.approx(float(params.connections.delay_feedback / ms))
+    net.network.run(2 * params.presentation.duration, namespace=net.namespace)
+    assert np.all(np.isfinite(net.visible.v_5[:])) and len(net.monitors["visible"].i) > 0
 
 
 def test_visible_layer_is_on_plus_off():
@@ -57,14 +72,19 @@ def test_run_time_parameters_cover_their_fields():
     # Every variable set per run depends on a field excluded from the build
     # key, and every excluded field reaches the binary: otherwise a change
     # would be silently ignored or would share a stale build.
-    base = ModelParams()
+    base = ModelParams().with_overrides(locations={"feedback": 250 * um, "feedforward": 50 * um})
     before = {key: f(base) for key, f in RUN_TIME_PARAMETERS.items()}
     reached = set()
-    for section, name in RUN_TIME_FIELDS:
-        changed = base.with_overrides(**{section: {name: getattr(getattr(base, section), name) * 2}})
-        moved = {key for key, f in RUN_TIME_PARAMETERS.items() if f(changed) != before[key]}
-        assert moved, f"{section}.{name} reaches no run-time variable"
-        reached |= moved
+    unset = {"backprop_delay_feedforward": [2 * ms], "backprop_delay_feedback": [2 * ms],
+             "crossover": [40 * um, 300 * um]}  # the feedforward's and then the feedback's window flips
+    # a location's value is set per run too (whether there is one is compiled in)
+    for section, name in sorted(RUN_TIME_FIELDS | {("locations", "feedback"), ("locations", "feedforward")}):
+        value = getattr(getattr(base, section), name)
+        for new in unset[name] if value is None else [value * 2]:
+            changed = base.with_overrides(**{section: {name: new}})
+            moved = {key for key, f in RUN_TIME_PARAMETERS.items() if f(changed) != before[key]}
+            assert moved, f"{section}.{name} = {new} reaches no run-time variable"
+            reached |= moved
     assert reached == set(RUN_TIME_PARAMETERS)
     zeta = base.with_overrides(plasticity={"zeta_over_eta": 0.5})
     assert RUN_TIME_PARAMETERS[("feedback", "eta")](zeta) == pytest.approx(0.5 * base.plasticity.eta)

@@ -1,7 +1,7 @@
 """The pairing protocol on the model's synapses: measured windows against the configured ones (Fig 2)."""
 import numpy as np
 import pytest
-from brian2 import ms
+from brian2 import ms, um
 
 from brianmodel.pairing import PairingError, PairingProtocol, analytic_change, run_pairing, synaptic_lag
 from brianmodel.parameters import preset
@@ -53,6 +53,38 @@ def test_unequal_delays_shift_the_window(build_root):
     np.testing.assert_allclose(result["feedback_change"], _configured(params, result, "feedback", 20), rtol=0.05)
     k = list(LAGS).index(2.0)
     assert result["feedback_change"][k] < 0 < result["feedforward_change"][k]
+
+
+def test_a_distal_feedback_synapse_sees_a_later_weaker_back_propagating_spike(build_root):
+    # 300 µm at 0.3 m/s: the visible spike reaches the synapse 1 ms after the soma, at exp(-1) of its
+    # amplitude; the compartment's synapse drives the ball-and-stick cell's dendrite
+    # (the feedforward synapse sits 150 µm out on the hidden cell: 0.5 ms, exp(-0.5))
+    params = preset("main").with_overrides(locations={"feedback": 300 * um, "feedforward": 150 * um})
+    assert float(synaptic_lag(2 * ms, params, "feedback") / ms) == pytest.approx(2 + 3 - 1)
+    assert float(synaptic_lag(2 * ms, params, "feedforward") / ms) == pytest.approx(2 + 0.5 - 5)
+    protocol = PairingProtocol(lags_ms=LAGS, n_pairings=20, frequency_hz=2.0)
+    result = run_pairing(params, protocol, build_root=build_root, log=_quiet)
+    configured = _configured(params, result, "feedback", 20)
+    np.testing.assert_allclose(result["feedback_change"], configured, rtol=0.05)
+    np.testing.assert_allclose(result["feedforward_change"], _configured(params, result, "feedforward", 20),
+                               rtol=0.05)
+    somatic = _configured(preset("main"), result, "feedback", 20)
+    k = list(LAGS).index(10.0)
+    # LTP at Δ = 10 ms: weaker by exp(-1), and 2 ms further along the window (Δ_syn 12 ms, not 10)
+    assert configured[k] == pytest.approx(somatic[k] * np.exp(-1) * np.exp(-2 / 10))
+
+
+def test_a_crossover_gives_proximal_feedback_synapses_plain_stdp(build_root):
+    # feedback synapse at 100 µm, nearer than the 200 µm crossover: STDP, so against
+    # t_hidden − t_visible its window is the feedforward one reversed
+    params = preset("main").with_overrides(locations={"feedback": 100 * um, "crossover": 200 * um},
+                                           connections={"backprop_delay_feedback": 3 * ms})
+    protocol = PairingProtocol(lags_ms=LAGS, n_pairings=20, frequency_hz=2.0)
+    result = run_pairing(params, protocol, build_root=build_root, log=_quiet)
+    np.testing.assert_allclose(result["feedback_change"], _configured(params, result, "feedback", 20), rtol=0.05)
+    # equal delays, symmetric window: feedback = −(attenuation at 100 µm) × feedforward
+    np.testing.assert_allclose(result["feedback_change"], -np.exp(-100 / 300) * result["feedforward_change"],
+                               rtol=1e-6)
 
 
 @pytest.mark.parametrize("protocol, message", [

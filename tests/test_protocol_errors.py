@@ -62,3 +62,24 @@ def test_cuda_without_gpu_or_compute_capability(tmp_path, empty_build_root):
         pytest.skip("needs nvcc and no GPU")
     _fails(["--device", "cuda"], "give the target's compute capability", tmp_path, empty_build_root)
     assert not (tmp_path / "out").exists()  # nothing written: the error came first
+
+
+import sweep as sweep_protocol  # noqa: E402
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--locations", "50", "600"], "beyond the dendrite"),
+    (["--locations", "-50"], "must not be negative"),
+    (["--delays-feedback", "2.55"], "not a multiple of dt"),
+    (["--delays-feedforward", "-2"], "must not be negative"),
+    (["--device", "runtime"], "standalone"),
+    (["--workers", "0"], "workers must be at least 1"),
+    (["--dataset", "imagenet"], "unknown dataset 'imagenet'"),
+    (["--set", "cable.n_compartments=20"], "too stiff"),
+])
+def test_bad_sweep_arguments(argv, message, tmp_path, empty_build_root):
+    out = tmp_path / "sweep"
+    with pytest.raises(SystemExit) as exit_info:
+        sweep_protocol.main(argv + ["--out", str(out)])
+    assert message in str(exit_info.value), str(exit_info.value)
+    assert not out.exists(), "the sweep started"

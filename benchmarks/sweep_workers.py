@@ -1,0 +1,59 @@
+"""Wall time of one location × delay sweep with 1 worker process and with N, side by side.
+
+    python benchmarks/sweep_workers.py [--workers 2] [--presentations 400] [--out results/bench-sweep]
+
+The same 2 × 1 × 2 sweep (feedback at 50 and 450 µm, feedback delays 1 and 5
+ms; 100 hidden units, bundled digits) runs twice from scratch, into
+<out>/workers-1 and <out>/workers-N, sharing one compiled binary (compiled
+before either timing starts). Prints both wall times, their ratio, and
+whether the two tables agree (they must: same seed, same device).
+"""
+import argparse
+import math
+import os
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from brianmodel.parameters import preset  # noqa: E402
+from brianmodel.sweep import GRID_COLUMNS, RESULT_COLUMNS, SweepGrid, run_sweep  # noqa: E402
+from brianmodel.training import RunSettings  # noqa: E402
+
+
+def science(rows):
+    return [tuple("nan" if isinstance(r[k], float) and math.isnan(r[k]) else r[k] for k in GRID_COLUMNS + RESULT_COLUMNS)
+            for r in rows]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--presentations", type=int, default=400)
+    p.add_argument("--out", default="results/bench-sweep")
+    args = p.parse_args(argv)
+    params = preset("dendritic").with_overrides(architecture={"n_hidden": 100})
+    settings = RunSettings(presentations=args.presentations, chunk_size=200)
+    grid = SweepGrid(locations_um=(50.0, 450.0), delays_feedforward_ms=(5.0,), delays_feedback_ms=(1.0, 5.0))
+    builds = os.path.join(args.out, "builds")
+    quiet = dict(quiet=True, log=lambda *_: None, probe_presentations=100, build_root=builds)
+    # compile first (a 1-point sweep), outside the timings
+    run_sweep(params, settings, SweepGrid((50.0,), (5.0,), (1.0,)), os.path.join(args.out, "compile"), **quiet)
+    times, tables = {}, {}
+    for workers in (1, args.workers):
+        out = os.path.join(args.out, f"workers-{workers}")
+        shutil.rmtree(out, ignore_errors=True)
+        start = time.perf_counter()
+        tables[workers] = run_sweep(params, settings, grid, out, workers=workers, **quiet)
+        times[workers] = time.perf_counter() - start
+    print(f"sweep of {len(grid.points())} points × {args.presentations} presentations (+100 probe), "
+          f"{os.cpu_count()} cores")
+    for workers, seconds in times.items():
+        print(f"  {workers} worker(s): {seconds:7.1f} s")
+    print(f"  speed-up with {args.workers} workers: {times[1] / times[args.workers]:.2f}×")
+    print(f"  tables identical: {science(tables[1]) == science(tables[args.workers])}")
+
+
+if __name__ == "__main__":
+    main()

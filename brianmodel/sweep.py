@@ -1,0 +1,284 @@
+"""Sweeps over synapse location and delays: one training per grid point, run in parallel.
+
+A grid point is (feedback location, feedforward axonal delay, feedback axonal
+delay). Every point trains the autoencoder from the same seed (same initial
+weights, same images) and records the frozen-probe reconstruction_corr,
+corr(Q, Wᵀ) and Δt1, Δt2 of the last training chunk, in one row of
+``<out>/sweep.csv``.
+
+Builds: locations and delays are run-time parameters, so all points of one
+network shape run one binary. It is compiled once, into ``<out>/builds``
+(:func:`compile_shape`); each worker process copies the compiled folder into
+its own ``<out>/workers/<host>-<pid>`` and runs it from there, so that no
+process deletes run_args files another is about to read. A row records
+whether its worker had to compile code objects (it should not; Brian2
+regenerates main.cpp in every process, with some initialisations in another
+order, so that one file is recompiled, in about a second). A worker that cannot see
+``<out>/builds`` (a Dask worker on another machine) compiles its own copy.
+
+Workers: a local process pool (``workers``), or an existing Dask cluster
+(``scheduler``, the address of a ``dask.distributed`` scheduler). Points whose
+row is saved are not run again, so an interrupted sweep resumes.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import itertools
+import json
+import os
+import shutil
+import socket
+import sys
+import time
+from dataclasses import dataclass
+
+from brian2 import ms, um
+
+from .parameters import ModelParams
+from .results import atomic_write
+from .training import RunSettings
+
+__all__ = ["SweepGrid", "SweepError", "run_sweep", "compile_shape", "run_point", "read_table", "TABLE_COLUMNS",
+           "RESULT_COLUMNS"]
+
+GRID_COLUMNS = ["location_um", "delay_feedforward_ms", "delay_feedback_ms"]
+RESULT_COLUMNS = ["reconstruction_corr", "qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate"]
+TABLE_COLUMNS = GRID_COLUMNS + RESULT_COLUMNS + ["compiled", "wall_s", "worker"]
+
+
+class SweepError(ValueError):
+    """A sweep that cannot run as asked."""
+
+
+@dataclass(frozen=True)
+class SweepGrid:
+    locations_um: tuple = (50.0, 250.0, 450.0)  # the feedback synapse's distance from the visible soma
+    delays_feedforward_ms: tuple = (2.0, 5.0, 8.0)  # W's axonal delay
+    delays_feedback_ms: tuple = (1.0, 3.0, 5.0)  # Q's axonal delay
+
+    def points(self) -> list[dict]:
+        return [dict(zip(GRID_COLUMNS, values)) for values in
+                itertools.product(self.locations_um, self.delays_feedforward_ms, self.delays_feedback_ms)]
+
+    def params(self, base: ModelParams, point: dict) -> ModelParams:
+        """``base`` with this point's location and delays (validated: bad values fail before anything runs)."""
+        return base.with_overrides(locations={"feedback": point["location_um"] * um},
+                                   connections={"delay_feedforward": point["delay_feedforward_ms"] * ms,
+                                                "delay_feedback": point["delay_feedback_ms"] * ms})
+
+    def validate(self, base: ModelParams) -> "SweepGrid":
+        for name in ("locations_um", "delays_feedforward_ms", "delays_feedback_ms"):
+            values = getattr(self, name)
+            if not values:
+                raise SweepError(f"the grid needs at least one value of {name}")
+            if len(set(values)) != len(values):
+                raise SweepError(f"{name} repeats a value: {values}")
+        for point in self.points():
+            self.params(base, point)
+        return self
+
+
+def point_name(point: dict) -> str:
+    return "loc{location_um:g}um-ff{delay_feedforward_ms:g}ms-fb{delay_feedback_ms:g}ms".format(**point)
+
+
+# -- one point (runs in a worker process) -------------------------------------
+
+def _worker_root(out: str) -> str:
+    return os.path.join(out, "workers", f"{socket.gethostname()}-{os.getpid()}")
+
+
+def _private_build(shared_root: str, own_root: str, build_name: str) -> None:
+    """Copy the compiled build into this worker's build root (once), atomically."""
+    target = os.path.join(own_root, build_name)
+    source = os.path.join(shared_root, build_name)
+    if os.path.exists(target) or not os.path.exists(os.path.join(source, "main")):
+        return
+    os.makedirs(own_root, exist_ok=True)
+    tmp = target + f".copy-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    # copy2 keeps modification times: make sees the objects up to date and compiles nothing
+    shutil.copytree(source, tmp, symlinks=True, ignore=shutil.ignore_patterns("results", "init_*.dat"))
+    os.replace(tmp, target)
+
+
+def _simulator_build(params: ModelParams, settings: RunSettings, n_visible: int, root: str):
+    from .device import Simulator
+
+    simulator = Simulator(params, n_visible, settings.effective_chunk, settings.device, build_root=root,
+                          threads=settings.threads, compute_capability=settings.compute_capability,
+                          log=lambda *_: None)
+    return simulator
+
+
+def compile_shape(task: dict) -> dict:
+    """Compile the sweep's binary into ``task['builds']``; {'build': folder name, 'seconds': build time}."""
+    from .data import load_dataset
+
+    params, settings = ModelParams.from_dict(task["params"]), RunSettings(**task["settings"])
+    n_visible = load_dataset(settings.dataset).n_visible
+    simulator = _simulator_build(params, settings, n_visible, task["builds"])
+    simulator.prepare()
+    return {"build": os.path.basename(simulator.build_dir), "seconds": simulator.build_time}
+
+
+def run_point(task: dict) -> dict:
+    """Train and probe one grid point; its row (saved in ``<point folder>/row.json``)."""
+    from .data import load_dataset
+    from .evaluation import probe
+    from .results import ResultsFolder
+    from .training import train
+
+    folder = os.path.join(task["out"], "points", point_name(task["point"]))
+    row_file = os.path.join(folder, "row.json")
+    if os.path.exists(row_file):
+        with open(row_file) as f:
+            return json.load(f)
+    start = time.perf_counter()
+    base, settings = ModelParams.from_dict(task["params"]), RunSettings(**task["settings"])
+    params = SweepGrid().params(base, task["point"])
+    own_root = _worker_root(task["out"])
+    n_visible = load_dataset(settings.dataset).n_visible
+    build_dir = _simulator_build(params, settings, n_visible, own_root).build_dir
+    _private_build(task["builds"], own_root, os.path.basename(build_dir))
+    before = _object_times(build_dir)
+
+    log = (lambda *_: None) if task.get("quiet") else (lambda message: print(f"[{point_name(task['point'])}] {message}",
+                                                                             flush=True))
+    results = ResultsFolder(folder)
+    resume = os.path.exists(results.file("params.json"))
+    train(params, settings, folder, resume=resume, build_root=own_root, log=log)
+    final = probe(results, "final", presentations=task["probe_presentations"], build_root=own_root, log=log)
+    last = results.read_metrics()[-1]
+    row = {**task["point"], "reconstruction_corr": float(final["reconstruction_corr"]),
+           **{k: float(last[k]) for k in ("qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate")},
+           "compiled": _object_times(build_dir) != before,
+           "wall_s": time.perf_counter() - start, "worker": os.path.basename(own_root)}
+    atomic_write(row_file, json.dumps(row, indent=2).encode())
+    return row
+
+
+def _object_times(build_dir: str) -> dict:
+    """Modification times of the compiled code objects. (main.cpp is regenerated and recompiled
+    in every process: Brian2 orders some initialisations differently per process.)"""
+    folder = os.path.join(build_dir, "code_objects")
+    if not os.path.isdir(folder):
+        return {}
+    return {name: os.path.getmtime(os.path.join(folder, name)) for name in os.listdir(folder) if name.endswith(".o")}
+
+
+# -- the whole sweep ----------------------------------------------------------
+
+def run_sweep(base: ModelParams, settings: RunSettings, grid: SweepGrid, out: str, *, workers: int = 1,
+              scheduler: str | None = None, probe_presentations: int = 200, build_root: str | None = None,
+              quiet: bool = False, log=print) -> list[dict]:
+    """Run every grid point (skipping saved ones), write ``<out>/sweep.csv`` and ``<out>/sweep.json``.
+
+    The binary is compiled into ``build_root`` (default ``<out>/builds``) unless it is there already.
+    """
+    if workers < 1:
+        raise SweepError(f"workers must be at least 1, got {workers}")
+    if probe_presentations < 1:
+        raise SweepError(f"probe_presentations must be positive, got {probe_presentations}")
+    settings.validate()
+    base.validate()
+    grid.validate(base)
+    if settings.device == "runtime":
+        raise SweepError("a sweep needs a standalone device (cpp or cuda): its points share one compiled binary")
+    from .data import load_dataset
+
+    load_dataset(settings.dataset)  # a missing dataset fails here, not in every worker
+    out = os.path.abspath(out)
+    os.makedirs(out, exist_ok=True)
+    # one build serves every point: compile it for the first point's parameters
+    first = grid.params(base, grid.points()[0])
+    common = {"params": first.to_dict(), "settings": dataclasses.asdict(settings),
+              "builds": os.path.abspath(build_root or os.path.join(out, "builds"))}
+    tasks = [{**common, "params": base.to_dict(), "point": point, "out": out,
+              "probe_presentations": probe_presentations, "quiet": quiet} for point in grid.points()]
+    _write_info(out, base, settings, grid, workers, scheduler, probe_presentations)
+    started = time.perf_counter()
+    with _executor(workers, scheduler) as submit:
+        log(f"compiling the sweep's network ({len(tasks)} points, "
+            f"{'scheduler ' + scheduler if scheduler else f'{workers} worker process(es)'})")
+        build = submit(compile_shape, [common])[0]
+        log(f"build {build['build']} ready in {build['seconds']:.1f} s; running the points")
+        rows = submit(run_point, tasks)
+    wall = time.perf_counter() - started
+    _write_table(out, rows)
+    summary = {"points": len(rows), "builds": 1 + sum(bool(r["compiled"]) for r in rows),
+               "network_shapes": 1, "wall_s": wall, "workers": workers, "scheduler": scheduler,
+               "build": build["build"], "build_s": build["seconds"]}
+    atomic_write(os.path.join(out, "sweep.json"), json.dumps(summary, indent=2).encode())
+    log(f"{len(rows)} points in {wall:.0f} s with {summary['builds']} compilation(s) for 1 network shape; "
+        f"table in {os.path.join(out, 'sweep.csv')}")
+    return rows
+
+
+class _executor:
+    """``submit(function, tasks) -> results in task order`` on a process pool or a Dask cluster."""
+
+    def __init__(self, workers, scheduler):
+        self.workers, self.scheduler = workers, scheduler
+
+    def __enter__(self):
+        if self.scheduler:
+            try:
+                from distributed import Client
+            except ImportError:
+                raise SweepError("--scheduler needs dask.distributed: pip install -e '.[sweep]'") from None
+            self.client = Client(self.scheduler, timeout=30)
+            return lambda function, tasks: self.client.gather(self.client.map(function, tasks, pure=False))
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn: a fresh Brian2 in every worker (a forked one would inherit this process's device)
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return lambda function, tasks: list(self.pool.map(function, tasks))
+
+    def __exit__(self, *exc):
+        if self.scheduler:
+            self.client.close()
+        else:
+            self.pool.shutdown(cancel_futures=True)
+        return False
+
+
+def _write_info(out, base, settings, grid, workers, scheduler, probe_presentations):
+    info = {"model": base.to_dict(), "run": dataclasses.asdict(settings), "grid": dataclasses.asdict(grid),
+            "workers": workers, "scheduler": scheduler, "probe_presentations": probe_presentations,
+            "command": sys.argv, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+    params_file = os.path.join(out, "params.json")
+    if os.path.exists(params_file):  # resuming: the same sweep, or refuse
+        with open(params_file) as f:
+            saved = json.load(f)
+        for key in ("model", "run", "probe_presentations"):
+            if saved[key] != json.loads(json.dumps(info[key])):
+                raise SweepError(f"{out!r} holds a sweep with other {key} settings; use another output folder")
+    atomic_write(params_file, json.dumps(info, indent=2).encode())
+
+
+def _write_table(out, rows):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, TABLE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: (f"{row[k]:.6g}" if isinstance(row[k], float) else row[k]) for k in TABLE_COLUMNS})
+    atomic_write(os.path.join(out, "sweep.csv"), buffer.getvalue().encode())
+
+
+def read_table(out: str) -> list[dict]:
+    """``<out>/sweep.csv`` as a list of rows (numbers as floats)."""
+    path = os.path.join(out, "sweep.csv")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no sweep.csv in {out!r} (run protocols/sweep.py --out {out})")
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    numeric = GRID_COLUMNS + RESULT_COLUMNS + ["wall_s"]
+    return [{k: (float(v) if k in numeric else v) for k, v in row.items()} for row in rows]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit("run protocols/sweep.py")
