@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from brian2 import (Equations, Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray,
-                    defaultclock, linked_var, second, um)
+                    defaultclock, linked_var, ms, second, um)
 
 from .cable import CABLE_METHOD, ball_and_stick_equations, cable_namespace, check_step, placement
 from .parameters import ModelParams
@@ -77,7 +77,7 @@ apost *= fresh
 PLASTIC_MODEL = """
 {weight} : 1
 eta : 1 (shared)
-gain : 1 (shared)  # conductance per unit weight, in leak units of the soma it drives
+gain : 1 (shared)  # conductance per unit weight, in leak units of the compartment it drives (of the soma: cables)
 window_reversed : 1 (shared)  # 0: STDP (LTP when post follows pre); 1: aSTDP
 bap : 1 (shared)  # back-propagating spike's amplitude at the synapse (1 at the soma)
 compartment : integer (shared)  # dendritic compartment holding the synapse (ball-and-stick cells)
@@ -265,7 +265,7 @@ RUN_TIME_FIELDS = {("connections", "g_input"), ("homeostasis", "rho"), ("homeost
 
 
 def build_values(params: ModelParams) -> ModelParams:
-    """``params`` with every run-time field at a fixed value (the defaults; a location at 0 µm).
+    """``params`` with every run-time field at a fixed value (the defaults; delays and locations 0).
 
     Standalone builds are generated from these, so that the generated code,
     whose initial values the run_args then replace, is the same for every
@@ -275,6 +275,8 @@ def build_values(params: ModelParams) -> ModelParams:
     changes = {}
     for section, name in RUN_TIME_FIELDS:
         changes.setdefault(section, {})[name] = getattr(getattr(defaults, section), name)
+    # 0 ms: valid for any dt and presentation length (the defaults need not be)
+    changes["connections"].update(delay_feedforward=0 * ms, delay_feedback=0 * ms)
     for pathway in ("feedforward", "feedback"):
         if getattr(params.locations, pathway) is not None:
             changes["locations"][pathway] = 0 * um

@@ -119,7 +119,10 @@ def analytic_change(lags_ms, params: ModelParams, pathway: str, n_pairings: int)
     mirrored = where.reversed_window == (pathway == "feedback")
     lag = np.asarray([float(synaptic_lag(l * ms, params, pathway) / ms) for l in lags_ms]) * (1 if mirrored else -1)
     tau_plus, tau_minus = float(pl.tau_plus / ms), float(pl.tau_minus / ms)
-    window = np.where(lag > 0, pl.A_plus * np.exp(-lag / tau_plus), -pl.A_minus * np.exp(lag / tau_minus))
+    # at Δ_syn = 0 the pre pathway runs first in the time step, so the post-triggered update wins:
+    # LTP for STDP, LTD for aSTDP
+    ltp = (lag > 0) | ((lag == 0) & (not where.reversed_window))
+    window = np.where(ltp, pl.A_plus * np.exp(-np.abs(lag) / tau_plus), -pl.A_minus * np.exp(-np.abs(lag) / tau_minus))
     return n_pairings * eta * where.bap * window
 
 

@@ -75,6 +75,9 @@ class SweepGrid:
                 raise SweepError(f"the grid needs at least one value of {name}")
             if len(set(values)) != len(values):
                 raise SweepError(f"{name} repeats a value: {values}")
+        names = [point_name(point) for point in self.points()]
+        if len(set(names)) != len(names):
+            raise SweepError("grid values closer than 6 significant digits would share a results folder")
         for point in self.points():
             self.params(base, point)
         return self
@@ -114,14 +117,17 @@ def _simulator_build(params: ModelParams, settings: RunSettings, n_visible: int,
 
 
 def compile_shape(task: dict) -> dict:
-    """Compile the sweep's binary into ``task['builds']``; {'build': folder name, 'seconds': build time}."""
+    """Compile the sweep's binary into ``task['builds']`` (unless it is there); {'build': folder name,
+    'seconds': build time, 'compiled': whether anything was compiled}."""
     from .data import load_dataset
 
     params, settings = ModelParams.from_dict(task["params"]), RunSettings(**task["settings"])
     n_visible = load_dataset(settings.dataset).n_visible
     simulator = _simulator_build(params, settings, n_visible, task["builds"])
+    before = _object_times(simulator.build_dir)
     simulator.prepare()
-    return {"build": os.path.basename(simulator.build_dir), "seconds": simulator.build_time}
+    return {"build": os.path.basename(simulator.build_dir), "seconds": simulator.build_time,
+            "compiled": _object_times(simulator.build_dir) != before}
 
 
 def run_point(task: dict) -> dict:
@@ -191,16 +197,16 @@ def run_sweep(base: ModelParams, settings: RunSettings, grid: SweepGrid, out: st
 
     load_dataset(settings.dataset)  # a missing dataset fails here, not in every worker
     out = os.path.abspath(out)
-    os.makedirs(out, exist_ok=True)
     # one build serves every point: compile it for the first point's parameters
     first = grid.params(base, grid.points()[0])
     common = {"params": first.to_dict(), "settings": dataclasses.asdict(settings),
               "builds": os.path.abspath(build_root or os.path.join(out, "builds"))}
     tasks = [{**common, "params": base.to_dict(), "point": point, "out": out,
               "probe_presentations": probe_presentations, "quiet": quiet} for point in grid.points()]
-    _write_info(out, base, settings, grid, workers, scheduler, probe_presentations)
     started = time.perf_counter()
-    with _executor(workers, scheduler) as submit:
+    with _executor(workers, scheduler) as submit:  # connects first: nothing is written if it cannot
+        os.makedirs(out, exist_ok=True)
+        _write_info(out, base, settings, grid, workers, scheduler, probe_presentations)
         log(f"compiling the sweep's network ({len(tasks)} points, "
             f"{'scheduler ' + scheduler if scheduler else f'{workers} worker process(es)'})")
         build = submit(compile_shape, [common])[0]
@@ -208,7 +214,7 @@ def run_sweep(base: ModelParams, settings: RunSettings, grid: SweepGrid, out: st
         rows = submit(run_point, tasks)
     wall = time.perf_counter() - started
     _write_table(out, rows)
-    summary = {"points": len(rows), "builds": 1 + sum(bool(r["compiled"]) for r in rows),
+    summary = {"points": len(rows), "builds": int(build["compiled"]) + sum(bool(r["compiled"]) for r in rows),
                "network_shapes": 1, "wall_s": wall, "workers": workers, "scheduler": scheduler,
                "build": build["build"], "build_s": build["seconds"]}
     atomic_write(os.path.join(out, "sweep.json"), json.dumps(summary, indent=2).encode())
@@ -229,7 +235,17 @@ class _executor:
                 from distributed import Client
             except ImportError:
                 raise SweepError("--scheduler needs dask.distributed: pip install -e '.[sweep]'") from None
-            self.client = Client(self.scheduler, timeout=30)
+            try:
+                self.client = Client(self.scheduler, timeout=30)
+            except (OSError, TimeoutError) as error:
+                raise SweepError(f"cannot reach the Dask scheduler at {self.scheduler}: {error}") from None
+            threads = self.client.nthreads()
+            if not threads or any(n != 1 for n in threads.values()):
+                self.client.close()
+                # Brian2 holds one standalone project per process: two points at once in one process collide
+                raise SweepError(f"every Dask worker must run one thread (dask worker ... --nthreads 1); "
+                                 f"the cluster at {self.scheduler} has {sorted(set(threads.values()))} threads "
+                                 f"per worker")
             return lambda function, tasks: self.client.gather(self.client.map(function, tasks, pure=False))
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -277,7 +293,8 @@ def read_table(out: str) -> list[dict]:
     with open(path) as f:
         rows = list(csv.DictReader(f))
     numeric = GRID_COLUMNS + RESULT_COLUMNS + ["wall_s"]
-    return [{k: (float(v) if k in numeric else v) for k, v in row.items()} for row in rows]
+    return [{k: (float(v) if k in numeric else v == "True" if k == "compiled" else v) for k, v in row.items()}
+            for row in rows]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,9 +26,10 @@ def main(argv=None):
     try:
         if args.label:
             probe(args.results, args.label, presentations=args.presentations, checkpoint=args.checkpoint,
-                  phi_scale=args.phi_scale or 1.0)
+                  phi_scale=1.0 if args.phi_scale is None else args.phi_scale)
         else:
-            standard_probes(args.results, presentations=args.presentations, phi_scale=args.phi_scale or 1.5)
+            standard_probes(args.results, presentations=args.presentations,
+                            phi_scale=1.5 if args.phi_scale is None else args.phi_scale)
     except (ProbeError, FileNotFoundError) as error:
         sys.exit(f"error: {error}")
 

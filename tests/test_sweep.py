@@ -72,6 +72,15 @@ def test_dask_cluster_gives_the_same_table_as_the_process_pool(pool_sweep, sweep
     assert not any(row["compiled"] for row in dask_rows)
 
 
+def test_a_dask_cluster_with_threaded_workers_is_refused(sweep_setup, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    params, settings = sweep_setup
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+        with pytest.raises(SweepError, match="one thread"):
+            run_sweep(params, settings, GRID, str(tmp_path / "dask"), scheduler=cluster.scheduler_address, log=_quiet)
+    assert not os.path.exists(tmp_path / "dask")
+
+
 def test_a_finished_sweep_resumes_without_running_again(pool_sweep, sweep_setup):
     params, settings = sweep_setup
     out, builds, rows = pool_sweep
@@ -90,6 +99,7 @@ def test_a_finished_sweep_resumes_without_running_again(pool_sweep, sweep_setup)
     (SweepGrid(delays_feedforward_ms=(-1.0,)), "must not be negative"),
     (SweepGrid(delays_feedforward_ms=()), "at least one"),
     (SweepGrid(locations_um=(50.0, 50.0)), "repeats"),
+    (SweepGrid(locations_um=(123.4567, 123.4568)), "6 significant digits"),
 ])
 def test_bad_grids_are_rejected_before_anything_compiles(grid, message, tmp_path):
     with pytest.raises((ParameterError, SweepError), match=message):
