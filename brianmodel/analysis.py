@@ -108,13 +108,13 @@ def bout_gaps(spikes: dict, period: float, readout_split: float) -> tuple[float,
 def receptive_fields(W: np.ndarray, image_shape) -> np.ndarray:
     """ON − OFF weights of each hidden unit, divided by their largest absolute value (Fig 4).
 
-    W has shape (n_hidden, 2 * n_pixels), ON half first; returns
-    (n_hidden, *image_shape) in [-1, 1].
+    W has shape (n_hidden, 2 * n_pixels [+ label units]), ON half first;
+    returns (n_hidden, *image_shape) in [-1, 1].
     """
     n_pixels = int(np.prod(image_shape))
-    if W.shape[1] != 2 * n_pixels:
+    if W.shape[1] < 2 * n_pixels:
         raise ValueError(f"W has {W.shape[1]} visible inputs; image shape {image_shape} needs {2 * n_pixels}")
-    fields = W[:, :n_pixels] - W[:, n_pixels:]
+    fields = W[:, :n_pixels] - W[:, n_pixels:2 * n_pixels]
     scale = np.abs(fields).max(axis=1, keepdims=True)
     fields = np.divide(fields, scale, out=np.zeros_like(fields), where=scale > 0)
     return fields.reshape(len(W), *image_shape)

@@ -24,7 +24,8 @@ from .device import Simulator
 from .model import NetworkState
 from .parameters import ModelParams
 from .results import ResultsFolder
-from .training import RunSettings
+from .labels import N_CLASSES, silent_labels
+from .training import RunSettings, training_inputs
 
 __all__ = ["probe_images", "probe", "standard_probes", "ProbeError"]
 
@@ -45,11 +46,15 @@ def _frozen(params: ModelParams) -> ModelParams:
 
 
 def probe(folder: ResultsFolder | str, label: str, *, presentations: int = 1000, checkpoint: int | None = None,
-          phi_scale: float = 1.0, build_root: str | None = None, log=print) -> dict:
+          phi_scale: float = 1.0, held_out_only: bool = False, silence_labels: bool = False,
+          build_root: str | None = None, log=print) -> dict:
     """Run a frozen probe of ``checkpoint`` (default: the last) and save it as ``evaluation/<label>.npz``.
 
-    ``presentations`` is rounded up to whole chunks of the training. Returns
-    the saved arrays.
+    ``presentations`` is rounded up to whole chunks of the training.
+    ``held_out_only``: present the training's held-out images instead (each
+    once, then the first ones again to fill the last chunk).
+    ``silence_labels``: present the images without their labels (testing a
+    training with label units). Returns the saved arrays.
     """
     folder = folder if isinstance(folder, ResultsFolder) else ResultsFolder(folder)
     if not label or not label.replace("-", "").replace("_", "").replace(".", "").isalnum():
@@ -68,18 +73,28 @@ def probe(folder: ResultsFolder | str, label: str, *, presentations: int = 1000,
     state = dataclasses.replace(state, phi=state.phi * phi_scale)
 
     dataset = load_dataset(settings.dataset)
-    X = dataset.visible_intensities()
+    X, _, held_out = training_inputs(dataset, settings)
     chunk = settings.effective_chunk
-    total = -(-presentations // chunk) * chunk
-    images = probe_images(len(X), total, settings.seed)
-    simulator = Simulator(_frozen(params), dataset.n_visible, chunk, settings.device, build_root=build_root,
+    if held_out_only:
+        if not len(held_out):
+            raise ProbeError(f"the training in {folder.path!r} held no images out (holdout 0)")
+        total = -(-len(held_out) // chunk) * chunk
+        images = held_out[np.arange(total) % len(held_out)]  # every held-out image, the first ones again to fill
+    else:
+        total = -(-presentations // chunk) * chunk
+        images = probe_images(len(X), total, settings.seed)
+    if silence_labels:
+        if not settings.labels:
+            raise ProbeError(f"the training in {folder.path!r} has no label units to silence")
+        X = silent_labels(X[:, :-N_CLASSES])
+    simulator = Simulator(_frozen(params), X.shape[1], chunk, settings.device, build_root=build_root,
                           threads=settings.threads, compute_capability=settings.compute_capability, log=log)
     period, split = float(params.presentation.duration), float(params.presentation.readout_split)
     counts, first_spikes = [], None
     for start in range(0, total, chunk):
         result = simulator.run(state, X[images[start:start + chunk]])
         _check_frozen(state, result.state)
-        counts.append(bout_counts(result.spikes, dataset.n_visible, params.architecture.n_hidden, chunk,
+        counts.append(bout_counts(result.spikes, X.shape[1], params.architecture.n_hidden, chunk,
                                   period, split))
         first_spikes = first_spikes or result.spikes
     x = np.concatenate([c.x for c in counts])

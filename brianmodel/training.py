@@ -19,11 +19,12 @@ from . import __version__
 from .analysis import bout_counts, chunk_metrics
 from .data import load_dataset, presentation_order
 from .device import Simulator, check_device
+from .labels import LABEL_INTENSITY, N_CLASSES, split, with_labels
 from .model import NetworkState
 from .parameters import ModelParams
 from .results import ResultsFolder
 
-__all__ = ["RunSettings", "train", "TrainingError"]
+__all__ = ["RunSettings", "train", "TrainingError", "training_inputs"]
 
 
 class TrainingError(ValueError):
@@ -40,6 +41,9 @@ class RunSettings:
     threads: int = 0  # OpenMP threads for cpp (0: none)
     preset: str = "main"
     compute_capability: float | None = None  # cuda: build for this GPU generation instead of detecting one
+    labels: bool = False  # label units: present image + one-hot label (brianmodel.labels)
+    label_intensity: float = LABEL_INTENSITY  # the lit label unit's stimulus intensity
+    holdout: int = 0  # images held out of training, for testing (seeded split; 0: train on all)
 
     def validate(self) -> "RunSettings":
         for name in ("presentations", "chunk_size"):
@@ -52,6 +56,8 @@ class RunSettings:
             raise TrainingError(f"threads must be >= 0, got {self.threads}")
         if self.compute_capability is not None and self.device != "cuda":
             raise TrainingError("compute_capability applies to the cuda device only")
+        if not isinstance(self.holdout, int) or self.holdout < 0:
+            raise TrainingError(f"holdout must be a non-negative integer, got {self.holdout!r}")
         check_device(self.device)
         return self
 
@@ -88,19 +94,21 @@ def train(params: ModelParams, settings: RunSettings, out: str, *, resume: bool 
         done, state, rows = 0, None, []
 
     dataset = load_dataset(settings.dataset)
-    X = dataset.visible_intensities()
+    X, training_images, _ = training_inputs(dataset, settings)
+    n_visible = X.shape[1]
     total, chunk = settings.total_presentations, settings.effective_chunk
     if total != settings.presentations:
         log(f"presentations rounded up from {settings.presentations} to {total} (whole chunks of {chunk})")
-    order = presentation_order(len(X), total, settings.seed)
+    order = training_images[presentation_order(len(training_images), total, settings.seed)]
     # device checks (nvcc, GPU or compute capability) before anything is written
-    simulator = Simulator(params, dataset.n_visible, chunk, settings.device, build_root=build_root,
+    simulator = Simulator(params, n_visible, chunk, settings.device, build_root=build_root,
                           threads=settings.threads, compute_capability=settings.compute_capability, log=log)
     if state is None:
-        state = NetworkState.initial(params, dataset.n_visible, settings.seed)
+        state = NetworkState.initial(params, n_visible, settings.seed)
         folder.write_params({"model": params.to_dict(), "run": dataclasses.asdict(settings),
                              "dataset": {"name": dataset.name, "images": len(dataset.images),
-                                         "image_shape": list(dataset.shape), "n_visible": dataset.n_visible},
+                                         "image_shape": list(dataset.shape), "n_visible": n_visible,
+                                         "label_units": N_CLASSES if settings.labels else 0},
                              "command": sys.argv, "versions": _versions(), "created": time.strftime("%Y-%m-%d %H:%M:%S")})
         folder.save_checkpoint(0, state)
 
@@ -113,7 +121,7 @@ def train(params: ModelParams, settings: RunSettings, out: str, *, resume: bool 
         chunk_start = time.perf_counter()
         result = simulator.run(state, X[images])
         W_before, state = state.W, result.state
-        counts = bout_counts(result.spikes, dataset.n_visible, params.architecture.n_hidden, chunk, period, split)
+        counts = bout_counts(result.spikes, n_visible, params.architecture.n_hidden, chunk, period, split)
         metrics = chunk_metrics(counts, result.spikes, state.W, state.Q, period, split, params.homeostasis.rho,
                                 W_before=W_before)
         done += chunk
@@ -127,6 +135,19 @@ def train(params: ModelParams, settings: RunSettings, out: str, *, resume: bool 
         simulated += chunk
         log(_progress(done, total, simulated, time.perf_counter() - started, rows[-1]))
     return folder
+
+
+def training_inputs(dataset, settings: RunSettings):
+    """(visible intensities of every image, the images training may present, the held-out ones).
+
+    With ``settings.labels`` the label units follow the image's neurons: lit by
+    the image's class here (what training presents).
+    """
+    X = dataset.visible_intensities()
+    if settings.labels:
+        X = with_labels(X, dataset.labels, intensity=settings.label_intensity)
+    training_images, held_out = split(len(X), settings.holdout, settings.seed)
+    return X, training_images, held_out
 
 
 def _progress(done, total, simulated, elapsed, row) -> str:
