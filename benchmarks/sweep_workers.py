@@ -9,7 +9,6 @@ before either timing starts). Prints both wall times, their ratio, and
 whether the two tables agree (they must: same seed, same device).
 """
 import argparse
-import math
 import os
 import shutil
 import sys
@@ -18,13 +17,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from brianmodel.parameters import preset  # noqa: E402
-from brianmodel.sweep import GRID_COLUMNS, RESULT_COLUMNS, SweepGrid, run_sweep  # noqa: E402
+from brianmodel.sweep import SweepGrid, comparable, run_sweep  # noqa: E402
 from brianmodel.training import RunSettings  # noqa: E402
-
-
-def science(rows):
-    return [tuple("nan" if isinstance(r[k], float) and math.isnan(r[k]) else r[k] for k in GRID_COLUMNS + RESULT_COLUMNS)
-            for r in rows]
 
 
 def main(argv=None):
@@ -52,7 +46,7 @@ def main(argv=None):
     for workers, seconds in times.items():
         print(f"  {workers} worker(s): {seconds:7.1f} s")
     print(f"  speed-up with {args.workers} workers: {times[1] / times[args.workers]:.2f}×")
-    print(f"  tables identical: {science(tables[1]) == science(tables[args.workers])}")
+    print(f"  tables identical: {comparable(tables[1]) == comparable(tables[args.workers])}")
 
 
 if __name__ == "__main__":

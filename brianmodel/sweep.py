@@ -27,6 +27,7 @@ import dataclasses
 import io
 import itertools
 import json
+import math
 import os
 import shutil
 import socket
@@ -40,8 +41,8 @@ from .parameters import ModelParams
 from .results import atomic_write
 from .training import RunSettings
 
-__all__ = ["SweepGrid", "SweepError", "run_sweep", "compile_shape", "run_point", "read_table", "TABLE_COLUMNS",
-           "RESULT_COLUMNS"]
+__all__ = ["SweepGrid", "SweepError", "run_sweep", "compile_shape", "run_point", "read_table", "point_params",
+           "comparable", "TABLE_COLUMNS", "RESULT_COLUMNS"]
 
 GRID_COLUMNS = ["location_um", "delay_feedforward_ms", "delay_feedback_ms"]
 RESULT_COLUMNS = ["reconstruction_corr", "qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate"]
@@ -62,12 +63,6 @@ class SweepGrid:
         return [dict(zip(GRID_COLUMNS, values)) for values in
                 itertools.product(self.locations_um, self.delays_feedforward_ms, self.delays_feedback_ms)]
 
-    def params(self, base: ModelParams, point: dict) -> ModelParams:
-        """``base`` with this point's location and delays (validated: bad values fail before anything runs)."""
-        return base.with_overrides(locations={"feedback": point["location_um"] * um},
-                                   connections={"delay_feedforward": point["delay_feedforward_ms"] * ms,
-                                                "delay_feedback": point["delay_feedback_ms"] * ms})
-
     def validate(self, base: ModelParams) -> "SweepGrid":
         for name in ("locations_um", "delays_feedforward_ms", "delays_feedback_ms"):
             values = getattr(self, name)
@@ -79,8 +74,23 @@ class SweepGrid:
         if len(set(names)) != len(names):
             raise SweepError("grid values closer than 6 significant digits would share a results folder")
         for point in self.points():
-            self.params(base, point)
+            point_params(base, point)
         return self
+
+
+def point_params(base: ModelParams, point: dict) -> ModelParams:
+    """``base`` with this point's location and delays (validated: bad values fail before anything runs)."""
+    return base.with_overrides(locations={"feedback": point["location_um"] * um},
+                               connections={"delay_feedforward": point["delay_feedforward_ms"] * ms,
+                                            "delay_feedback": point["delay_feedback_ms"] * ms})
+
+
+def comparable(rows: list[dict]) -> list[tuple]:
+    """The grid and result columns of ``rows`` as the CSV keeps them (6 significant digits, NaN as
+    'nan': no final bout), for comparing two runs of one sweep."""
+    def value(v):
+        return "nan" if math.isnan(v) else float(f"{v:.5g}")
+    return [tuple(value(float(row[k])) for k in GRID_COLUMNS + RESULT_COLUMNS) for row in rows]
 
 
 def point_name(point: dict) -> str:
@@ -107,13 +117,12 @@ def _private_build(shared_root: str, own_root: str, build_name: str) -> None:
     os.replace(tmp, target)
 
 
-def _simulator_build(params: ModelParams, settings: RunSettings, n_visible: int, root: str):
+def _simulator(params: ModelParams, settings: RunSettings, n_visible: int, root: str):
     from .device import Simulator
 
-    simulator = Simulator(params, n_visible, settings.effective_chunk, settings.device, build_root=root,
-                          threads=settings.threads, compute_capability=settings.compute_capability,
-                          log=lambda *_: None)
-    return simulator
+    """The point's Simulator (constructing one compiles nothing: it names the build folder)."""
+    return Simulator(params, n_visible, settings.effective_chunk, settings.device, build_root=root,
+                     threads=settings.threads, compute_capability=settings.compute_capability, log=lambda *_: None)
 
 
 def compile_shape(task: dict) -> dict:
@@ -123,7 +132,7 @@ def compile_shape(task: dict) -> dict:
 
     params, settings = ModelParams.from_dict(task["params"]), RunSettings(**task["settings"])
     n_visible = load_dataset(settings.dataset).n_visible
-    simulator = _simulator_build(params, settings, n_visible, task["builds"])
+    simulator = _simulator(params, settings, n_visible, task["builds"])
     before = _object_times(simulator.build_dir)
     simulator.prepare()
     return {"build": os.path.basename(simulator.build_dir), "seconds": simulator.build_time,
@@ -144,10 +153,10 @@ def run_point(task: dict) -> dict:
             return json.load(f)
     start = time.perf_counter()
     base, settings = ModelParams.from_dict(task["params"]), RunSettings(**task["settings"])
-    params = SweepGrid().params(base, task["point"])
+    params = point_params(base, task["point"])
     own_root = _worker_root(task["out"])
     n_visible = load_dataset(settings.dataset).n_visible
-    build_dir = _simulator_build(params, settings, n_visible, own_root).build_dir
+    build_dir = _simulator(params, settings, n_visible, own_root).build_dir
     _private_build(task["builds"], own_root, os.path.basename(build_dir))
     before = _object_times(build_dir)
 
@@ -198,7 +207,7 @@ def run_sweep(base: ModelParams, settings: RunSettings, grid: SweepGrid, out: st
     load_dataset(settings.dataset)  # a missing dataset fails here, not in every worker
     out = os.path.abspath(out)
     # one build serves every point: compile it for the first point's parameters
-    first = grid.params(base, grid.points()[0])
+    first = point_params(base, grid.points()[0])
     common = {"params": first.to_dict(), "settings": dataclasses.asdict(settings),
               "builds": os.path.abspath(build_root or os.path.join(out, "builds"))}
     tasks = [{**common, "params": base.to_dict(), "point": point, "out": out,

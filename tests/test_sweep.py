@@ -1,13 +1,12 @@
 """Location × delay sweeps: one build per network shape, process pool and Dask give the same table."""
 import json
-import math
 import os
 
 import pytest
 from brian2 import ms, um
 
 from brianmodel.parameters import ModelParams, ParameterError
-from brianmodel.sweep import GRID_COLUMNS, RESULT_COLUMNS, SweepError, SweepGrid, read_table, run_sweep
+from brianmodel.sweep import SweepError, SweepGrid, comparable, read_table, run_sweep
 from brianmodel.training import RunSettings
 
 GRID = SweepGrid(locations_um=(50.0, 450.0), delays_feedforward_ms=(5.0,), delays_feedback_ms=(1.0, 4.0))
@@ -37,13 +36,6 @@ def pool_sweep(sweep_setup, tmp_path_factory):
     return out, builds, rows
 
 
-def _science(rows):
-    """The grid and result columns, NaN-aware (no final bout: Δt2 undefined)."""
-    def value(v):  # the CSV keeps 6 significant digits
-        return "nan" if math.isnan(v) else float(f"{v:.5g}")
-    return [tuple(value(float(row[k])) for k in GRID_COLUMNS + RESULT_COLUMNS) for row in rows]
-
-
 def test_every_point_runs_one_binary_compiled_once(pool_sweep):
     out, _, rows = pool_sweep
     assert len(rows) == 4 and not any(row["compiled"] for row in rows)
@@ -58,7 +50,7 @@ def test_every_point_runs_one_binary_compiled_once(pool_sweep):
     # and so does the location: with the same delays, 50 and 450 µm learn differently
     near = {r["delay_feedback_ms"]: r for r in rows if r["location_um"] == 50}
     assert near[1.0]["qw_correlation"] != far[1.0]["qw_correlation"]
-    assert _science(read_table(out)) == _science(rows)
+    assert comparable(read_table(out)) == comparable(rows)
 
 
 def test_dask_cluster_gives_the_same_table_as_the_process_pool(pool_sweep, sweep_setup, tmp_path):
@@ -68,7 +60,7 @@ def test_dask_cluster_gives_the_same_table_as_the_process_pool(pool_sweep, sweep
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         dask_rows = run_sweep(params, settings, GRID, str(tmp_path / "dask"), scheduler=cluster.scheduler_address,
                               probe_presentations=10, build_root=builds, quiet=True, log=_quiet)
-    assert _science(dask_rows) == _science(rows)
+    assert comparable(dask_rows) == comparable(rows)
     assert not any(row["compiled"] for row in dask_rows)
 
 
