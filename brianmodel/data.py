@@ -1,8 +1,10 @@
 """Datasets and the ON/OFF preprocessing of Fig 1a.
 
 A dataset is a float array ``images`` of shape (n, height, width) plus
-``labels``. :func:`on_off` turns images into non-negative visible-layer
-intensities of length 2 * height * width (ON half first, then OFF).
+``labels``; a dataset with its own test split (MNIST or Fashion-MNIST IDX
+files with their ``t10k`` files) holds it as its last ``n_test`` images.
+:func:`on_off` turns images into non-negative visible-layer intensities of
+length 2 * height * width (ON half first, then OFF).
 """
 from __future__ import annotations
 
@@ -14,7 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Dataset", "DatasetError", "load_dataset", "load_mnist_bundled", "load_idx_folder",
-           "read_idx", "on_off", "presentation_order"]
+           "load_fashion_mnist", "read_idx", "on_off", "presentation_order", "FASHION_MNIST_PATHS"]
+
+# where Debian's dataset-fashion-mnist package installs the IDX files
+FASHION_MNIST_PATHS = ("/usr/share/datasets/fashion-mnist",)
 
 
 class DatasetError(ValueError):
@@ -26,6 +31,7 @@ class Dataset:
     name: str
     images: np.ndarray  # (n, height, width), float
     labels: np.ndarray  # (n,), int
+    n_test: int = 0  # the last n_test images are the dataset's own test split (never trained on)
 
     def __post_init__(self):
         if self.images.ndim != 3:
@@ -34,6 +40,9 @@ class Dataset:
             raise DatasetError(f"{len(self.images)} images but {len(self.labels)} labels")
         if len(self.images) == 0:
             raise DatasetError("dataset is empty")
+        if not 0 <= self.n_test < len(self.images):
+            raise DatasetError(f"a test split of {self.n_test} images leaves no training images "
+                               f"out of {len(self.images)}")
 
     @property
     def shape(self):
@@ -102,12 +111,7 @@ def _find(folder, stem):
     return None
 
 
-def load_idx_folder(folder, split="train") -> Dataset:
-    """MNIST-format IDX files (``train-images-idx3-ubyte[.gz]`` etc.) in ``folder``."""
-    if not os.path.isdir(folder):
-        raise DatasetError(f"dataset folder {folder!r} does not exist")
-    if split not in _IDX_NAMES:
-        raise DatasetError(f"unknown split {split!r}; use one of {list(_IDX_NAMES)}")
+def _load_idx_split(folder, split):
     image_stem, label_stem = _IDX_NAMES[split]
     image_path, label_path = _find(folder, image_stem), _find(folder, label_stem)
     if image_path is None:
@@ -119,17 +123,52 @@ def load_idx_folder(folder, split="train") -> Dataset:
     if labels.ndim != 1 or len(labels) != len(images):
         raise DatasetError(f"{label_path}: {len(labels)} labels for {len(images)} images")
     scale = 255.0 if images.dtype == np.uint8 else max(float(np.abs(images).max()), 1.0)
-    return Dataset(os.path.basename(os.path.normpath(folder)), images.astype(float) / scale, labels.astype(int))
+    return images.astype(float) / scale, labels.astype(int)
+
+
+def load_idx_folder(folder, split="train") -> Dataset:
+    """MNIST-format IDX files (``train-images-idx3-ubyte[.gz]`` etc.) in ``folder``.
+
+    ``split`` "train" or "t10k" loads that split; "both" loads the training
+    images followed by the test split when the folder has one (``n_test``).
+    """
+    if not os.path.isdir(folder):
+        raise DatasetError(f"dataset folder {folder!r} does not exist")
+    if split not in (*_IDX_NAMES, "both"):
+        raise DatasetError(f"unknown split {split!r}; use one of {[*_IDX_NAMES, 'both']}")
+    name = os.path.basename(os.path.normpath(folder))
+    if split != "both":
+        return Dataset(name, *_load_idx_split(folder, split))
+    images, labels = _load_idx_split(folder, "train")
+    if _find(folder, _IDX_NAMES["t10k"][0]) is None:
+        return Dataset(name, images, labels)
+    test_images, test_labels = _load_idx_split(folder, "t10k")
+    if test_images.shape[1:] != images.shape[1:]:
+        raise DatasetError(f"{folder!r}: test images {test_images.shape[1:]} differ in shape from training "
+                           f"images {images.shape[1:]}")
+    return Dataset(name, np.concatenate([images, test_images]), np.concatenate([labels, test_labels]),
+                   n_test=len(test_images))
+
+
+def load_fashion_mnist() -> Dataset:
+    """Fashion-MNIST (60,000 training and 10,000 test images) from Debian's ``dataset-fashion-mnist``."""
+    for folder in FASHION_MNIST_PATHS:
+        if os.path.isdir(folder):
+            return load_idx_folder(folder, "both")
+    raise DatasetError(f"Fashion-MNIST not found in {', '.join(FASHION_MNIST_PATHS)}: install Debian's package "
+                       "(apt-get install dataset-fashion-mnist) or give the folder of its IDX files as the dataset")
 
 
 def load_dataset(spec: str) -> Dataset:
-    """``mnist`` (the bundled digits), ``natural`` (whitened 16 x 16 patches of the bundled
+    """``mnist`` (the bundled digits), ``fashion`` (Fashion-MNIST from Debian's package), ``natural`` (whitened 16 x 16 patches of the bundled
     photographs; ``natural:P`` for P x P patches), a ``.mat`` file of natural images, or a
     folder of MNIST IDX files."""
     from .natural import natural_patches
 
     if spec == "mnist":
         return load_mnist_bundled()
+    if spec == "fashion":
+        return load_fashion_mnist()
     if spec == "natural":
         return natural_patches()
     if spec.startswith("natural:"):
@@ -140,8 +179,9 @@ def load_dataset(spec: str) -> Dataset:
     if spec.endswith(".mat"):
         return natural_patches(mat_file=spec)
     if os.sep in spec or os.path.exists(spec):
-        return load_idx_folder(spec)
-    raise DatasetError(f"unknown dataset {spec!r}: use 'mnist' (bundled digits), 'natural' or 'natural:P' "
+        return load_idx_folder(spec, "both")
+    raise DatasetError(f"unknown dataset {spec!r}: use 'mnist' (bundled digits), 'fashion' (Fashion-MNIST), "
+                       "'natural' or 'natural:P' "
                        "(P x P patches of the bundled photographs), "
                        "a .mat file of natural images or a folder of MNIST IDX files")
 

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import NetworkState, build_network, build_values, compiled_form
+from . import model as mstdp_model
+from .model import NetworkState
 from .parameters import ModelParams
 
 __all__ = ["DEVICES", "DeviceError", "ChunkResult", "Simulator", "check_device", "default_build_root",
@@ -161,11 +162,20 @@ class ChunkResult:
 
 
 class Simulator:
-    """Runs chunks of ``chunk_size`` presentations of one network shape on one device."""
+    """Runs chunks of ``chunk_size`` presentations of one network shape on one device.
+
+    ``model`` is the module that builds the network: :mod:`brianmodel.model`
+    (mirrored STDP, the default) or another with the same functions
+    (``build_network``, ``build_values``, ``compiled_form``, ``NAME``), such as
+    :mod:`brianmodel.symstdp`; its network object sets and reads run_args the
+    same way.
+    """
 
     def __init__(self, params: ModelParams, n_visible: int, chunk_size: int, device: str = "cpp",
                  build_root: str | None = None, threads: int = 0, runtime_target: str | None = None,
-                 run_per_presentation: bool = False, compute_capability: float | None = None, log=print):
+                 run_per_presentation: bool = False, compute_capability: float | None = None, log=print,
+                 model=mstdp_model):
+        self.model = model
         self.params = params.validate()
         self.device = check_device(device)
         if chunk_size <= 0:
@@ -197,13 +207,16 @@ class Simulator:
         """Hash of everything compiled into the binary (not the run-time parameters)."""
         import brian2
 
-        compiled = compiled_form(self.params)
+        compiled = self.model.compiled_form(self.params)
         key = dict(device=self.device, threads=self.threads, n_visible=self.n_visible, cc=self.compute_capability,
                    chunk_size=self.chunk_size, params=compiled, brian2=brian2.__version__,
-                   model=_source_hash())
+                   model=_source_hash(self.model))
         return hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
     def _build_dir(self) -> str:
+        if self.model is not mstdp_model:
+            return os.path.join(self.build_root, f"{self.device}-{self.model.NAME}-{self.n_visible}"
+                                                 f"-{self.chunk_size}-{self.build_key()}")
         return os.path.join(self.build_root, f"{self.device}-{self.n_visible}x{self.params.architecture.n_hidden}"
                                              f"-{self.chunk_size}-{self.build_key()}")
 
@@ -239,9 +252,13 @@ class Simulator:
 
         set_device("runtime")
         prefs.codegen.target = self.runtime_target
-        net = build_network(self.params, self.n_visible, self.chunk_size, stimulus)
+        net = self.model.build_network(self.params, self.n_visible, self.chunk_size, stimulus)
         net.set_values(net.run_time_values())
         net.set_values(net.state_values(state))
+        if hasattr(net, "seed_variable"):  # a model with random numbers: the chunk's stream from its state
+            from brian2 import seed
+
+            seed(int(net.seed_variable.get_value()[0]))
         start = time.perf_counter()
         if self.run_per_presentation:
             for _ in range(self.chunk_size):
@@ -277,8 +294,10 @@ class Simulator:
         if self.device == "cuda":
             configure_cuda(self.build_root, self.compute_capability)
         # run_args must reach the binary before the delays are derived from them
-        net = build_network(build_values(self.params), self.n_visible, self.chunk_size,
-                            before_delays=device.apply_run_args)
+        net = self.model.build_network(self.model.build_values(self.params), self.n_visible, self.chunk_size,
+                                       before_delays=device.apply_run_args)
+        if hasattr(net, "seed_variable"):
+            _seed_from_run_args(self.device, device, net.seed_variable, self.threads)
         net.network.run(net.duration, namespace=net.namespace)
         start = time.perf_counter()
         fresh = not os.path.exists(os.path.join(self.build_dir, "main"))
@@ -315,7 +334,7 @@ def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", b
     if device == "cuda":
         _check_cuda_target(compute_capability)
     build_root = build_root or default_build_root()
-    digest = hashlib.sha1(f"{key}|{_source_hash()}|{compute_capability}".encode()).hexdigest()[:16]
+    digest = hashlib.sha1(f"{key}|{_source_hash(mstdp_model)}|{compute_capability}".encode()).hexdigest()[:16]
     build_dir = os.path.join(build_root, f"{device}-{name}-{digest}")
     os.makedirs(build_root, exist_ok=True)
     _release_project()  # the Simulator's project, if any, goes with the device reset
@@ -328,6 +347,17 @@ def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", b
     with FileLock(build_dir + ".lock"):  # parallel processes may share the build and its results folder
         brian_device.build(directory=build_dir, compile=True, run=True, with_output=False)
         return read()
+
+
+def _seed_from_run_args(device_name, device, variable, threads):
+    """Seed the binary's random generators from a variable set by run_args (Brian2 compiles the
+    seed into the binary; a training needs another stream for every chunk and seed)."""
+    value = f"(unsigned long long){device.get_array_name(variable)}[0]"
+    if device_name == "cuda":
+        device.insert_code("main", f"random_number_buffer.set_seed({value});")
+    else:
+        device.insert_code("main", f"for (int _i = 0; _i < {max(threads, 1)}; _i++) "
+                                   f"brian::_random_generators[_i].seed({value} + _i);")
 
 
 def _release_project():
@@ -384,9 +414,8 @@ def _runtime_target():
         return "numpy"
 
 
-def _source_hash():
-    here = os.path.dirname(__file__)
-    with open(os.path.join(here, "model.py"), "rb") as f:
+def _source_hash(model):
+    with open(model.__file__, "rb") as f:
         return hashlib.sha1(f.read()).hexdigest()[:12]
 
 

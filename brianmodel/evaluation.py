@@ -24,10 +24,10 @@ from .device import Simulator
 from .model import NetworkState
 from .parameters import ModelParams
 from .results import ResultsFolder
-from .labels import N_CLASSES, silent_labels
+from .labels import silent_labels
 from .training import RunSettings, training_inputs
 
-__all__ = ["probe_images", "probe", "standard_probes", "ProbeError"]
+__all__ = ["probe_images", "probe", "standard_probes", "frozen_counts", "ProbeError"]
 
 
 class ProbeError(ValueError):
@@ -86,20 +86,8 @@ def probe(folder: ResultsFolder | str, label: str, *, presentations: int = 1000,
     if silence_labels:
         if not settings.labels:
             raise ProbeError(f"the training in {folder.path!r} has no label units to silence")
-        X = silent_labels(X[:, :-N_CLASSES])
-    simulator = Simulator(_frozen(params), X.shape[1], chunk, settings.device, build_root=build_root,
-                          threads=settings.threads, compute_capability=settings.compute_capability, log=log)
-    period, split = float(params.presentation.duration), float(params.presentation.readout_split)
-    counts, first_spikes = [], None
-    for start in range(0, total, chunk):
-        result = simulator.run(state, X[images[start:start + chunk]])
-        _check_frozen(state, result.state)
-        counts.append(bout_counts(result.spikes, X.shape[1], params.architecture.n_hidden, chunk,
-                                  period, split))
-        first_spikes = first_spikes or result.spikes
-    x = np.concatenate([c.x for c in counts])
-    x_hat = np.concatenate([c.x_hat for c in counts])
-    z = np.concatenate([c.z for c in counts])
+        X = silent_labels(X[:, :-settings.label_units], copies=settings.label_copies)
+    x, x_hat, z, first_spikes = frozen_counts(params, settings, state, X[images], build_root=build_root, log=log)
     arrays = {"checkpoint": done, "phi_scale": phi_scale, "image_indices": images, "x": x.astype(np.int16),
               "x_hat": x_hat.astype(np.int16), "z": z.astype(np.int16),
               "reconstruction_corr": reconstruction_corr(x, x_hat),
@@ -110,6 +98,26 @@ def probe(folder: ResultsFolder | str, label: str, *, presentations: int = 1000,
     log(f"probe {label!r}: checkpoint {done}, Φ × {phi_scale:g}, {total} presentations, "
         f"corr(x, x̂) {arrays['reconstruction_corr']:.3f}, hidden spikes/presentation {z.sum(axis=1).mean():.1f}")
     return arrays
+
+
+def frozen_counts(params: ModelParams, settings: RunSettings, state: NetworkState, stimulus: np.ndarray, *,
+                  build_root: str | None = None, log=print):
+    """(x, x_hat, z, first chunk's spikes) of ``stimulus`` rows presented to the frozen network
+    (η = 0, no homeostasis) in chunks of the training's size; the last chunk is padded with the first rows."""
+    chunk, n = settings.effective_chunk, len(stimulus)
+    rows = stimulus[np.arange(-(-n // chunk) * chunk) % n]
+    simulator = Simulator(_frozen(params), stimulus.shape[1], chunk, settings.device, build_root=build_root,
+                          threads=settings.threads, compute_capability=settings.compute_capability, log=log)
+    period, split = float(params.presentation.duration), float(params.presentation.readout_split)
+    counts, first_spikes = [], None
+    for start in range(0, len(rows), chunk):
+        result = simulator.run(state, rows[start:start + chunk])
+        _check_frozen(state, result.state)
+        counts.append(bout_counts(result.spikes, stimulus.shape[1], params.architecture.n_hidden, chunk,
+                                  period, split))
+        first_spikes = first_spikes or result.spikes
+    return (np.concatenate([c.x for c in counts]), np.concatenate([c.x_hat for c in counts]),
+            np.concatenate([c.z for c in counts]), first_spikes)
 
 
 def _check_frozen(before: NetworkState, after: NetworkState):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields, replace
 
-from brian2 import Quantity, cm, get_dimensions, get_unit, meter, ms, mV, ohm, second, uF, um
+from brian2 import Hz, Quantity, cm, get_dimensions, get_unit, meter, ms, mV, ohm, second, uF, um
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
 __all__ = [
@@ -37,6 +37,13 @@ __all__ = [
     "PRESETS",
     "preset",
     "ParameterError",
+    "SymNeurons",
+    "SymArchitecture",
+    "SymPlasticity",
+    "SymPresentation",
+    "SymStdpParams",
+    "SYMSTDP_PRESETS",
+    "symstdp_preset",
 ]
 
 
@@ -242,20 +249,11 @@ class Presentation:
     readout_split: Quantity = _field(9 * ms, ms, positive=True)  # ours, checked on rasters
 
 
-@dataclass(frozen=True)
-class ModelParams:
-    neurons: Neurons = field(default_factory=Neurons)
-    dendrite: Dendrite = field(default_factory=Dendrite)
-    architecture: Architecture = field(default_factory=Architecture)
-    connections: Connections = field(default_factory=Connections)
-    plasticity: Plasticity = field(default_factory=Plasticity)
-    homeostasis: Homeostasis = field(default_factory=Homeostasis)
-    presentation: Presentation = field(default_factory=Presentation)
-    locations: Locations = field(default_factory=Locations)
-    cable: Cable = field(default_factory=Cable)
+class _Sections:
+    """A parameter set made of sections (frozen dataclasses of values with units)."""
 
     # -- derived variants -------------------------------------------------
-    def with_overrides(self, **sections) -> "ModelParams":
+    def with_overrides(self, **sections):
         """``params.with_overrides(homeostasis={'rho': 0.3})``: a validated copy."""
         changed = {}
         for name, values in sections.items():
@@ -271,10 +269,44 @@ class ModelParams:
         new.validate()
         return new
 
-    # -- validation -------------------------------------------------------
-    def validate(self) -> "ModelParams":
+    def validate(self):
         for section in fields(self):
             _validate_section(section.name, getattr(self, section.name))
+        return self
+
+    # -- serialisation ----------------------------------------------------
+    def to_dict(self) -> dict:
+        return {s.name: {f.name: _encode(getattr(getattr(self, s.name), f.name))
+                         for f in fields(getattr(self, s.name))} for s in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        sections = {}
+        for s in fields(cls):
+            section_cls = s.default_factory
+            values = {k: decode_value(v) for k, v in data.get(s.name, {}).items()}
+            sections[s.name] = section_cls(**values)
+        return cls(**sections).validate()
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+@dataclass(frozen=True)
+class ModelParams(_Sections):
+    neurons: Neurons = field(default_factory=Neurons)
+    dendrite: Dendrite = field(default_factory=Dendrite)
+    architecture: Architecture = field(default_factory=Architecture)
+    connections: Connections = field(default_factory=Connections)
+    plasticity: Plasticity = field(default_factory=Plasticity)
+    homeostasis: Homeostasis = field(default_factory=Homeostasis)
+    presentation: Presentation = field(default_factory=Presentation)
+    locations: Locations = field(default_factory=Locations)
+    cable: Cable = field(default_factory=Cable)
+
+    # -- validation -------------------------------------------------------
+    def validate(self) -> "ModelParams":
+        super().validate()
         p = self.presentation
         if p.stimulus_duration > p.duration:
             raise ParameterError("presentation.stimulus_duration must not exceed presentation.duration")
@@ -308,22 +340,117 @@ class ModelParams:
             check_step(self.cable, p.dt)
         return self
 
-    # -- serialisation ----------------------------------------------------
-    def to_dict(self) -> dict:
-        return {s.name: {f.name: _encode(getattr(getattr(self, s.name), f.name))
-                         for f in fields(getattr(self, s.name))} for s in fields(self)}
 
-    @classmethod
-    def from_dict(cls, data: dict) -> "ModelParams":
-        sections = {}
-        for s in fields(cls):
-            section_cls = s.default_factory
-            values = {k: decode_value(v) for k, v in data.get(s.name, {}).items()}
-            sections[s.name] = section_cls(**values)
-        return cls(**sections).validate()
+# -- the sym-STDP supervised network (Hao, Huang, Dong & Xu 2020) ------------
+# Values marked ``# Hao`` are the authors' (code haoyz/sym-STDP-SNN, src/model.h,
+# MNIST with 100-400 excitatory neurons); ``# ours`` are our choices. Like the
+# mSTDP network, conductances are in units of the leak.
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
+@dataclass(frozen=True)
+class SymNeurons:
+    """Diehl & Cook style conductance LIF neurons: excitatory (adaptive threshold),
+    inhibitory partners, and the 10 label (supervision) neurons."""
+
+    E_rest: Quantity = _field(-65 * mV, mV)  # Hao: excitatory rest and reset
+    V_threshold: Quantity = _field(-52 * mV, mV)  # Hao: excitatory threshold at theta = theta_offset
+    theta_offset: Quantity = _field(20 * mV, mV, nonnegative=True)  # Hao: threshold = V_threshold + theta - offset
+    theta_init: Quantity = _field(20 * mV, mV, nonnegative=True)  # Hao
+    theta_plus: Quantity = _field(0.07 * mV, mV, nonnegative=True)  # Hao: × 10 mV / |theta - 10 mV| per spike
+    tau_theta: Quantity = _field(6000 * second, ms, positive=True)  # Hao: theta decays towards 0
+    tau_m: Quantity = _field(100 * ms, ms, positive=True)  # Hao
+    refractory: Quantity = _field(2 * ms, ms, nonnegative=True)  # Hao
+    E_rest_inhibitory: Quantity = _field(-60 * mV, mV)  # Hao: inhibitory and label neurons
+    V_reset_inhibitory: Quantity = _field(-45 * mV, mV)  # Hao
+    V_threshold_inhibitory: Quantity = _field(-40 * mV, mV)  # Hao
+    tau_m_inhibitory: Quantity = _field(10 * ms, ms, positive=True)  # Hao
+    refractory_inhibitory: Quantity = _field(2 * ms, ms, nonnegative=True)  # Hao (label neurons: none)
+    E_e: Quantity = _field(0 * mV, mV)  # Hao
+    E_i: Quantity = _field(-100 * mV, mV)  # Hao
+    tau_e: Quantity = _field(1 * ms, ms, positive=True)  # Hao
+    tau_i: Quantity = _field(2 * ms, ms, positive=True)  # Hao
+
+
+@dataclass(frozen=True)
+class SymArchitecture:
+    n_excitatory: int = _field(100, None, positive=True)  # Hao ran 100 to 10,000
+    g_excitatory_to_inhibitory: float = _field(10.4, None, nonnegative=True)  # Hao: one-to-one
+    g_inhibitory_to_excitatory: float = _field(17.0, None, nonnegative=True)  # Hao: to all but the partner
+
+
+@dataclass(frozen=True)
+class SymPlasticity:
+    """sym-STDP: either order of a pre/post pair potentiates, by η × the other side's trace
+    (traces += a per spike, decay τ); synaptic scaling before every presentation is the only depression."""
+
+    eta_input: float = _field(0.005, None, nonnegative=True)  # Hao: input -> excitatory (100-400 neurons)
+    eta_label: float = _field(0.04, None, nonnegative=True)  # Hao: excitatory -> label
+    trace_increment: float = _field(0.1, None, positive=True)  # Hao
+    tau_trace: Quantity = _field(20 * ms, ms, positive=True)  # Hao
+    w_input_max: float = _field(1.0, None, positive=True)  # Hao
+    w_label_max: float = _field(8.0, None, positive=True)  # Hao (Fashion-MNIST: 40)
+    w_init_max: float = _field(0.3, None, positive=True)  # Hao: both pathways U(0, 0.3)
+    input_weight_per_pixel: float = _field(0.1, None, positive=True)  # Hao: incoming sum 0.1 × 784 (MNIST)
+    label_weight_sum_per_neuron: float = _field(0.8, None, positive=True)  # Hao: 0.1 × w_label_max × n_excitatory
+
+
+@dataclass(frozen=True)
+class SymPresentation:
+    dt: Quantity = _field(0.5 * ms, ms, positive=True)  # Hao
+    image_duration: Quantity = _field(350 * ms, ms, positive=True)  # Hao
+    rest_duration: Quantity = _field(150 * ms, ms, nonnegative=True)  # Hao: no input, no teacher
+    max_rate: Quantity = _field(63.75 * Hz, Hz, positive=True)  # Hao: a white pixel (pixel/4 Hz)
+    rate_step: Quantity = _field(31.875 * Hz, Hz, nonnegative=True)  # Hao: added per retry (pixel/8 Hz)
+    max_retries: int = _field(30, None, nonnegative=True)  # Hao: input intensity 2 -> 32
+    min_spikes: int = _field(5, None, nonnegative=True)  # Hao: fewer excitatory spikes -> present again
+    teacher_rate: Quantity = _field(100 * Hz, Hz, positive=True)  # Hao: Poisson, the image's label neuron only
+    mean_pixel: float | None = _field(None, None, positive=True)  # Hao (Fashion-MNIST: 30/255): images rescaled
+
+
+@dataclass(frozen=True)
+class SymStdpParams(_Sections):
+    """All parameters of the sym-STDP network (brianmodel.symstdp)."""
+
+    neurons: SymNeurons = field(default_factory=SymNeurons)
+    architecture: SymArchitecture = field(default_factory=SymArchitecture)
+    plasticity: SymPlasticity = field(default_factory=SymPlasticity)
+    presentation: SymPresentation = field(default_factory=SymPresentation)
+
+    def validate(self) -> "SymStdpParams":
+        super().validate()
+        p = self.presentation
+        for name in ("image_duration", "rest_duration"):
+            steps = float(getattr(p, name) / p.dt)
+            if abs(steps - round(steps)) > 1e-6:
+                raise ParameterError(f"presentation.{name} = {getattr(p, name)} is not a multiple of dt = {p.dt}")
+        if not self.neurons.V_threshold_inhibitory > self.neurons.E_rest_inhibitory:
+            raise ParameterError("neurons.V_threshold_inhibitory must lie above neurons.E_rest_inhibitory")
+        if float(p.max_rate * p.dt) > 1 or float((p.max_rate + p.max_retries * p.rate_step) * p.dt) > 1:
+            raise ParameterError("input rates reach one spike per time step: lower max_rate, rate_step or dt")
+        return self
+
+    @property
+    def period(self):
+        return self.presentation.image_duration + self.presentation.rest_duration
+
+
+SYMSTDP_PRESETS = {
+    "mnist": lambda: SymStdpParams(),
+    # Hao's Fashion-MNIST settings (400 neurons): images rescaled to a mean pixel of 30/255, lower threshold,
+    # smaller input weight sum, larger label weights, faster learning, slower threshold decay
+    "fashion": lambda: SymStdpParams().with_overrides(
+        neurons={"V_threshold": -60 * mV, "theta_plus": 0.05 * mV, "tau_theta": 50000 * second},
+        plasticity={"eta_input": 0.02, "eta_label": 0.32, "w_label_max": 40.0, "input_weight_per_pixel": 0.025,
+                    "label_weight_sum_per_neuron": 2.0},
+        presentation={"mean_pixel": 30 / 255}),
+}
+
+
+def symstdp_preset(name: str) -> SymStdpParams:
+    """The named sym-STDP parameter preset (``mnist``, ``fashion``)."""
+    try:
+        return SYMSTDP_PRESETS[name]().validate()
+    except KeyError:
+        raise ParameterError(f"unknown sym-STDP preset {name!r}; known: {', '.join(SYMSTDP_PRESETS)}") from None
 
 
 def _validate_section(section_name, section):

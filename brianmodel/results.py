@@ -80,13 +80,15 @@ class ResultsFolder:
         names = glob.glob(self.file("checkpoint_*.npz"))
         return sorted(int(re.search(r"checkpoint_(\d+)\.npz$", n).group(1)) for n in names)
 
-    def load_checkpoint(self, presentations: int | None = None) -> tuple[int, NetworkState]:
+    def load_checkpoint(self, presentations: int | None = None, state_class=NetworkState) -> tuple[int, NetworkState]:
+        """(presentations, state) of a checkpoint (default: the last); ``state_class`` is the model's
+        state (its fields are the file's arrays)."""
         done = self.checkpoints()
         if not done:
             raise FileNotFoundError(f"no checkpoint in {self.path!r}")
         presentations = done[-1] if presentations is None else presentations
         with np.load(self.file(f"checkpoint_{presentations:07d}.npz")) as f:
-            return int(f["presentations"]), NetworkState(W=f["W"], Q=f["Q"], phi=f["phi"], count=f["count"])
+            return int(f["presentations"]), state_class(**{k: f[k] for k in f.files if k != "presentations"})
 
     # -- metrics ------------------------------------------------------------
     def read_metrics(self) -> list[dict]:
@@ -96,12 +98,12 @@ class ResultsFolder:
         with open(path, newline="") as f:
             return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
 
-    def write_metrics(self, rows: list[dict]):
+    def write_metrics(self, rows: list[dict], columns=METRIC_COLUMNS):
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=METRIC_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: (int(row[k]) if k == "presentations" else f"{row[k]:.6g}") for k in METRIC_COLUMNS})
+            writer.writerow({k: (int(row[k]) if k == "presentations" else f"{row[k]:.6g}") for k in columns})
         atomic_write(self.file("metrics.csv"), buffer.getvalue().encode())
 
     # -- last chunk's activity ----------------------------------------------

@@ -24,7 +24,9 @@ from .model import NetworkState
 from .parameters import ModelParams
 from .results import ResultsFolder
 
-__all__ = ["RunSettings", "train", "TrainingError", "training_inputs"]
+__all__ = ["RunSettings", "train", "TrainingError", "training_inputs", "MODELS"]
+
+MODELS = ("mstdp", "symstdp")
 
 
 class TrainingError(ValueError):
@@ -33,7 +35,7 @@ class TrainingError(ValueError):
 
 @dataclass(frozen=True)
 class RunSettings:
-    dataset: str = "mnist"  # 'mnist' (bundled digits) or a folder of MNIST IDX files
+    dataset: str = "mnist"  # brianmodel.data.load_dataset's names: 'mnist' (bundled digits), 'fashion', a folder...
     presentations: int = 5000
     chunk_size: int = 500  # presentations per binary run (and per checkpoint)
     seed: int = 0
@@ -43,7 +45,9 @@ class RunSettings:
     compute_capability: float | None = None  # cuda: build for this GPU generation instead of detecting one
     labels: bool = False  # label units: present image + one-hot label (brianmodel.labels)
     label_intensity: float = LABEL_INTENSITY  # the lit label unit's stimulus intensity
+    label_copies: int = 1  # label units per class (a population code; brianmodel.labels)
     holdout: int = 0  # images held out of training, for testing (seeded split; 0: train on all)
+    model: str = "mstdp"  # 'mstdp' (brianmodel.model) or 'symstdp' (brianmodel.symstdp; preset from its presets)
 
     def validate(self) -> "RunSettings":
         for name in ("presentations", "chunk_size"):
@@ -56,10 +60,19 @@ class RunSettings:
             raise TrainingError(f"threads must be >= 0, got {self.threads}")
         if self.compute_capability is not None and self.device != "cuda":
             raise TrainingError("compute_capability applies to the cuda device only")
+        if not isinstance(self.label_copies, int) or self.label_copies < 1:
+            raise TrainingError(f"label_copies must be a positive integer, got {self.label_copies!r}")
         if not isinstance(self.holdout, int) or self.holdout < 0:
             raise TrainingError(f"holdout must be a non-negative integer, got {self.holdout!r}")
+        if self.model not in MODELS:
+            raise TrainingError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
         check_device(self.device)
         return self
+
+    @property
+    def label_units(self) -> int:
+        """Label units at the end of the visible layer (0 without labels)."""
+        return N_CLASSES * self.label_copies if self.labels else 0
 
     @property
     def effective_chunk(self) -> int:
@@ -108,7 +121,7 @@ def train(params: ModelParams, settings: RunSettings, out: str, *, resume: bool 
         folder.write_params({"model": params.to_dict(), "run": dataclasses.asdict(settings),
                              "dataset": {"name": dataset.name, "images": len(dataset.images),
                                          "image_shape": list(dataset.shape), "n_visible": n_visible,
-                                         "label_units": N_CLASSES if settings.labels else 0},
+                                         "label_units": settings.label_units},
                              "command": sys.argv, "versions": _versions(), "created": time.strftime("%Y-%m-%d %H:%M:%S")})
         folder.save_checkpoint(0, state)
 
@@ -145,8 +158,8 @@ def training_inputs(dataset, settings: RunSettings):
     """
     X = dataset.visible_intensities()
     if settings.labels:
-        X = with_labels(X, dataset.labels, intensity=settings.label_intensity)
-    training_images, held_out = split(len(X), settings.holdout, settings.seed)
+        X = with_labels(X, dataset.labels, intensity=settings.label_intensity, copies=settings.label_copies)
+    training_images, held_out = split(len(X), settings.holdout, settings.seed, dataset.n_test)
     return X, training_images, held_out
 
 

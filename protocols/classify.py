@@ -1,45 +1,65 @@
-"""Train a network with label units on labelled images and classify held-out ones.
+"""Train a supervised network on labelled images and classify held-out ones.
 
     python protocols/classify.py --out results/classify-mstdp
+    python protocols/classify.py --model symstdp --out results/classify-symstdp
+    python protocols/classify.py --model symstdp --dataset fashion --holdout 10000 --out results/fashion-symstdp
     python protocols/classify.py --out results/classify-idx --dataset /data/mnist --holdout 10000
 
-The mirrored-STDP network ("mstdp") gets 10 label units in its visible layer
-(brianmodel.labels): training presents image + one-hot label, testing the
-image alone, and the class is the most active label unit of the final bout.
---holdout images (a seeded split) are never presented in training and are
-the test set. Re-running with the same --out resumes the training and
-re-runs the test. Writes the training's results folder plus
-classification.json and evaluation/held-out.npz, then draws
-<out>/classification.png (figures/classification.py).
+--model mstdp: the mirrored-STDP network with 10 label units in its visible
+layer (brianmodel.labels): training presents image + one-hot label, testing
+the image alone, and the class is the most active label unit of the final
+bout. --model symstdp: the sym-STDP network of Hao et al. 2020
+(brianmodel.symstdp): a teacher drives the image's label neuron in training;
+in testing the most active label neuron answers.
+
+--holdout images are never presented in training and are the test set: a
+seeded split of the bundled digits, or the first N images of the test split
+of a dataset that has one (Fashion-MNIST, IDX folders with t10k files).
+Re-running with the same --out resumes the training and re-runs the test.
+Writes the training's results folder plus classification.json and
+evaluation/held-out.npz, then draws <out>/classification.png
+(figures/classification.py). mstdp also generates one image per class from
+its clamped label units (evaluation/generation.npz, <out>/generation.png) and,
+with --passes K, runs K feedback passes per test image with momentum
+(evaluation/iterative.npz; accuracy per pass in classification.json).
 """
 import argparse
 import os
 import subprocess
 import sys
 
-from brianmodel.classification import classify
+from brianmodel.classification import classify, generate, iterative_inference
 from brianmodel.data import DatasetError
 from brianmodel.device import DEVICES, DeviceError
 from brianmodel.evaluation import ProbeError
 from brianmodel.labels import LabelError
-from brianmodel.parameters import PRESETS, ParameterError, parse_assignments, preset
-from brianmodel.training import RunSettings, TrainingError, train
-
-MODELS = ("mstdp",)
+from brianmodel.parameters import PRESETS, SYMSTDP_PRESETS, ParameterError, parse_assignments, preset, symstdp_preset
+from brianmodel.symstdp_training import classify_symstdp, train_symstdp
+from brianmodel.training import MODELS, RunSettings, TrainingError, train
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="results folder")
     p.add_argument("--model", default="mstdp", help=f"one of {', '.join(MODELS)}")
-    p.add_argument("--dataset", default="mnist", help="'mnist' (the 5,000 bundled digits) or a folder of IDX files")
+    p.add_argument("--dataset", default="mnist",
+                   help="'mnist' (the 5,000 bundled digits), 'fashion' (Fashion-MNIST) or a folder of IDX files")
     p.add_argument("--holdout", type=int, default=1000, help="images held out of training for the test")
     p.add_argument("--presentations", type=int, default=5000)
     p.add_argument("--chunk", type=int, default=500)
-    p.add_argument("--hidden", type=int, help="hidden neurons (preset: 200)")
-    p.add_argument("--preset", default="main", help=f"parameter preset: {', '.join(PRESETS)}")
+    p.add_argument("--hidden", type=int, help="hidden (mstdp, preset 200) or excitatory (symstdp, preset 100) neurons")
+    p.add_argument("--preset", help=f"parameter preset: mstdp {', '.join(PRESETS)} (default main); symstdp "
+                                    f"{', '.join(SYMSTDP_PRESETS)} (default: fashion for Fashion-MNIST, else mnist)")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE")
-    p.add_argument("--label-intensity", type=float, default=1.0, help="stimulus intensity of the lit label unit")
+    p.add_argument("--label-intensity", type=float, default=1.0, help="mstdp: stimulus intensity of the lit label unit")
+    p.add_argument("--label-copies", type=int, default=1, help="mstdp: label units per class (a population code)")
+    p.add_argument("--passes", type=int, default=1,
+                   help="mstdp: feedback passes per test image (> 1: iterative inference, label input carried "
+                        "between passes with momentum)")
+    p.add_argument("--momentum", type=float, default=0.5, help="mstdp: momentum of the iterative inference")
+    p.add_argument("--generate-intensity", type=float,
+                   help="mstdp: intensity of the clamped label units when generating class images "
+                        "(default: the training's label intensity)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
     args = p.parse_args(argv)
@@ -47,21 +67,37 @@ def main(argv=None):
         if args.model not in MODELS:
             raise ParameterError(f"unknown model {args.model!r}; choose one of {', '.join(MODELS)}")
         overrides = parse_assignments(args.set)
+        size = "n_excitatory" if args.model == "symstdp" else "n_hidden"
         if args.hidden is not None:
-            overrides.setdefault("architecture", {})["n_hidden"] = args.hidden
-        params = preset(args.preset).with_overrides(**overrides)
+            overrides.setdefault("architecture", {})[size] = args.hidden
+        if args.model == "symstdp":
+            name = args.preset or ("fashion" if args.dataset == "fashion" else "mnist")
+            params = symstdp_preset(name).with_overrides(**overrides)
+        else:
+            name = args.preset or "main"
+            params = preset(name).with_overrides(**overrides)
         settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,
-                               seed=args.seed, device=args.device, preset=args.preset, labels=True,
-                               label_intensity=args.label_intensity,
-                               holdout=args.holdout).validate()
+                               seed=args.seed, device=args.device, preset=name, labels=args.model == "mstdp",
+                               label_intensity=args.label_intensity, label_copies=args.label_copies,
+                               holdout=args.holdout,
+                               model=args.model).validate()
         # a folder holding this training (interrupted or finished) resumes it; the test is re-run
-        train(params, settings, args.out, resume=os.path.exists(os.path.join(args.out, "params.json")))
-        classify(args.out)
+        resume = os.path.exists(os.path.join(args.out, "params.json"))
+        if args.model == "symstdp":
+            train_symstdp(params, settings, args.out, resume=resume)
+            classify_symstdp(args.out)
+        else:
+            train(params, settings, args.out, resume=resume)
+            classify(args.out)
+            if args.passes > 1:
+                iterative_inference(args.out, passes=args.passes, momentum=args.momentum)
+            generate(args.out, intensity=args.generate_intensity)
     except (ParameterError, DatasetError, DeviceError, TrainingError, ProbeError, LabelError,
             FileNotFoundError) as error:
         sys.exit(f"error: {error}")
-    figure = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "figures", "classification.py")
-    subprocess.run([sys.executable, figure, args.out], check=True)
+    figures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "figures")
+    for script in ("classification.py",) + (("generation.py",) if args.model == "mstdp" else ()):
+        subprocess.run([sys.executable, os.path.join(figures, script), args.out], check=True)
 
 
 if __name__ == "__main__":

@@ -41,3 +41,23 @@ def build_root(tmp_path_factory):
 def tiny_params():
     """A small network whose bouts still separate (20 hidden units)."""
     return ModelParams().with_overrides(architecture={"n_hidden": 20, "n_visible_pool": 10, "n_hidden_pool": 5})
+
+
+def bar_images(n_per_class, seed):
+    """Ten classes of 10 x 10 images, class c the bright row c over faint noise (linearly separable)."""
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(10), n_per_class)
+    images = rng.integers(0, 30, (len(labels), 10, 10))
+    images[np.arange(len(labels)), labels, :] = 255
+    return images.astype(np.uint8), labels.astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def toy_bars_folder(tmp_path_factory):
+    """The bar classes as IDX files with a test split: 100 training images, 50 test images."""
+    folder = tmp_path_factory.mktemp("toy_bars")
+    for split, n, seed in (("train", 10, 0), ("t10k", 5, 1)):
+        images, labels = bar_images(n, seed)
+        write_idx(folder / f"{split}-images-idx3-ubyte", images)
+        write_idx(folder / f"{split}-labels-idx1-ubyte", labels)
+    return str(folder)

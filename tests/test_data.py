@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from brianmodel.data import (DatasetError, load_dataset, load_idx_folder, load_mnist_bundled, on_off,
+from brianmodel.data import (FASHION_MNIST_PATHS, DatasetError, load_dataset, load_idx_folder, load_mnist_bundled, on_off,
                              presentation_order, read_idx)
 from conftest import write_idx
 
@@ -38,6 +38,21 @@ def test_idx_roundtrip_plain_and_gzipped(tmp_path):
 def test_idx_folder(tiny_idx_folder):
     d = load_dataset(tiny_idx_folder)
     assert d.images.shape == (60, 14, 14) and d.labels.shape == (60,)
+
+
+def test_an_idx_test_split_follows_the_training_images(toy_bars_folder):
+    d = load_dataset(toy_bars_folder)
+    assert d.images.shape == (150, 10, 10) and d.n_test == 50
+    np.testing.assert_array_equal(d.labels[100:], np.repeat(np.arange(10), 5))  # the t10k files, last
+    assert load_idx_folder(toy_bars_folder, "t10k").images.shape == (50, 10, 10)
+
+
+@pytest.mark.skipif(not any(os.path.isdir(p) for p in FASHION_MNIST_PATHS),
+                    reason="Debian's dataset-fashion-mnist is not installed")
+def test_fashion_mnist_from_the_debian_package():
+    d = load_dataset("fashion")
+    assert d.images.shape == (70000, 28, 28) and d.n_test == 10000
+    assert 0 <= d.images.min() and d.images.max() <= 1 and set(np.unique(d.labels)) == set(range(10))
 
 
 def test_malformed_idx_files_are_rejected(tmp_path):

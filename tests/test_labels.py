@@ -1,9 +1,13 @@
 """Label units: encoding, readout, the held-out split, and the label only during training."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
-from brianmodel.labels import (LabelError, accuracy, confusion, label_block, read_classes, silent_labels, split,
-                               with_labels)
+from brianmodel.labels import (LabelError, accuracy, class_counts, confusion, label_block, read_classes,
+                               silent_labels, split, with_labels)
 
 
 def test_labels_are_one_hot_intensities_after_the_image():
@@ -15,6 +19,23 @@ def test_labels_are_one_hot_intensities_after_the_image():
     expected[[0, 1, 2], [2, 0, 9]] = 0.5
     np.testing.assert_array_equal(stimulus[:, 4:], expected)
     np.testing.assert_array_equal(silent_labels(X)[:, 4:], 0)  # testing: the label units get no input
+
+
+def test_a_population_of_label_units_per_class():
+    block = label_block([1, 0], n_classes=3, intensity=2.0, copies=2)
+    np.testing.assert_array_equal(block, [[0, 0, 2, 2, 0, 0], [2, 2, 0, 0, 0, 0]])  # class-major
+    assert silent_labels(np.ones((2, 4)), n_classes=3, copies=2).shape == (2, 10)
+    np.testing.assert_array_equal(class_counts([[1, 2, 0, 4, 3, 0]], copies=2), [[3, 4, 3]])
+    with pytest.raises(LabelError, match="positive integer"):
+        label_block([1], copies=0)
+
+
+def test_a_dataset_test_split_is_never_trained_on():
+    train, test = split(150, 20, seed=3, n_test=50)
+    np.testing.assert_array_equal(train, np.arange(100))
+    np.testing.assert_array_equal(test, np.arange(100, 120))  # the test split's first images, in order
+    with pytest.raises(LabelError, match="test split"):
+        split(150, 51, seed=3, n_test=50)
 
 
 @pytest.mark.parametrize("labels, message", [([0, 10], "0..9"), ([-1, 3], "without labels"),
@@ -53,7 +74,8 @@ def test_the_held_out_split_is_seeded_disjoint_and_complete():
 
 def test_the_label_is_presented_in_training_only_and_held_out_images_never(tiny_idx_folder, tiny_params, tmp_path,
                                                                            build_root):
-    from brianmodel.classification import classify
+    from brianmodel.classification import classify, generate, iterative_inference, load_classification
+    from brianmodel.evaluation import ProbeError
     from brianmodel.data import load_dataset
     from brianmodel.results import ResultsFolder
     from brianmodel.training import RunSettings, train
@@ -73,3 +95,22 @@ def test_the_label_is_presented_in_training_only_and_held_out_images_never(tiny_
     assert set(probe["image_indices"].tolist()) == held_out and result["test_images"] == 10
     assert probe["x"][:, -10:].sum() == 0  # testing: no label input, so no initial-bout label spike
     assert 0 <= result["accuracy"] <= result["accuracy_combined"] <= 1
+    # iterative inference: pass 1 is the test above (the same presentations, deterministic network)
+    iterative = iterative_inference(folder, passes=2, momentum=0.5, build_root=build_root, log=lambda *_: None)
+    assert iterative["accuracy"][0] == result["accuracy"] and len(iterative["accuracy"]) == 2
+    assert load_classification(folder.path)["iterative"]["passes"] == 2
+    # generation: one image per class from the clamped label units alone
+    generated = generate(folder, intensity=3.0, build_root=build_root, log=lambda *_: None)
+    assert generated["class_images"].shape == (10, 14, 14)
+    assert np.all(generated["label_spikes"] > 0)  # the clamped units fire in the initial bout
+    with pytest.raises(ProbeError, match="momentum"):
+        iterative_inference(folder, passes=2, momentum=1.0, build_root=build_root)
+    for script in ("classification.py", "generation.py"):  # the figures read what was saved
+        _draw(script, folder.path)
+        assert os.path.getsize(os.path.join(folder.path, script.replace(".py", ".png"))) > 10000
+
+
+def _draw(script, results):
+    root = os.path.join(os.path.dirname(__file__), "..")
+    subprocess.run([sys.executable, os.path.join(root, "figures", script), results], check=True,
+                   capture_output=True)
