@@ -90,6 +90,9 @@ def generate(folder: ResultsFolder | str, *, intensity: float | None = None, bui
     intensity = settings.label_intensity if intensity is None else intensity
     if not intensity > 0:
         raise ProbeError(f"intensity must be positive, got {intensity}")
+    if settings.effective_chunk < N_CLASSES:
+        raise ProbeError(f"generation presents the {N_CLASSES} classes in one chunk: the training's chunk "
+                         f"({settings.effective_chunk}) is too small")
     shape = load_dataset(settings.dataset).shape
     n_image, copies = 2 * shape[0] * shape[1], settings.label_copies
     classes = np.arange(settings.effective_chunk) % N_CLASSES

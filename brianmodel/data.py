@@ -53,8 +53,9 @@ class Dataset:
         return 2 * self.images.shape[1] * self.images.shape[2]
 
     def visible_intensities(self):
-        """ON/OFF intensities, shape (n, n_visible), per-pixel mean removed."""
-        return on_off(self.images - self.images.mean(axis=0))
+        """ON/OFF intensities, shape (n, n_visible), the per-pixel mean of the training images removed
+        (a test split does not inform the inputs)."""
+        return on_off(self.images - self.images[:len(self.images) - self.n_test].mean(axis=0))
 
 
 def on_off(stimuli: np.ndarray) -> np.ndarray:

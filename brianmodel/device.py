@@ -188,6 +188,8 @@ class Simulator:
         if runtime_target not in (None, "cython", "numpy"):
             raise DeviceError(f"runtime_target must be 'cython' or 'numpy', got {runtime_target!r}")
         self.runtime_target = runtime_target or _runtime_target()
+        if run_per_presentation and model is not mstdp_model:
+            raise DeviceError("run_per_presentation is a benchmark option of the mstdp model")
         if run_per_presentation and device != "runtime":
             raise DeviceError("run_per_presentation is a runtime-mode option (standalone compiles one run per chunk)")
         # runtime only: one run() call per presentation, the way Brian2's

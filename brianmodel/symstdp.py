@@ -33,7 +33,7 @@ from brian2 import (Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray, de
 from .parameters import SymStdpParams
 
 __all__ = ["NAME", "SymState", "SymStdpNetwork", "build_network", "build_values", "compiled_form",
-           "slot_images", "input_rates", "N_LABELS"]
+           "slot_images", "slot_steps", "chunk_seed", "input_rates", "N_LABELS"]
 
 NAME = "symstdp"
 N_LABELS = 10
@@ -68,7 +68,10 @@ teaching : 1 (linked)  # the presentation carries a class
 plastic : 1 (shared)
 image : 1 (linked)
 """
-LABEL_THRESHOLD = ("(teaching > 0.5 and rand() < teacher_rate * dt * target * int((t % period) < image_duration)) "
+# Whether a time step lies in the image period is decided in whole steps (t_in_timesteps), exactly as
+# slot_images replays it: with t % period in floating point the last step could fall either way.
+IN_IMAGE = "int((t_in_timesteps % period_steps) < image_steps)"
+LABEL_THRESHOLD = (f"(teaching > 0.5 and rand() < teacher_rate * dt * target * {IN_IMAGE}) "
                    "or (teaching < 0.5 and v > V_threshold_inhibitory)")
 
 INPUT_EQUATIONS = """
@@ -76,7 +79,7 @@ rate : Hz  # this slot's Poisson rate
 image : 1 (linked)
 retries : 1 (linked)
 """
-INPUT_THRESHOLD = "rand() < rate * dt * int((t % period) < image_duration)"
+INPUT_THRESHOLD = f"rand() < rate * dt * {IN_IMAGE}"
 
 # One neuron holding the slot bookkeeping: which image of the chunk is shown, how often it was retried,
 # and how many excitatory spikes the current slot's image period has drawn.
@@ -123,12 +126,17 @@ SYNAPTIC_SCALING = "w = w * (plastic_post * {weight_sum} / w_total_post + (1 - p
 SCALED_SUM = "w_total = plastic * {weight_sum} + (1 - plastic) * w_total"
 
 
+def _steps(duration, dt) -> int:
+    return int(round(float(duration / dt)))
+
+
 def namespace(params: SymStdpParams, stimulus: TimedArray, n_pixels: int) -> dict:
     n, p, pl = params.neurons, params.presentation, params.plasticity
     ns = {name: getattr(n, name) for name in (
         "E_rest", "V_threshold", "theta_offset", "theta_plus", "tau_theta", "tau_m", "E_rest_inhibitory",
         "V_reset_inhibitory", "V_threshold_inhibitory", "tau_m_inhibitory", "E_e", "E_i", "tau_e", "tau_i")}
-    ns.update(theta_pivot=THETA_PIVOT, period=params.period, image_duration=p.image_duration,
+    ns.update(theta_pivot=THETA_PIVOT, period=params.period, period_steps=_steps(params.period, p.dt),
+              image_steps=_steps(p.image_duration, p.dt),
               teacher_rate=p.teacher_rate, max_rate=p.max_rate, rate_step=p.rate_step,
               min_spikes=p.min_spikes, max_retries=p.max_retries, tau_trace=pl.tau_trace,
               trace_increment=pl.trace_increment, g_ei=params.architecture.g_excitatory_to_inhibitory,
@@ -146,7 +154,9 @@ class SymState:
     W_label: np.ndarray  # (n_excitatory, N_LABELS) excitatory -> label weights
     theta: np.ndarray  # (n_excitatory,) adaptive thresholds, volt as float
     retries: np.ndarray  # () retries of the chunk's first image (carried when a chunk ends mid-retry)
-    seed: np.ndarray  # () random stream of the next chunk
+    seed: np.ndarray  # () random stream of the chunk run from this state (set by the training loop)
+    chunk: np.ndarray  # () chunks run so far (numbers the next chunk's random stream)
+    last_slot: np.ndarray = None  # (image, retries) of the chunk's last slot as the binary saw them (checks the replay)
 
     @classmethod
     def initial(cls, params: SymStdpParams, n_pixels: int, seed: int) -> "SymState":
@@ -155,11 +165,11 @@ class SymState:
         n_exc, w0 = params.architecture.n_excitatory, params.plasticity.w_init_max
         return cls(W_input=rng.uniform(0, w0, (n_pixels, n_exc)), W_label=rng.uniform(0, w0, (n_exc, N_LABELS)),
                    theta=np.full(n_exc, float(params.neurons.theta_init)), retries=np.array(0),
-                   seed=np.array(chunk_seed(seed, 0)))
+                   seed=np.array(chunk_seed(seed, 0)), chunk=np.array(0))
 
     def arrays(self) -> dict:
         return {"W_input": self.W_input, "W_label": self.W_label, "theta": self.theta, "retries": self.retries,
-                "seed": self.seed}
+                "seed": self.seed, "chunk": self.chunk}  # (last_slot: a check, not carried)
 
 
 def chunk_seed(seed: int, chunk: int) -> int:
@@ -213,7 +223,9 @@ class SymStdpNetwork:
         return SymState(W_input=np.asarray(self.input_to_excitatory.w[:]).reshape(n_pix, n_exc).copy(),
                         W_label=np.asarray(self.excitatory_to_label.w[:]).reshape(n_exc, N_LABELS).copy(),
                         theta=np.asarray(self.excitatory.theta[:]).copy(),
-                        retries=np.array(float(self.control.retries[0])), seed=np.array(0))
+                        retries=np.array(int(self.control.retries[0])),
+                        seed=np.array(0), chunk=np.array(0),  # (the training loop sets these two)
+                        last_slot=np.array([int(self.control.image[0]), int(self.control.retries[0])]))
 
     def read_spikes(self) -> dict:
         return {name: (np.asarray(m.i[:]).copy(), np.asarray(m.t[:] / second).copy())
@@ -285,7 +297,7 @@ def build_network(params: SymStdpParams, n_inputs: int, n_presentations: int,
     inhibitory_to_excitatory = Synapses(inhibitory, excitatory, on_pre="g_i_post += g_ie",
                                         name="inhibitory_to_excitatory")
     inhibitory_to_excitatory.connect(condition="i != j")
-    spike_counter = Synapses(excitatory, control, on_pre="n_spikes_post += int((t % period) < image_duration)",
+    spike_counter = Synapses(excitatory, control, on_pre=f"n_spikes_post += {IN_IMAGE}",
                              name="spike_counter")
     spike_counter.connect()
     if before_delays is not None:
@@ -349,25 +361,32 @@ def input_rates(images: np.ndarray, params: SymStdpParams) -> np.ndarray:
     return np.clip(flat * (target / np.where(means > 0, means, 1)), 0, 1)
 
 
+def slot_steps(times, params: SymStdpParams):
+    """(slot of each spike time, whether it falls in the slot's image period), in whole time steps as
+    the binary decides it."""
+    p = params.presentation
+    steps = np.rint(np.asarray(times) / float(p.dt)).astype(np.int64)
+    period_steps, image_steps = _steps(params.period, p.dt), _steps(p.image_duration, p.dt)
+    return steps // period_steps, (steps % period_steps) < image_steps
+
+
 def slot_images(excitatory_spikes, n_slots: int, retries_start: int, params: SymStdpParams):
-    """Replay the presentation control: (image of each slot, accepted flag of each slot, retries carried out).
+    """Replay the presentation control: (image of each slot, accepted flag of each slot, retries carried out,
+    retries at the last slot's start).
 
     A slot's image is accepted when its image period drew ``min_spikes``
     excitatory spikes, or after ``max_retries`` retries; the last slot's
     verdict is taken here, after the run.
     """
-    i, t = excitatory_spikes
-    period, image_duration = float(params.period), float(params.presentation.image_duration)
-    slot_of = np.floor(t / period + 1e-9).astype(int)
-    in_image = (t - slot_of * period) < image_duration - 1e-9
+    slot_of, in_image = slot_steps(excitatory_spikes[1], params)
     counts = np.bincount(slot_of[in_image], minlength=n_slots)[:n_slots]
     image, retries = 0, int(retries_start)
     images, accepted = np.zeros(n_slots, dtype=int), np.zeros(n_slots, dtype=bool)
     for s in range(n_slots):
-        images[s] = image
+        images[s], last_retries = image, retries
         accepted[s] = counts[s] >= params.presentation.min_spikes or retries >= params.presentation.max_retries
         if accepted[s]:
             image, retries = image + 1, 0
         else:
             retries += 1
-    return images, accepted, retries
+    return images, accepted, retries, last_retries

@@ -54,7 +54,7 @@ def train_symstdp(params: SymStdpParams, settings: RunSettings, out: str, *, res
     """Train (or resume training) the sym-STDP network into the results folder ``out``."""
     folder = ResultsFolder(out)
     if resume:
-        info = folder.read_params()
+        info = _read_symstdp(folder)
         params = SymStdpParams.from_dict(info["model"])
         saved = RunSettings(**info["run"])
         settings = dataclasses.replace(saved, presentations=max(saved.presentations, settings.presentations))
@@ -77,7 +77,7 @@ def train_symstdp(params: SymStdpParams, settings: RunSettings, out: str, *, res
                           model=symstdp)
     if resume and folder.checkpoints():
         done, state = folder.load_checkpoint(state_class=symstdp.SymState)
-        rows = [r for r in folder.read_metrics() if r["presentations"] <= done]
+        rows = [r for r in folder.read_metrics() if r["chunk"] < int(state.chunk)]
     else:
         done, rows = 0, []
         state = symstdp.SymState.initial(params, rows_in.shape[1] - 1, settings.seed)
@@ -91,12 +91,12 @@ def train_symstdp(params: SymStdpParams, settings: RunSettings, out: str, *, res
     started, before = time.perf_counter(), done
     while done < settings.presentations:
         chunk_start = time.perf_counter()
-        state = dataclasses.replace(state, seed=np.array(symstdp.chunk_seed(settings.seed, len(rows))))
+        state = dataclasses.replace(state, seed=np.array(symstdp.chunk_seed(settings.seed, int(state.chunk))))
         shown = present(simulator, state, rows_in[order[done:done + chunk]], params)
         state = shown["state"]
         done += shown["images"]
         wall = time.perf_counter() - chunk_start
-        rows.append({"presentations": done, "chunk": len(rows), "slots": chunk,
+        rows.append({"presentations": done, "chunk": int(state.chunk) - 1, "slots": chunk,
                      "retried_slots": chunk - shown["images"],
                      "excitatory_spikes_per_image": shown["excitatory"].sum(axis=1).mean(),
                      "teacher_spikes_per_image": shown["labels"].sum(axis=1).mean(),
@@ -112,13 +112,26 @@ def train_symstdp(params: SymStdpParams, settings: RunSettings, out: str, *, res
     return folder
 
 
+def _read_symstdp(folder: ResultsFolder) -> dict:
+    info = folder.read_params()
+    model = info["run"].get("model", "mstdp")
+    if model != "symstdp":
+        raise TrainingError(f"{folder.path!r} holds a {model} training, not a symstdp one")
+    return info
+
+
 def present(simulator: Simulator, state, stimulus_rows: np.ndarray, params: SymStdpParams) -> dict:
     """One chunk: the images it got through (in order), their excitatory and label spike counts in
     their accepted presentation, the new state, the binary's wall time."""
     result = simulator.run(state, stimulus_rows)
     slots = len(stimulus_rows)
-    images, accepted, retries = symstdp.slot_images(result.spikes["excitatory"], slots, int(state.retries), params)
-    state = dataclasses.replace(result.state, retries=np.array(retries))
+    images, accepted, retries, last_retries = symstdp.slot_images(result.spikes["excitatory"], slots,
+                                                                  int(state.retries), params)
+    if result.state.last_slot.tolist() != [images[-1], last_retries]:  # the replay must be the binary's rule
+        raise RuntimeError(f"the presentation control replayed from the spikes (last slot: image {images[-1]}, "
+                           f"retry {last_retries}) differs from the binary's ({result.state.last_slot.tolist()})")
+    state = dataclasses.replace(result.state, retries=np.array(retries), seed=state.seed,
+                                chunk=np.array(int(state.chunk) + 1), last_slot=None)
     counts = {name: _slot_counts(result.spikes[name], slots, n, params)[accepted]
               for name, n in (("excitatory", params.architecture.n_excitatory), ("labels", N_CLASSES))}
     return {"state": state, "images": int(accepted.sum()), "image_rows": images[accepted], **counts,
@@ -128,9 +141,7 @@ def present(simulator: Simulator, state, stimulus_rows: np.ndarray, params: SymS
 def _slot_counts(spikes, n_slots, n_neurons, params):
     """(slots, neurons) spike counts in each slot's image period."""
     i, t = spikes
-    period, image = float(params.period), float(params.presentation.image_duration)
-    slot = np.floor(t / period + 1e-9).astype(int)
-    keep = (t - slot * period) < image - 1e-9
+    slot, keep = symstdp.slot_steps(t, params)
     counts = np.zeros((n_slots, n_neurons), dtype=int)
     np.add.at(counts, (slot[keep], i[keep]), 1)
     return counts
@@ -151,8 +162,10 @@ def _frozen_counts(folder, params, settings, state, rows_in, images, build_root,
     while done < len(images):
         state = dataclasses.replace(state, seed=np.array(symstdp.chunk_seed(settings.seed + 1000, k)))
         shown = present(simulator, state, padded[done:done + chunk], frozen)
-        if not np.array_equal(shown["state"].W_input, state.W_input):
-            raise TrainingError("weights changed in a frozen presentation: plasticity was not switched off")
+        after = shown["state"]
+        if not (np.array_equal(after.W_input, state.W_input) and np.array_equal(after.W_label, state.W_label)
+                and np.array_equal(after.theta, state.theta)):
+            raise TrainingError("weights or θ changed in a frozen presentation: plasticity was not switched off")
         take = min(shown["images"], len(images) - done)
         excitatory.append(shown["excitatory"][:take])
         labels.append(shown["labels"][:take])
@@ -163,7 +176,7 @@ def _frozen_counts(folder, params, settings, state, rows_in, images, build_root,
 def classify_symstdp(out: str, *, build_root: str | None = None, log=print) -> dict:
     """Test the trained network on the held-out images; writes classification.json and evaluation/held-out.npz."""
     folder = ResultsFolder(out)
-    info = folder.read_params()
+    info = _read_symstdp(folder)
     params, settings = SymStdpParams.from_dict(info["model"]), RunSettings(**info["run"])
     dataset = load_dataset(settings.dataset)
     rows_in, training, held_out = _inputs(dataset, params, settings)

@@ -179,6 +179,8 @@ def _has_results(folder) -> bool:
 def _resume_point(folder: ResultsFolder, requested: RunSettings):
     """Saved parameters and settings (presentations may grow), last checkpoint, its metrics."""
     info = folder.read_params()
+    if info["run"].get("model", "mstdp") != "mstdp":
+        raise TrainingError(f"{folder.path!r} holds a {info['run']['model']} training, not an mstdp one")
     params = ModelParams.from_dict(info["model"])
     saved = RunSettings(**info["run"])
     settings = dataclasses.replace(saved, presentations=max(saved.presentations, requested.presentations))

@@ -66,6 +66,13 @@ def main(argv=None):
     try:
         if args.model not in MODELS:
             raise ParameterError(f"unknown model {args.model!r}; choose one of {', '.join(MODELS)}")
+        if args.model == "symstdp":
+            mstdp_only = [flag for flag, used in (("--label-copies", args.label_copies != 1), ("--passes", args.passes != 1),
+                                                  ("--label-intensity", args.label_intensity != 1.0),
+                                                  ("--generate-intensity", args.generate_intensity is not None))
+                          if used]
+            if mstdp_only:
+                raise ParameterError(f"{', '.join(mstdp_only)} apply to --model mstdp only")
         overrides = parse_assignments(args.set)
         size = "n_excitatory" if args.model == "symstdp" else "n_hidden"
         if args.hidden is not None:

@@ -45,3 +45,18 @@ def test_training_network_compiles_for_cuda_without_a_gpu(tmp_path, name):
     with open(os.path.join(sim.build_dir, "makefile")) as f:
         makefile = f.read()
     assert "-arch=sm_90" in makefile and "-std=c++17" in makefile
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="no nvcc: CUDA code cannot be compiled here")
+def test_symstdp_network_compiles_for_cuda_without_a_gpu(tmp_path):
+    """The sym-STDP network (Poisson inputs, the teacher, its random stream seeded from run_args) for sm_90."""
+    from brianmodel import symstdp
+    from brianmodel.parameters import symstdp_preset
+
+    sim = Simulator(symstdp_preset("mnist"), 785, 500, "cuda", build_root=str(tmp_path), compute_capability=9.0,
+                    log=lambda *a: None, model=symstdp)
+    sim.prepare()
+    assert os.access(os.path.join(sim.build_dir, "main"), os.X_OK)
+    with open(os.path.join(sim.build_dir, "code_objects", "..", "main.cu")) as f:
+        assert "random_number_buffer.set_seed(" in f.read()  # each chunk's stream from its run_args

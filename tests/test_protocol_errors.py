@@ -1,10 +1,11 @@
-"""protocols/train.py rejects bad input with a clear message, before anything is compiled."""
+"""protocols/train.py and classify.py reject bad input with a clear message, before anything is compiled."""
 import os
 import sys
 
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "protocols"))
+import classify as classify_protocol  # noqa: E402
 import train as train_protocol  # noqa: E402
 
 
@@ -83,3 +84,20 @@ def test_bad_sweep_arguments(argv, message, tmp_path, empty_build_root):
         sweep_protocol.main(argv + ["--out", str(out)])
     assert message in str(exit_info.value), str(exit_info.value)
     assert not out.exists(), "the sweep started"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--model", "lstm"], "unknown model 'lstm'"),
+    (["--model", "symstdp", "--hidden", "0"], "n_excitatory = 0 must be positive"),
+    (["--model", "symstdp", "--preset", "cifar"], "unknown sym-STDP preset 'cifar'"),
+    (["--model", "symstdp", "--set", "presentation.image_duration=350"], "needs units of time"),
+    (["--model", "symstdp", "--holdout", "5000"], "holdout must lie in 0..4999"),
+    (["--label-copies", "0"], "label_copies must be a positive integer"),
+    (["--dataset", "cifar"], "unknown dataset 'cifar'"),
+])
+def test_classify_protocol_errors(argv, message, tmp_path, empty_build_root):
+    with pytest.raises(SystemExit) as exit_info:
+        classify_protocol.main(argv + ["--out", str(tmp_path / "out")])
+    assert message in str(exit_info.value), str(exit_info.value)
+    assert not empty_build_root.exists() or not os.listdir(empty_build_root), "something was compiled"
+    assert not (tmp_path / "out").exists(), "something was written"

@@ -53,12 +53,12 @@ def test_slot_replay_retries_quiet_images_then_gives_up():
     # slot 0: 3 spikes (accepted); slots 1-3: silent (image 1 retried twice, then given up); slot 4: 1 spike
     # in the image period and 5 in the rest (not counted: retried)
     t = np.array([0.01, 0.02, 0.03] + [4 * period + 0.01] + [4 * period + 0.4] * 5)
-    images, accepted, retries = symstdp.slot_images((np.zeros(len(t), int), t), 5, 0, params)
+    images, accepted, retries, last = symstdp.slot_images((np.zeros(len(t), int), t), 5, 0, params)
     np.testing.assert_array_equal(images, [0, 1, 1, 1, 2])
     np.testing.assert_array_equal(accepted, [True, False, False, True, False])
-    assert retries == 1
+    assert retries == 1 and last == 0
     # a retry carried in from the previous chunk counts towards the limit
-    _, accepted, _ = symstdp.slot_images((np.zeros(0, int), np.zeros(0)), 1, 2, params)
+    _, accepted, _, _ = symstdp.slot_images((np.zeros(0, int), np.zeros(0)), 1, 2, params)
     assert accepted[0]
 
 
@@ -77,13 +77,17 @@ def test_the_binary_presents_what_the_replay_says(build_root):
     sim = Simulator(params, 101, SLOTS, "cpp", build_root=build_root, model=symstdp, log=_quiet)
     state = symstdp.SymState.initial(params, 100, seed=0)
     result = sim.run(state, rows)
-    images, accepted, retries = symstdp.slot_images(result.spikes["excitatory"], SLOTS, 0, params)
+    images, accepted, retries, last = symstdp.slot_images(result.spikes["excitatory"], SLOTS, 0, params)
+    assert result.state.last_slot.tolist() == [images[-1], last]  # the binary's control agrees
     np.testing.assert_array_equal(images, np.arange(SLOTS) // 3)
     label_i, label_t = result.spikes["labels"]
     slot = (label_t // float(params.period)).astype(int)
     np.testing.assert_array_equal(label_i, images[slot] % 10)  # the teacher fires the presented image's class only
     assert retries == 2 and accepted.sum() == SLOTS // 3
     assert len(label_i) > SLOTS * 20  # ~100 Hz for 350 ms in every slot
+    assert np.all(label_t % float(params.period) < float(params.presentation.image_duration))  # not in the rest
+    rows[:, -1] = -1  # testing: no class, no teacher; the silent excitatory layer drives no label neuron
+    assert len(sim.run(state, rows).spikes["labels"][0]) == 0
 
 
 def test_synaptic_scaling_and_the_seeded_random_stream(build_root):
