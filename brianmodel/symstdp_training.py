@@ -32,7 +32,7 @@ from .device import Simulator
 from .labels import N_CLASSES, accuracy, confusion, read_classes, split
 from .parameters import SymStdpParams
 from .results import ResultsFolder, atomic_write
-from .training import RunSettings, TrainingError, _versions
+from .training import RunSettings, TrainingError, _versions, read_training, resumed_settings
 
 __all__ = ["train_symstdp", "classify_symstdp", "present", "METRIC_COLUMNS", "ASSIGNMENT_IMAGES"]
 
@@ -54,13 +54,8 @@ def train_symstdp(params: SymStdpParams, settings: RunSettings, out: str, *, res
     """Train (or resume training) the sym-STDP network into the results folder ``out``."""
     folder = ResultsFolder(out)
     if resume:
-        info = _read_symstdp(folder)
+        info, settings = resumed_settings(folder, settings)
         params = SymStdpParams.from_dict(info["model"])
-        saved = RunSettings(**info["run"])
-        settings = dataclasses.replace(saved, presentations=max(saved.presentations, settings.presentations))
-        if settings.presentations != saved.presentations:
-            info["run"] = dataclasses.asdict(settings)
-            folder.write_params(info)
     elif os.path.exists(folder.file("params.json")):
         raise TrainingError(f"{out!r} already holds a training; use resume or another output folder")
     params.validate()
@@ -112,14 +107,6 @@ def train_symstdp(params: SymStdpParams, settings: RunSettings, out: str, *, res
     return folder
 
 
-def _read_symstdp(folder: ResultsFolder) -> dict:
-    info = folder.read_params()
-    model = info["run"].get("model", "mstdp")
-    if model != "symstdp":
-        raise TrainingError(f"{folder.path!r} holds a {model} training, not a symstdp one")
-    return info
-
-
 def present(simulator: Simulator, state, stimulus_rows: np.ndarray, params: SymStdpParams) -> dict:
     """One chunk: the images it got through (in order), their excitatory and label spike counts in
     their accepted presentation, the new state, the binary's wall time."""
@@ -134,8 +121,7 @@ def present(simulator: Simulator, state, stimulus_rows: np.ndarray, params: SymS
                                 chunk=np.array(int(state.chunk) + 1), last_slot=None)
     counts = {name: _slot_counts(result.spikes[name], slots, n, params)[accepted]
               for name, n in (("excitatory", params.architecture.n_excitatory), ("labels", N_CLASSES))}
-    return {"state": state, "images": int(accepted.sum()), "image_rows": images[accepted], **counts,
-            "wall": result.wall_time}
+    return {"state": state, "images": int(accepted.sum()), **counts, "wall": result.wall_time}
 
 
 def _slot_counts(spikes, n_slots, n_neurons, params):
@@ -147,7 +133,7 @@ def _slot_counts(spikes, n_slots, n_neurons, params):
     return counts
 
 
-def _frozen_counts(folder, params, settings, state, rows_in, images, build_root, log):
+def _frozen_counts(params, settings, state, rows_in, images, build_root, log):
     """Excitatory and label counts of ``images`` presented to the frozen network, without teacher."""
     frozen = params.with_overrides(plasticity={"eta_input": 0.0, "eta_label": 0.0})
     simulator = Simulator(frozen, rows_in.shape[1], settings.chunk_size, settings.device, build_root=build_root,
@@ -176,7 +162,7 @@ def _frozen_counts(folder, params, settings, state, rows_in, images, build_root,
 def classify_symstdp(out: str, *, build_root: str | None = None, log=print) -> dict:
     """Test the trained network on the held-out images; writes classification.json and evaluation/held-out.npz."""
     folder = ResultsFolder(out)
-    info = _read_symstdp(folder)
+    info = read_training(folder, "symstdp")
     params, settings = SymStdpParams.from_dict(info["model"]), RunSettings(**info["run"])
     dataset = load_dataset(settings.dataset)
     rows_in, training, held_out = _inputs(dataset, params, settings)
@@ -185,8 +171,8 @@ def classify_symstdp(out: str, *, build_root: str | None = None, log=print) -> d
     done, state = folder.load_checkpoint(state_class=symstdp.SymState)
     start = time.perf_counter()
     assign_images = training[presentation_order(len(training), ASSIGNMENT_IMAGES, settings.seed + 1)]
-    assign_exc, _ = _frozen_counts(folder, params, settings, state, rows_in, assign_images, build_root, log)
-    test_exc, test_labels = _frozen_counts(folder, params, settings, state, rows_in, held_out, build_root, log)
+    assign_exc, _ = _frozen_counts(params, settings, state, rows_in, assign_images, build_root, log)
+    test_exc, test_labels = _frozen_counts(params, settings, state, rows_in, held_out, build_root, log)
     truth = dataset.labels[held_out]
     predicted = read_classes(test_labels)
     assignments = assign(assign_exc, dataset.labels[assign_images])

@@ -24,7 +24,7 @@ from .model import NetworkState
 from .parameters import ModelParams
 from .results import ResultsFolder
 
-__all__ = ["RunSettings", "train", "TrainingError", "training_inputs", "MODELS"]
+__all__ = ["RunSettings", "train", "TrainingError", "training_inputs", "read_training", "resumed_settings", "MODELS"]
 
 MODELS = ("mstdp", "symstdp")
 
@@ -176,18 +176,31 @@ def _has_results(folder) -> bool:
     return os.path.exists(folder.file("params.json"))
 
 
-def _resume_point(folder: ResultsFolder, requested: RunSettings):
-    """Saved parameters and settings (presentations may grow), last checkpoint, its metrics."""
+def read_training(folder: ResultsFolder, model: str) -> dict:
+    """The folder's params.json, after checking that it holds a training of ``model``."""
     info = folder.read_params()
-    if info["run"].get("model", "mstdp") != "mstdp":
-        raise TrainingError(f"{folder.path!r} holds a {info['run']['model']} training, not an mstdp one")
-    params = ModelParams.from_dict(info["model"])
+    saved = info["run"].get("model", "mstdp")
+    if saved != model:
+        raise TrainingError(f"{folder.path!r} holds a {saved} training, not a {model} one")
+    return info
+
+
+def resumed_settings(folder: ResultsFolder, requested: RunSettings) -> tuple[dict, RunSettings]:
+    """(params.json, the saved settings with presentations grown to the requested ones, saved back)."""
+    info = read_training(folder, requested.model)
     saved = RunSettings(**info["run"])
     settings = dataclasses.replace(saved, presentations=max(saved.presentations, requested.presentations))
     settings.validate()
     if settings.presentations != saved.presentations:
         info["run"] = dataclasses.asdict(settings)
         folder.write_params(info)
+    return info, settings
+
+
+def _resume_point(folder: ResultsFolder, requested: RunSettings):
+    """Saved parameters and settings (presentations may grow), last checkpoint, its metrics."""
+    info, settings = resumed_settings(folder, requested)
+    params = ModelParams.from_dict(info["model"])
     if not folder.checkpoints():  # killed between params.json and the first checkpoint
         return params, settings, 0, None, []
     done, state = folder.load_checkpoint()

@@ -148,6 +148,12 @@ def test_resume_reproduces_the_uninterrupted_training(toy_bars_folder, tmp_path,
     np.testing.assert_array_equal(state_a.W_label, state_b.W_label)
     with pytest.raises(TrainingError, match="already holds"):
         train_symstdp(_toy_params(), whole, str(tmp_path / "a"), build_root=build_root, log=_quiet)
+    from brianmodel.parameters import ModelParams
+    from brianmodel.training import train
+
+    with pytest.raises(TrainingError, match="holds a symstdp training, not a mstdp one"):  # before any compile
+        train(ModelParams(), dataclasses.replace(whole, model="mstdp"), str(tmp_path / "a"), resume=True,
+              build_root=build_root, log=_quiet)
 
 
 def test_vote_readout():
