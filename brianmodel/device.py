@@ -274,16 +274,17 @@ class Simulator:
         self.prepare()
         net, device = self._network, self._device
         run_args = {net.stimulus: stimulus, **net.run_time_values(self.params), **net.state_values(state)}
-        _write_run_args(device, run_args, self.build_dir)
-        results = os.path.join("results", uuid.uuid4().hex)
+        chunk = uuid.uuid4().hex
+        arguments, files = _write_run_args(device, run_args, self.build_dir, chunk)
+        results = os.path.join("results", chunk)
         start = time.perf_counter()
-        device.run(directory=self.build_dir, results_directory=results, with_output=False, run_args=run_args)
-        wall = time.perf_counter() - start
         try:
+            device.run(directory=self.build_dir, results_directory=results, with_output=False, run_args=arguments)
+            wall = time.perf_counter() - start
             return ChunkResult(net.read_state(), net.read_spikes(), wall)
         finally:
             shutil.rmtree(os.path.join(self.build_dir, results), ignore_errors=True)
-            for name in device.run_args_arrays:  # this chunk's stimulus and weights
+            for name in files:  # this chunk's stimulus and weights
                 _remove(os.path.join(self.build_dir, "static_arrays", name))
 
     def _build(self):
@@ -370,26 +371,33 @@ def _release_project():
     gc.collect()
 
 
-def _write_run_args(device, run_args: dict, build_dir: str):
-    """Write the run_args arrays ourselves, atomically, before Brian2 looks for them.
+def _write_run_args(device, run_args: dict, build_dir: str, chunk: str) -> tuple[list[str], list[str]]:
+    """Write the run_args arrays ourselves, in files of this chunk only: (command-line arguments, files).
 
-    Brian2 names them by a hash of their content and skips writing a file that
-    exists, so a process killed while writing one (a killed training) would
-    leave a truncated file that a resumed run then reads as its weights.
+    Brian2 names an array file by a hash of its content and skips writing one
+    that exists. Trainings that share a build (same seed and shape, another
+    run-time parameter such as η) then share their stimulus files, and the
+    first to remove one after its chunk takes it from the other, whose chunk
+    runs without input. A killed process could also leave a truncated file
+    that a resumed run would read as its weights. Names unique to the chunk,
+    written atomically, avoid both.
     """
     from brian2 import TimedArray
 
     from .results import atomic_write
 
+    arguments, files = [], []
     for key, value in run_args.items():
         prepare = device._prepare_timed_array_run_arg if isinstance(key, TimedArray) \
             else device._prepare_variableview_run_arg
-        _, _, name, array = prepare(key, value)
-        if not name:
-            continue  # a scalar: passed on the command line
-        path = os.path.join(build_dir, "static_arrays", name)
-        if not (os.path.exists(path) and os.path.getsize(path) == array.nbytes):
-            atomic_write(path, array.tobytes())
+        name, string_value, value_name, array = prepare(key, value)
+        if value_name:  # an array; a scalar goes on the command line as it is
+            value_name = f"{chunk}_{value_name}"
+            atomic_write(os.path.join(build_dir, "static_arrays", value_name), array.tobytes())
+            files.append(value_name)
+            string_value = os.path.join("static_arrays", value_name)
+        arguments.append(f"{name}={string_value}")
+    return arguments, files
 
 
 def _activate_standalone(device_name, build_dir, threads):

@@ -115,7 +115,7 @@ def test_killed_training_resumes(tmp_path, uninterrupted, tiny_idx_folder, build
 def test_a_truncated_run_args_file_left_by_a_killed_run_is_rewritten(tmp_path, uninterrupted, params, settings,
                                                                      build_root):
     # Brian2 names run_args files by content and skips existing ones: a training killed while
-    # writing one leaves a truncated file under the very name its resumed run will use
+    # writing one would leave a truncated file under the very name its resumed run used to read
     from dataclasses import replace
     out = str(tmp_path / "truncated")
     train(params, replace(settings, presentations=20), out, build_root=build_root, log=_quiet)
@@ -128,6 +128,38 @@ def test_a_truncated_run_args_file_left_by_a_killed_run_is_rewritten(tmp_path, u
         f.write(array.tobytes()[:1000])
     train(params, replace(settings, presentations=60), out, resume=True, build_root=build_root, log=_quiet)
     np.testing.assert_array_equal(_final(out)[1].W, _final(uninterrupted)[1].W)
+
+
+def test_trainings_sharing_a_build_keep_their_own_input(params, settings, build_root, monkeypatch):
+    # Two trainings with one seed and shape (say, another η) share a build and present
+    # the same chunk. The other one finishing, and cleaning up, its chunk just before our
+    # binary starts must leave ours its stimulus and weights (Brian2's content-named
+    # files were shared, and ours were gone: a chunk without a single input spike).
+    import brian2.devices.cpp_standalone.device as cpp_device
+    from brianmodel.data import load_dataset, presentation_order
+    from brianmodel.model import NetworkState
+
+    X = load_dataset(settings.dataset).visible_intensities()
+    stimulus = X[presentation_order(len(X), CHUNK, 3)]
+    state = NetworkState.initial(params, 392, 3)
+    simulator = Simulator(params, 392, CHUNK, "cpp", build_root=build_root, log=_quiet)
+    alone = simulator.run(state, stimulus)
+    launch, others = cpp_device.subprocess.call, []
+
+    def other_training_first(*args, **kwargs):
+        device, ours = simulator._device, simulator._device.results_dir
+        monkeypatch.setattr(cpp_device.subprocess, "call", launch)
+        others.append(simulator.run(state, stimulus))
+        monkeypatch.setattr(cpp_device.subprocess, "call", other_training_first)
+        device.results_dir = ours
+        return launch(*args, **kwargs)
+
+    monkeypatch.setattr(cpp_device.subprocess, "call", other_training_first)
+    ours = simulator.run(state, stimulus)
+    monkeypatch.setattr(cpp_device.subprocess, "call", launch)
+    assert len(ours.spikes["visible"][0]) == len(alone.spikes["visible"][0]) > 0
+    np.testing.assert_array_equal(ours.state.W, alone.state.W)
+    np.testing.assert_array_equal(others[0].state.W, alone.state.W)
 
 
 def test_existing_results_are_not_overwritten(uninterrupted, params, settings, build_root):
