@@ -162,7 +162,8 @@ def load_fashion_mnist() -> Dataset:
 
 def load_dataset(spec: str) -> Dataset:
     """``mnist`` (the bundled digits), ``fashion`` (Fashion-MNIST from Debian's package), ``natural`` (whitened 16 x 16 patches of the bundled
-    photographs; ``natural:P`` for P x P patches), a ``.mat`` file of natural images, or a
+    photographs; ``natural:P`` for P x P patches, ``natural:P:F0`` with whitening cut-off F0
+    cycles/pixel), a ``.mat`` file of natural images, or a
     folder of MNIST IDX files."""
     from .natural import natural_patches
 
@@ -173,18 +174,31 @@ def load_dataset(spec: str) -> Dataset:
     if spec == "natural":
         return natural_patches()
     if spec.startswith("natural:"):
-        size = spec.partition(":")[2]
-        if not size.isdigit() or int(size) < 2:
-            raise DatasetError(f"natural:P needs a patch size P >= 2 in pixels, got {spec!r}")
-        return natural_patches(size=int(size))
+        size, _, f0 = spec[len("natural:"):].partition(":")
+        return natural_patches(size=_patch_size(size, spec), f0=_cutoff(f0, spec))
     if spec.endswith(".mat"):
         return natural_patches(mat_file=spec)
     if os.sep in spec or os.path.exists(spec):
         return load_idx_folder(spec, "both")
     raise DatasetError(f"unknown dataset {spec!r}: use 'mnist' (bundled digits), 'fashion' (Fashion-MNIST), "
-                       "'natural' or 'natural:P' "
+                       "'natural', 'natural:P' or 'natural:P:F0' "
                        "(P x P patches of the bundled photographs), "
                        "a .mat file of natural images or a folder of MNIST IDX files")
+
+
+def _patch_size(text: str, spec: str) -> int:
+    if not text.isdigit() or int(text) < 2:
+        raise DatasetError(f"natural:P needs a patch size P >= 2 in pixels, got {spec!r}")
+    return int(text)
+
+
+def _cutoff(text: str, spec: str) -> float | None:
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise DatasetError(f"natural:P:F0 needs a whitening cut-off F0 in cycles/pixel, got {spec!r}") from None
 
 
 def presentation_order(n_images: int, n_presentations: int, seed: int) -> np.ndarray:

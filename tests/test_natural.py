@@ -68,13 +68,34 @@ def test_mat_files(tmp_path):
         load_dataset(str(tmp_path / "missing.mat"))
 
 
-def test_natural_patch_size_is_read_from_the_dataset_name(monkeypatch):
+def test_natural_patch_size_and_cutoff_are_read_from_the_dataset_name(monkeypatch):
     import brianmodel.natural as natural
     from brianmodel.data import DatasetError, load_dataset
 
     asked = {}
     monkeypatch.setattr(natural, "natural_patches", lambda **kw: asked.update(kw) or "patches")
-    assert load_dataset("natural:8") == "patches" and asked == {"size": 8}
-    for bad in ("natural:", "natural:x", "natural:1"):
+    assert load_dataset("natural:8") == "patches" and asked == {"size": 8, "f0": None}
+    assert load_dataset("natural:12:0.4") == "patches" and asked == {"size": 12, "f0": 0.4}
+    for bad in ("natural:", "natural:x", "natural:1", "natural::0.3"):
         with pytest.raises(DatasetError, match="patch size"):
             load_dataset(bad)
+    with pytest.raises(DatasetError, match="cut-off"):
+        load_dataset("natural:8:high")
+
+
+def test_whitening_cutoff_defaults_and_range(tmp_path, monkeypatch):
+    import brianmodel.natural as natural
+    from brianmodel.data import DatasetError
+
+    # Small stand-ins for the photographs: the default cut-off is the bundled one, and it is in the cache key.
+    images = [np.random.default_rng(k).normal(size=(64, 64)) for k in range(2)]
+    monkeypatch.setattr(natural, "photographs", lambda: images)
+    default = natural.natural_patches(n_patches=20, size=8, cache_dir=str(tmp_path))
+    explicit = natural.natural_patches(n_patches=20, size=8, f0=natural.BUNDLED_F0, cache_dir=str(tmp_path))
+    olshausen = natural.natural_patches(n_patches=20, size=8, f0=natural.OLSHAUSEN_F0, cache_dir=str(tmp_path))
+    assert np.array_equal(default.images, explicit.images)
+    assert not np.allclose(default.images, olshausen.images)
+    assert len(list(tmp_path.iterdir())) == 2
+    for bad in (0.0, 0.6):
+        with pytest.raises(DatasetError, match="cut-off"):
+            natural.natural_patches(n_patches=20, size=8, f0=bad, cache_dir=str(tmp_path))
