@@ -21,7 +21,7 @@ benchmark:
 	tools/venv.sh
 	$(PY) benchmarks/standalone_vs_runtime.py
 
-paper:  ## every run behind the paper's figures (about 25 min on one core), then the figures in figures/paper
+paper:  ## every run behind the paper's figures (about 30 min on one core), then the figures in figures/paper
 	tools/venv.sh
 	$(PY) protocols/paper.py --root results/paper
 	$(PY) figures/paper_figures.py --root results/paper --out figures/paper

@@ -1,6 +1,6 @@
 """Train, probe and pair everything the paper's figures need, into one root folder.
 
-    python protocols/paper.py --root results/paper            # all runs (about 25 min on one core)
+    python protocols/paper.py --root results/paper            # all runs (about 30 min on one core)
     python protocols/paper.py --root results/paper --only mnist natural
     python figures/paper_figures.py --root results/paper               # then draw every figure
 

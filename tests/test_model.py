@@ -148,3 +148,18 @@ def test_every_object_runs_on_the_presentation_dt():
     for obj in net.network.objects:
         expected = params.presentation.duration if "reset" in obj.name else 0.05 * ms
         assert obj.clock.dt == expected, obj.name
+
+
+def _initial_bout(refractory):
+    params = ModelParams().with_overrides(neurons={"refractory": refractory},
+                                          architecture={"n_hidden": 3, "n_visible_pool": 2, "n_hidden_pool": 2})
+    net = build_network(params, 6, 1, stimulus_values=np.full((1, 6), 3.0))
+    net.set_values(net.run_time_values())
+    net.network.run(params.presentation.readout_split, namespace=net.namespace)
+    return np.bincount(net.read_spikes()["visible"][0], minlength=6)
+
+
+def test_a_refractory_period_longer_than_the_stimulus_gives_one_spike_per_bout():
+    # The natural recipe's binary initial bout: the same scale as the final bout.
+    assert _initial_bout(2 * ms).min() >= 2
+    assert np.array_equal(_initial_bout(8 * ms), np.ones(6))
