@@ -112,10 +112,10 @@ def test_killed_training_resumes(tmp_path, uninterrupted, tiny_idx_folder, build
     np.testing.assert_array_equal(a.Q, b.Q)
 
 
-def test_a_truncated_run_args_file_left_by_a_killed_run_is_rewritten(tmp_path, uninterrupted, params, settings,
+def test_a_truncated_run_args_file_left_by_a_killed_run_is_not_read(tmp_path, uninterrupted, params, settings,
                                                                      build_root):
     # Brian2 names run_args files by content and skips existing ones: a training killed while
-    # writing one would leave a truncated file under the very name its resumed run used to read
+    # writing one left a truncated file under the very name its resumed run read; chunk-unique names now
     from dataclasses import replace
     out = str(tmp_path / "truncated")
     train(params, replace(settings, presentations=20), out, build_root=build_root, log=_quiet)
