@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Dataset", "DatasetError", "load_dataset", "load_mnist_bundled", "load_idx_folder",
-           "load_fashion_mnist", "read_idx", "on_off", "presentation_order", "FASHION_MNIST_PATHS"]
+           "load_fashion_mnist", "read_idx", "on_off", "presentation_order", "stimulus_table", "FASHION_MNIST_PATHS"]
 
 # where Debian's dataset-fashion-mnist package installs the IDX files
 FASHION_MNIST_PATHS = ("/usr/share/datasets/fashion-mnist",)
@@ -199,6 +199,18 @@ def _cutoff(text: str, spec: str) -> float | None:
         return float(text)
     except ValueError:
         raise DatasetError(f"natural:P:F0 needs a whitening cut-off F0 in cycles/pixel, got {spec!r}") from None
+
+
+def stimulus_table(values, n_presentations: int, n_inputs: int) -> np.ndarray:
+    """A network's stimulus, one row per presentation and one column per input (zeros if ``values`` is None)."""
+    if n_presentations <= 0:
+        raise ValueError(f"n_presentations must be positive, got {n_presentations}")
+    if values is None:
+        return np.zeros((n_presentations, n_inputs))
+    values = np.asarray(values, dtype=float)
+    if values.shape != (n_presentations, n_inputs):
+        raise ValueError(f"stimulus must have shape {(n_presentations, n_inputs)}, got {values.shape}")
+    return values
 
 
 def presentation_order(n_images: int, n_presentations: int, seed: int) -> np.ndarray:

@@ -16,6 +16,7 @@ from brian2 import (Equations, Network, NeuronGroup, SpikeMonitor, Synapses, Tim
                     defaultclock, linked_var, ms, second, um)
 
 from .cable import CABLE_METHOD, ball_and_stick_equations, cable_namespace, check_step, placement
+from .data import stimulus_table
 from .parameters import ModelParams
 
 __all__ = ["MStdpNetwork", "build_network", "namespace", "visible_equations", "hidden_equations",
@@ -385,13 +386,7 @@ def build_network(params: ModelParams, n_visible: int, n_presentations: int,
     params.validate()
     if n_visible <= 0 or n_visible % 2:
         raise ValueError(f"n_visible must be a positive even number (ON + OFF), got {n_visible}")
-    if n_presentations <= 0:
-        raise ValueError(f"n_presentations must be positive, got {n_presentations}")
-    if stimulus_values is None:
-        stimulus_values = np.zeros((n_presentations, n_visible))
-    stimulus_values = np.asarray(stimulus_values, dtype=float)
-    if stimulus_values.shape != (n_presentations, n_visible):
-        raise ValueError(f"stimulus must have shape {(n_presentations, n_visible)}, got {stimulus_values.shape}")
+    stimulus_values = stimulus_table(stimulus_values, n_presentations, n_visible)
     if np.any(stimulus_values < 0):
         raise ValueError("visible intensities must be non-negative (split signed stimuli with data.on_off)")
 

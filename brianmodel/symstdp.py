@@ -30,6 +30,7 @@ import numpy as np
 from brian2 import (Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray, defaultclock, linked_var, mV, volt,
                     second)
 
+from .data import stimulus_table
 from .parameters import SymStdpParams
 
 __all__ = ["NAME", "SymState", "SymStdpNetwork", "build_network", "build_values", "compiled_form",
@@ -252,13 +253,7 @@ def build_network(params: SymStdpParams, n_inputs: int, n_presentations: int,
     n_pixels = n_inputs - 1
     if n_pixels <= 0:
         raise ValueError(f"n_inputs must be pixels + 1 (the class column), got {n_inputs}")
-    if n_presentations <= 0:
-        raise ValueError(f"n_presentations must be positive, got {n_presentations}")
-    if stimulus_values is None:
-        stimulus_values = np.zeros((n_presentations, n_inputs))
-    stimulus_values = np.asarray(stimulus_values, dtype=float)
-    if stimulus_values.shape != (n_presentations, n_inputs):
-        raise ValueError(f"stimulus must have shape {(n_presentations, n_inputs)}, got {stimulus_values.shape}")
+    stimulus_values = stimulus_table(stimulus_values, n_presentations, n_inputs)
 
     arch, neurons, pres, pl = params.architecture, params.neurons, params.presentation, params.plasticity
     period = params.period
