@@ -20,8 +20,14 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from brian2 import prefs
 
+from brianmodel.analysis import synaptic_events
+from brianmodel.datasets import load_mnist_bundled
+from brianmodel.device import Simulator, check_device, gpu_present
+from brianmodel.errors import DeviceError
+from brianmodel.mstdp import Model, preset
+from brianmodel.schedule import presentation_order
 
 PEAK_WRAPPER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
                 "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
@@ -29,8 +35,6 @@ PEAK_WRAPPER = ("import resource, subprocess, sys; code = subprocess.call(sys.ar
 
 
 def network_params(n_hidden):
-    from brianmodel.parameters import preset
-
     base = preset("main")
     return base.with_overrides(architecture={"n_hidden": n_hidden},
                                connections={"g_feedback": base.connections.g_feedback * 200 / n_hidden})
@@ -42,19 +46,15 @@ def measure_one(device, n_hidden, threads, presentations, build_only=False):
     Standalone builds happen in an earlier process (``build_only``), so that
     the compiler's memory does not count as the binary's peak.
     """
-    from brianmodel.analysis import synaptic_events
-    from brianmodel.data import load_mnist_bundled, presentation_order
-    from brianmodel.device import Simulator
-    from brianmodel.model import NetworkState
-
     params = network_params(n_hidden)
     X = load_mnist_bundled().visible_intensities()
     stimulus = X[presentation_order(len(X), presentations, seed=0)]
-    state = NetworkState.initial(params, X.shape[1], seed=0)
-    sim = Simulator(params, X.shape[1], presentations, device, threads=threads, log=lambda *a: None)
+    model = Model(params, X.shape[1])
+    state = model.initial_state(seed=0)
+    sim = Simulator(model, device, presentations, threads=threads)
     start = time.perf_counter()
     if device == "runtime":
-        Simulator(params, X.shape[1], 1, device).run(state, stimulus[:1])  # code generation, Cython compilation
+        Simulator(model, device, 1).run_chunk(state, stimulus[:1])  # code generation, Cython compilation
     else:
         sim.prepare()
     build = time.perf_counter() - start
@@ -63,11 +63,9 @@ def measure_one(device, n_hidden, threads, presentations, build_only=False):
         return
     if device != "runtime":
         # wrap the binary to read its own peak memory (make and the compiler are children too)
-        from brian2 import prefs
-
         peak_file = os.path.join(sim.build_dir, f"peak-{os.getpid()}")
         prefs.devices.cpp_standalone.run_cmd_unix = [sys.executable, "-c", PEAK_WRAPPER, peak_file, "./main"]
-    result = sim.run(state, stimulus)
+    result = sim.run_chunk(state, stimulus)
     arch = params.architecture
     events = synaptic_events(result.spikes, X.shape[1], n_hidden, arch.n_visible_pool, arch.n_hidden_pool)
     if device == "runtime":
@@ -82,8 +80,6 @@ def measure_one(device, n_hidden, threads, presentations, build_only=False):
 
 def gpu_status():
     """(usable, reason)."""
-    from brianmodel.device import DeviceError, check_device, gpu_present
-
     try:
         check_device("cuda")  # brian2cuda and the toolkit
     except DeviceError as error:

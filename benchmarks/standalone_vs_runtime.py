@@ -9,20 +9,17 @@ warm-up chunk.
     python benchmarks/standalone_vs_runtime.py [--hidden 200] [--standalone 500] [--runtime 20]
 """
 import argparse
-import os
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from brianmodel.analysis import synaptic_events  # noqa: E402
-from brianmodel.data import load_mnist_bundled, presentation_order  # noqa: E402
-from brianmodel.device import Simulator  # noqa: E402
-from brianmodel.model import NetworkState  # noqa: E402
-from brianmodel.parameters import preset  # noqa: E402
+from brianmodel.analysis import synaptic_events
+from brianmodel.datasets import load_mnist_bundled
+from brianmodel.device import Simulator
+from brianmodel.mstdp import Model, preset
+from brianmodel.schedule import presentation_order
 
 
 def measure(simulator, state, stimulus, params):
-    result = simulator.run(state, stimulus)
+    result = simulator.run_chunk(state, stimulus)
     arch = params.architecture
     events = synaptic_events(result.spikes, stimulus.shape[1], arch.n_hidden, arch.n_visible_pool, arch.n_hidden_pool)
     return len(stimulus) / result.wall_time, events / result.wall_time, result
@@ -40,19 +37,20 @@ def main(argv=None):
     X = load_mnist_bundled().visible_intensities()
     order = presentation_order(len(X), args.standalone + args.runtime + 1, seed=0)
     # Trained-like state is not needed: both devices start from the same weights and see the same images.
-    state = NetworkState.initial(params, X.shape[1], seed=0)
+    model = Model(params, X.shape[1])
+    state = model.initial_state(seed=0)
 
-    cpp = Simulator(params, X.shape[1], args.standalone, "cpp", threads=args.threads, log=lambda *a: None)
+    cpp = Simulator(model, "cpp", args.standalone, threads=args.threads)
     start = time.perf_counter()
     cpp.prepare()
     build = time.perf_counter() - start
     cpp_rate, cpp_events, cpp_result = measure(cpp, state, X[order[:args.standalone]], params)
 
-    runtime = Simulator(params, X.shape[1], 1, "runtime", run_per_presentation=True)
+    runtime = Simulator(model, "runtime", 1, run_per_presentation=True)
     start = time.perf_counter()
-    runtime.run(state, X[order[:1]])  # warm-up: code generation and Cython compilation
+    runtime.run_chunk(state, X[order[:1]])  # warm-up: code generation and Cython compilation
     warmup = time.perf_counter() - start
-    runtime = Simulator(params, X.shape[1], args.runtime, "runtime", run_per_presentation=True)
+    runtime = Simulator(model, "runtime", args.runtime, run_per_presentation=True)
     rt_rate, rt_events, _ = measure(runtime, state, X[order[:args.runtime]], params)
 
     print(f"network: {X.shape[1]} visible, {args.hidden} hidden, "

@@ -11,14 +11,11 @@ whether the two tables agree (they must: same seed, same device).
 import argparse
 import os
 import shutil
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-from brianmodel.parameters import preset  # noqa: E402
-from brianmodel.sweep import SweepGrid, comparable, run_sweep  # noqa: E402
-from brianmodel.training import RunSettings  # noqa: E402
+from brianmodel.params.mstdp import preset
+from brianmodel.params.run import RunSettings
+from brianmodel.protocols.sweep import SweepGrid, comparable, run_sweep
 
 
 def main(argv=None):
@@ -31,7 +28,7 @@ def main(argv=None):
     settings = RunSettings(presentations=args.presentations, chunk_size=200)
     grid = SweepGrid(locations_um=(50.0, 450.0), delays_feedforward_ms=(5.0,), delays_feedback_ms=(1.0, 5.0))
     builds = os.path.join(args.out, "builds")
-    quiet = dict(quiet=True, log=lambda *_: None, probe_presentations=100, build_root=builds)
+    quiet = dict(quiet=True, probe_presentations=100, build_root=builds)
     # compile first (a 1-point sweep), outside the timings
     run_sweep(params, settings, SweepGrid((50.0,), (5.0,), (1.0,)), os.path.join(args.out, "compile"), **quiet)
     times, tables = {}, {}

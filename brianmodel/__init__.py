@@ -1,13 +1,61 @@
-"""brianmodel: the mirrored-STDP spiking autoencoder of Burbank (2015) in Brian2.
+"""brianmodel: the mirrored-STDP spiking autoencoder of Burbank (2015) in Brian2, compiled to C++ or CUDA.
 
-Modules, one concern each:
+A protocol of one's own, in Python: choose a preset, put the feedback
+synapses somewhere on the dendrite with some delay, add a Brian2 monitor,
+present 100 digits compiled to C++, and read spikes, bout counts and the
+monitor with units::
 
-- :mod:`~brianmodel.parameters`  every parameter, with units (paper values marked apart from ours)
-- :mod:`~brianmodel.data`        datasets and the ON/OFF split
-- :mod:`~brianmodel.model`       equation strings, groups, synapses: the network
-- :mod:`~brianmodel.device`      runtime / C++ / CUDA, builds and run_args
-- :mod:`~brianmodel.training`    chunked training, checkpoints, resume
-- :mod:`~brianmodel.analysis`    reconstruction, sparsity, symmetry, bout gaps, receptive fields
-- :mod:`~brianmodel.results`     the results folder on disk
+    from brian2 import StateMonitor, ms, um
+    import brianmodel as bm
+
+    params = bm.mstdp.preset("dendritic").with_overrides(
+        locations={"feedback": 300 * um}, connections={"delay_feedback": 2 * ms})
+    images = bm.load_dataset("mnist").visible_intensities()[:100]
+    model = bm.mstdp.Model(params, n_inputs=images.shape[1],
+                           extra=lambda net: StateMonitor(net.visible, "v", record=[0], name="soma_v"))
+    run = bm.Simulator(model, device="cpp").run(images, state=model.initial_state(seed=0))
+    run.spikes("hidden"); run.counts.x_hat; run.monitor("soma_v").v   # with units
+
+The public API (each loaded when first used, so that reading results does not import brian2):
+
+- ``bm.mstdp``, ``bm.symstdp``: the two networks (``Model``, ``preset``, ``Trainer``, ...)
+- ``bm.Simulator(model, device="runtime" | "cpp" | "cuda", chunk_size=500)``: ``.run(stimulus, state)``
+- ``bm.load_dataset("mnist" | "fashion" | "natural" | folder)``
+- ``bm.train(params, bm.RunSettings(...), out)``: a checkpointed, resumable training into a results folder
+- ``bm.ResultsFolder(path)``: read (and, one writer at a time, write) a results folder
+- ``bm.BrianModelError``: the base of every error a user can fix
+
+The packages, dependencies pointing one way: ``errors, io, params`` ←
+``schedule, datasets, cells, analysis, readout, results`` ← ``device`` ←
+``mstdp, symstdp`` ← ``training`` ← ``protocols``; ``plots`` serves the figure
+scripts. docs/architecture.md says more.
 """
+import importlib
+
 __version__ = "0.1.0"
+
+_LAZY = {
+    "mstdp": ("brianmodel.mstdp", None),
+    "symstdp": ("brianmodel.symstdp", None),
+    "Simulator": ("brianmodel.device", "Simulator"),
+    "load_dataset": ("brianmodel.datasets", "load_dataset"),
+    "train": ("brianmodel.training", "train"),
+    "RunSettings": ("brianmodel.params.run", "RunSettings"),
+    "ResultsFolder": ("brianmodel.results", "ResultsFolder"),
+    "BrianModelError": ("brianmodel.errors", "BrianModelError"),
+}
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'brianmodel' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import least_squares
 
 __all__ = ["BoutCounts", "bout_counts", "reconstruction_loss", "reconstruction_corr", "sparsity_loss",
            "qw_correlation", "bout_gaps", "receptive_fields", "rate_model_update", "gradient_alignment", "chunk_metrics",
@@ -186,8 +187,6 @@ def fit_gabor(field: np.ndarray) -> tuple[np.ndarray, float]:
     spatial frequencies and phases, and keeps the best fit. R² is
     1 − SS_residual / SS_total of the field.
     """
-    from scipy.optimize import least_squares
-
     field = np.asarray(field, dtype=float)
     h, w = field.shape
     y0, x0 = np.unravel_index(np.argmax(np.abs(field)), field.shape)

@@ -1,128 +1,218 @@
-"""A training's results folder: every file written atomically, readable by figures.
+"""A results folder: every file written atomically, one writer at a time, readable without brian2.
 
-Layout::
+Layout of a training's folder::
 
-    params.json                 model parameters (with units), run settings, versions
+    params.json                 parameters (with units), run settings, dataset, provenance
     metrics.csv                 one row per chunk of presentations
-    checkpoint_0000500.npz      W, Q, phi, count after that many presentations
-    last_chunk.npz              spikes and bout counts of the last chunk (rasters, reconstructions)
-    evaluation/<label>.npz      frozen probes of the trained network (brianmodel.evaluation)
+    checkpoint_0000500.npz      the network's state after that many presentations
+    last_chunk.npz              the last chunk's activity (rasters, reconstructions)
+    evaluation/<label>.npz      frozen probes of the trained network
+    .lock                       who is writing (or last wrote) here
+
+Protocols that write other folders (pairing, EPSP, sweeps) use the same
+class: ``params.json`` with provenance, atomic files, the lock.
+
+A writer holds :meth:`ResultsFolder.writing` for as long as it writes; a
+second writer, in this or another process, stops at once with
+:class:`~brianmodel.errors.FolderBusy` naming the holder. The lock is an
+``flock`` on ``.lock``, so a killed writer leaves no stale lock.
 """
 from __future__ import annotations
 
-import csv
+import contextlib
+import fcntl
 import glob
-import io
 import json
 import os
 import re
-import tempfile
+import socket
+import sys
+import threading
+import time
+import zipfile
+from dataclasses import dataclass
 
 import numpy as np
 
-from .model import NetworkState
+from .errors import DamagedFile, FolderBusy, MissingResult
+from .io import atomic_write, csv_text, npz_bytes, provenance, read_csv, read_json, write_json
 
-__all__ = ["ResultsFolder", "atomic_write"]
+__all__ = ["ResultsFolder", "Checkpoint"]
 
-METRIC_COLUMNS = ["presentations", "reconstruction_loss", "reconstruction_corr", "sparsity_loss",
-                  "qw_correlation", "hidden_rate", "initial_bout_spikes", "final_bout_spikes",
-                  "dt1_ms", "dt2_ms", "gradient_alignment", "presentations_per_s", "wall_s"]
-
-
-def atomic_write(path: str, data: bytes):
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never half of one."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-" + os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+_HELD = {}  # (real path, thread) -> [file descriptor, depth]: the locks this thread holds (re-entrant)
 
 
-def _npz_bytes(**arrays) -> bytes:
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
+@dataclass
+class Checkpoint:
+    """A saved state: presentations done, chunks run (None in folders older than the field) and the arrays."""
+
+    presentations: int
+    chunks: int | None
+    arrays: dict
+    path: str
+
+    def __getitem__(self, name):
+        return self.arrays[name]
 
 
 class ResultsFolder:
     def __init__(self, path: str):
-        self.path = path
+        self.path = str(path)
 
-    def file(self, name):
+    def file(self, name: str) -> str:
         return os.path.join(self.path, name)
 
-    # -- parameters ---------------------------------------------------------
-    def write_params(self, info: dict):
+    def __repr__(self):
+        return f"ResultsFolder({self.path!r})"
+
+    # -- one writer at a time ------------------------------------------------
+    @contextlib.contextmanager
+    def writing(self, purpose: str = "writing"):
+        """Hold the folder's lock (creating the folder) while the block writes to it."""
         os.makedirs(self.path, exist_ok=True)
-        atomic_write(self.file("params.json"), json.dumps(info, indent=2, sort_keys=True).encode())
+        key = (os.path.realpath(self.path), threading.get_ident())
+        if key in _HELD:  # this thread holds it already (a probe inside a classification)
+            _HELD[key][1] += 1
+            try:
+                yield self
+            finally:
+                _HELD[key][1] -= 1
+            return
+        fd = os.open(self.file(".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 4096, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise FolderBusy(f"{self.path!r} is being written by {holder}; wait for it to finish or use "
+                             f"another folder") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (f"pid {os.getpid()} on {socket.gethostname()} ({purpose}: {' '.join(sys.argv)}, "
+                       f"since {time.strftime('%Y-%m-%d %H:%M:%S')})").encode(), 0)
+        _HELD[key] = [fd, 1]
+        try:
+            yield self
+        finally:
+            del _HELD[key]
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def _check_writer(self):
+        if (os.path.realpath(self.path), threading.get_ident()) not in _HELD:
+            raise RuntimeError(f"write to {self.path!r} outside ResultsFolder.writing()")  # a bug, not user error
+
+    # -- parameters ----------------------------------------------------------
+    def has_params(self) -> bool:
+        return os.path.exists(self.file("params.json"))
+
+    def write_params(self, info: dict, *, resumed: bool = False):
+        """params.json: ``info`` plus this run's provenance (a resumed run's is added to 'resumed')."""
+        self._check_writer()
+        info = dict(info)
+        if resumed:
+            info["resumed"] = [*info.get("resumed", []), provenance()]
+        else:
+            info["provenance"] = provenance()
+        write_json(self.file("params.json"), info)
 
     def read_params(self) -> dict:
-        path = self.file("params.json")
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"no params.json in {self.path!r}: not a results folder")
-        with open(path) as f:
-            return json.load(f)
+        if not os.path.isdir(self.path):
+            raise MissingResult(f"no params.json in {self.path!r}: the folder does not exist")
+        if not self.has_params():
+            raise MissingResult(f"no params.json in {self.path!r}: not a results folder")
+        return read_json(self.file("params.json"))
 
-    # -- checkpoints --------------------------------------------------------
-    def save_checkpoint(self, presentations: int, state: NetworkState):
+    # -- checkpoints ---------------------------------------------------------
+    def save_checkpoint(self, presentations: int, arrays: dict, chunks: int | None = None):
+        self._check_writer()
+        extra = {} if chunks is None else {"chunks": chunks}
         atomic_write(self.file(f"checkpoint_{presentations:07d}.npz"),
-                     _npz_bytes(presentations=presentations, **state.arrays()))
+                     npz_bytes(presentations=presentations, **extra, **arrays))
 
     def checkpoints(self) -> list[int]:
         """Presentations done at each saved checkpoint, ascending."""
         names = glob.glob(self.file("checkpoint_*.npz"))
-        return sorted(int(re.search(r"checkpoint_(\d+)\.npz$", n).group(1)) for n in names)
+        return sorted(int(m.group(1)) for m in (re.search(r"checkpoint_(\d+)\.npz$", n) for n in names) if m)
 
-    def load_checkpoint(self, presentations: int | None = None, state_class=NetworkState) -> tuple[int, NetworkState]:
-        """(presentations, state) of a checkpoint (default: the last); ``state_class`` is the model's
-        state (its fields are the file's arrays)."""
+    def load_checkpoint(self, presentations: int | None = None) -> Checkpoint:
+        """A checkpoint (default: the last). A damaged one is named, with the last good one before it."""
         done = self.checkpoints()
         if not done:
-            raise FileNotFoundError(f"no checkpoint in {self.path!r}")
+            raise MissingResult(f"no checkpoint in {self.path!r}")
         presentations = done[-1] if presentations is None else presentations
-        with np.load(self.file(f"checkpoint_{presentations:07d}.npz")) as f:
-            return int(f["presentations"]), state_class(**{k: f[k] for k in f.files if k != "presentations"})
+        if presentations not in done:
+            raise MissingResult(f"no checkpoint after {presentations} presentations in {self.path!r}; saved: {done}")
+        try:
+            return self._read_checkpoint(presentations)
+        except DamagedFile as damaged:
+            earlier = self.last_good_checkpoint(before=presentations)
+            hint = (f"the last good checkpoint is after {earlier.presentations} presentations "
+                    f"(a training resumes from it with --resume)" if earlier else "no earlier checkpoint is readable")
+            raise DamagedFile(f"{damaged}; {hint}") from None
 
-    # -- metrics ------------------------------------------------------------
+    def _read_checkpoint(self, presentations: int) -> Checkpoint:
+        path = self.file(f"checkpoint_{presentations:07d}.npz")
+        arrays = self._read_npz(path)
+        if "presentations" not in arrays or int(arrays["presentations"]) != presentations:
+            raise DamagedFile(f"checkpoint {path} is damaged (its presentation count is missing or wrong)")
+        done = int(arrays.pop("presentations"))
+        chunks = int(arrays.pop("chunks")) if "chunks" in arrays else None
+        return Checkpoint(done, chunks, arrays, path)
+
+    def last_good_checkpoint(self, before: int | None = None) -> Checkpoint | None:
+        """The latest checkpoint (before ``before`` presentations) that reads back whole."""
+        for presentations in reversed(self.checkpoints()):
+            if before is not None and presentations >= before:
+                continue
+            try:
+                return self._read_checkpoint(presentations)
+            except DamagedFile:
+                continue
+        return None
+
+    def set_aside(self, checkpoint_presentations: int) -> str:
+        """Rename a damaged checkpoint to ``<name>.damaged`` (kept for inspection, no longer listed)."""
+        self._check_writer()
+        path = self.file(f"checkpoint_{checkpoint_presentations:07d}.npz")
+        os.replace(path, path + ".damaged")
+        return path + ".damaged"
+
+    # -- metrics -------------------------------------------------------------
     def read_metrics(self) -> list[dict]:
-        path = self.file("metrics.csv")
+        rows = read_csv(self.file("metrics.csv"))
+        try:
+            return [{k: float(v) for k, v in row.items()} for row in rows]
+        except (TypeError, ValueError) as error:
+            raise DamagedFile(f"{self.file('metrics.csv')} is damaged ({error})") from None
+
+    def write_metrics(self, rows: list[dict], columns):
+        self._check_writer()
+        formats = {k: (int if k in ("presentations", "chunk") else (lambda v: f"{v:.6g}")) for k in columns}
+        atomic_write(self.file("metrics.csv"), csv_text(columns, rows, formats).encode())
+
+    # -- arrays: the last chunk's activity, probes ---------------------------
+    def save_arrays(self, name: str, arrays: dict):
+        """``<name>.npz`` (``name`` may be inside a sub-folder, e.g. 'evaluation/final')."""
+        self._check_writer()
+        path = self.file(name + ".npz")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        atomic_write(path, npz_bytes(**arrays))
+
+    def load_arrays(self, name: str, hint: str = "") -> dict:
+        path = self.file(name + ".npz")
         if not os.path.exists(path):
-            return []
-        with open(path, newline="") as f:
-            return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+            raise MissingResult(f"no {name}.npz in {self.path!r}{' (' + hint + ')' if hint else ''}")
+        return self._read_npz(path)
 
-    def write_metrics(self, rows: list[dict], columns=METRIC_COLUMNS):
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (int(row[k]) if k == "presentations" else f"{row[k]:.6g}") for k in columns})
-        atomic_write(self.file("metrics.csv"), buffer.getvalue().encode())
-
-    # -- last chunk's activity ----------------------------------------------
-    def save_last_chunk(self, first_presentation: int, image_indices, spikes: dict, counts):
-        arrays = {"first_presentation": first_presentation, "image_indices": np.asarray(image_indices),
-                  "x": counts.x.astype(np.int16), "x_hat": counts.x_hat.astype(np.int16),
-                  "z": counts.z.astype(np.int16)}
-        for name, (i, t) in spikes.items():
-            arrays[f"{name}_i"], arrays[f"{name}_t"] = i.astype(np.int32), t
-        atomic_write(self.file("last_chunk.npz"), _npz_bytes(**arrays))
+    def save_last_chunk(self, arrays: dict):
+        self.save_arrays("last_chunk", arrays)
 
     def load_last_chunk(self) -> dict:
-        with np.load(self.file("last_chunk.npz")) as f:
-            return {k: f[k] for k in f.files}
+        return self.load_arrays("last_chunk", "written by a training's chunks")
 
-    # -- frozen probes (brianmodel.evaluation) ------------------------------
     def save_evaluation(self, label: str, arrays: dict):
-        os.makedirs(self.file("evaluation"), exist_ok=True)
-        atomic_write(self.file(os.path.join("evaluation", f"{label}.npz")), _npz_bytes(**arrays))
+        """``evaluation/<label>.npz``: a probe's arrays, and its provenance (a JSON string, 'provenance')."""
+        self.save_arrays(os.path.join("evaluation", label), {**arrays, "provenance": json.dumps(provenance())})
 
     def evaluations(self) -> list[str]:
         return sorted(os.path.basename(n)[:-4] for n in glob.glob(self.file(os.path.join("evaluation", "*.npz"))))
@@ -130,7 +220,28 @@ class ResultsFolder:
     def load_evaluation(self, label: str) -> dict:
         path = self.file(os.path.join("evaluation", f"{label}.npz"))
         if not os.path.exists(path):
-            raise FileNotFoundError(f"no probe {label!r} in {self.path!r} (run protocols/evaluate.py on it); "
-                                    f"present: {self.evaluations() or 'none'}")
-        with np.load(path) as f:
-            return {k: f[k] for k in f.files}
+            raise MissingResult(f"no probe {label!r} in {self.path!r} (run protocols/evaluate.py on it); "
+                                f"present: {self.evaluations() or 'none'}")
+        return self._read_npz(path)
+
+    # -- other files ---------------------------------------------------------
+    def write_json(self, name: str, content, *, with_provenance: bool = False):
+        self._check_writer()
+        write_json(self.file(name), {**content, "provenance": provenance()} if with_provenance else content)
+
+    def read_json(self, name: str, hint: str = ""):
+        return read_json(self.file(name), hint or "results file")
+
+    def write_text(self, name: str, text: str):
+        self._check_writer()
+        atomic_write(self.file(name), text.encode())
+
+    @staticmethod
+    def _read_npz(path: str) -> dict:
+        """Arrays of an .npz file (never unpickled); a truncated or foreign file is named."""
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                return {k: f[k] for k in f.files}
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
+            raise DamagedFile(f"{path} is damaged ({type(error).__name__}: {error})") from None
+

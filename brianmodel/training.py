@@ -1,208 +1,177 @@
-"""Training in chunks: one compiled binary, re-run per chunk, checkpointed and resumable.
+"""One training loop for every model: chunks, progress with ETA, atomic checkpoints, resume, provenance.
 
-Every chunk presents ``chunk_size`` images (one ``run()`` in the binary),
-then W, Q, Φ and the homeostasis counts carry to the next chunk through
-``run_args``. Each presentation starts from rest and the schedule of images
-depends only on the seed, so a run resumed from a checkpoint reproduces the
-uninterrupted run exactly.
+A model says what training it means through a :class:`Trainer`
+(:class:`brianmodel.mstdp.Trainer`, :class:`brianmodel.symstdp.Trainer`):
+its network, what to present, and what one chunk records. This loop runs it
+into a results folder (:class:`~brianmodel.results.ResultsFolder`), locked
+while it writes:
+
+- every chunk is one run of the compiled binary; after it come the metrics
+  row, the chunk's activity and, last, the checkpoint, so a run killed in
+  between redoes that chunk and drops its row on resume;
+- ``resume=True`` continues from the last good checkpoint (a damaged one is
+  named, set aside as ``*.damaged``, and the one before it used) and
+  reproduces the uninterrupted run exactly;
+- params.json records the parameters, the run settings, the dataset and the
+  provenance of the run (and of every resume).
 """
 from __future__ import annotations
 
-import dataclasses
-import os
-import platform
-import sys
+import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Protocol
 
-from . import __version__
-from .analysis import bout_counts, chunk_metrics
-from .data import load_dataset, presentation_order
-from .device import Simulator, check_device
-from .labels import LABEL_INTENSITY, N_CLASSES, split, with_labels
-from .model import NetworkState
-from .parameters import ModelParams
+from . import mstdp, symstdp
+from .datasets import load_dataset
+from .device import Model, Simulator
+from .errors import DamagedFile, TrainingError
+from .params.mstdp import ModelParams
+from .params.run import RunSettings
+from .params.symstdp import SymStdpParams
 from .results import ResultsFolder
 
-__all__ = ["RunSettings", "train", "TrainingError", "training_inputs", "read_training", "resumed_settings", "MODELS"]
+__all__ = ["Trainer", "ModelKind", "MODELS", "train", "load_params"]
 
-MODELS = ("mstdp", "symstdp")
+log = logging.getLogger(__name__)
 
 
-class TrainingError(ValueError):
-    """Inconsistent training settings or results folder."""
+class Trainer(Protocol):
+    """What a model provides for training on one dataset with one set of run settings."""
+
+    model: Model  # the network (brianmodel.device.Model)
+    presentations: int  # presentations to reach
+    chunk_size: int  # presentations (or slots) per binary run and checkpoint
+    metric_columns: tuple  # columns of metrics.csv
+    notes: list  # what the user should know before it starts (e.g. presentations rounded up)
+
+    def dataset_info(self) -> dict:
+        """The dataset as params.json records it."""
+
+    def initial_state(self) -> Any:
+        """The seeded state of a fresh training."""
+
+    def run_chunk(self, simulator: Simulator, state, done: int) -> tuple[Any, int, dict, dict | None]:
+        """One chunk after ``done`` presentations: (state after, presentations made, metrics row, activity
+        saved as last_chunk.npz or None)."""
+
+    def describe(self, row: dict) -> str:
+        """The model's part of a progress line."""
 
 
 @dataclass(frozen=True)
-class RunSettings:
-    dataset: str = "mnist"  # brianmodel.data.load_dataset's names: 'mnist' (bundled digits), 'fashion', a folder...
-    presentations: int = 5000
-    chunk_size: int = 500  # presentations per binary run (and per checkpoint)
-    seed: int = 0
-    device: str = "cpp"
-    threads: int = 0  # OpenMP threads for cpp (0: none)
-    preset: str = "main"
-    compute_capability: float | None = None  # cuda: build for this GPU generation instead of detecting one
-    labels: bool = False  # label units: present image + one-hot label (brianmodel.labels)
-    label_intensity: float = LABEL_INTENSITY  # the lit label unit's stimulus intensity
-    label_copies: int = 1  # label units per class (a population code; brianmodel.labels)
-    holdout: int = 0  # images held out of training, for testing (seeded split; 0: train on all)
-    model: str = "mstdp"  # 'mstdp' (brianmodel.model) or 'symstdp' (brianmodel.symstdp; preset from its presets)
+class ModelKind:
+    """A model known by name: its parameter set and its trainer."""
 
-    def validate(self) -> "RunSettings":
-        for name in ("presentations", "chunk_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value <= 0:
-                raise TrainingError(f"{name} must be a positive integer, got {value!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise TrainingError(f"seed must be a non-negative integer, got {self.seed!r}")
-        if self.threads < 0:
-            raise TrainingError(f"threads must be >= 0, got {self.threads}")
-        if self.compute_capability is not None and self.device != "cuda":
-            raise TrainingError("compute_capability applies to the cuda device only")
-        if not isinstance(self.label_copies, int) or self.label_copies < 1:
-            raise TrainingError(f"label_copies must be a positive integer, got {self.label_copies!r}")
-        if not isinstance(self.holdout, int) or self.holdout < 0:
-            raise TrainingError(f"holdout must be a non-negative integer, got {self.holdout!r}")
-        if self.model not in MODELS:
-            raise TrainingError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
-        check_device(self.device)
-        return self
-
-    @property
-    def label_units(self) -> int:
-        """Label units at the end of the visible layer (0 without labels)."""
-        return N_CLASSES * self.label_copies if self.labels else 0
-
-    @property
-    def effective_chunk(self) -> int:
-        return min(self.chunk_size, self.presentations)
-
-    @property
-    def total_presentations(self) -> int:
-        """Presentations rounded up to whole chunks (the binary's length is fixed)."""
-        chunk = self.effective_chunk
-        return -(-self.presentations // chunk) * chunk
+    params: type
+    trainer: Callable[..., Trainer]  # (params, dataset, settings) -> Trainer
+    preset: Callable[[str], Any]
 
 
-def _versions() -> dict:
-    import brian2
-    import numpy
-
-    return {"python": platform.python_version(), "brian2": brian2.__version__, "numpy": numpy.__version__,
-            "brianmodel": __version__, "platform": platform.platform()}
+MODELS = {"mstdp": ModelKind(ModelParams, mstdp.Trainer, mstdp.preset),
+          "symstdp": ModelKind(SymStdpParams, symstdp.Trainer, symstdp.preset)}
 
 
-def train(params: ModelParams, settings: RunSettings, out: str, *, resume: bool = False,
-          build_root: str | None = None, log=print) -> ResultsFolder:
-    """Train (or resume training) into the results folder ``out``."""
+def load_params(info: dict, model: str):
+    """The parameter set of ``model`` saved in params.json (``info``)."""
+    return MODELS[model].params.from_dict(info.get("model"))
+
+
+def train(params, settings: RunSettings, out: str, *, resume: bool = False,
+          build_root: str | None = None) -> ResultsFolder:
+    """Train (or, with ``resume``, continue training) ``settings.model`` with ``params`` into the folder ``out``.
+
+    On resume the folder's own parameters and settings are used; only
+    ``settings.presentations`` may grow. Everything that can fail on input
+    (settings, parameters, dataset, device) fails before the folder is written.
+    """
     folder = ResultsFolder(out)
+    settings.validate()
     if resume:
-        params, settings, done, state, rows = _resume_point(folder, settings)
-    else:
-        if _has_results(folder):
-            raise TrainingError(f"{out!r} already holds a training; use resume or another output folder")
-        params.validate()
-        settings.validate()
-        done, state, rows = 0, None, []
-
-    dataset = load_dataset(settings.dataset)
-    X, training_images, _ = training_inputs(dataset, settings)
-    n_visible = X.shape[1]
-    total, chunk = settings.total_presentations, settings.effective_chunk
-    if total != settings.presentations:
-        log(f"presentations rounded up from {settings.presentations} to {total} (whole chunks of {chunk})")
-    order = training_images[presentation_order(len(training_images), total, settings.seed)]
+        info = folder.read_params()
+        saved = RunSettings.from_info(info, model=settings.model)
+        settings = replace(saved, presentations=max(saved.presentations, settings.presentations)).validate()
+        params = load_params(info, settings.model)
+    elif not isinstance(params, MODELS[settings.model].params):
+        raise TrainingError(f"settings.model is {settings.model!r} but the parameters are {type(params).__name__} "
+                            f"(expected {MODELS[settings.model].params.__name__})")
+    params.validate()
+    trainer = MODELS[settings.model].trainer(params, load_dataset(settings.dataset), settings)
     # device checks (nvcc, GPU or compute capability) before anything is written
-    simulator = Simulator(params, n_visible, chunk, settings.device, build_root=build_root,
-                          threads=settings.threads, compute_capability=settings.compute_capability, log=log)
-    if state is None:
-        state = NetworkState.initial(params, n_visible, settings.seed)
-        folder.write_params({"model": params.to_dict(), "run": dataclasses.asdict(settings),
-                             "dataset": {"name": dataset.name, "images": len(dataset.images),
-                                         "image_shape": list(dataset.shape), "n_visible": n_visible,
-                                         "label_units": settings.label_units},
-                             "command": sys.argv, "versions": _versions(), "created": time.strftime("%Y-%m-%d %H:%M:%S")})
-        folder.save_checkpoint(0, state)
-
-    simulator.prepare()
-    period = float(params.presentation.duration)
-    split = float(params.presentation.readout_split)
-    started, simulated = time.perf_counter(), 0
-    while done < total:
-        images = order[done:done + chunk]
-        chunk_start = time.perf_counter()
-        result = simulator.run(state, X[images])
-        W_before, state = state.W, result.state
-        counts = bout_counts(result.spikes, n_visible, params.architecture.n_hidden, chunk, period, split)
-        metrics = chunk_metrics(counts, result.spikes, state.W, state.Q, period, split, params.homeostasis.rho,
-                                W_before=W_before)
-        done += chunk
-        wall = time.perf_counter() - chunk_start
-        rows.append({"presentations": done, **metrics, "presentations_per_s": chunk / result.wall_time,
-                     "wall_s": wall})
-        # the checkpoint last: a run killed before it redoes this chunk and drops this row on resume
-        folder.write_metrics(rows)
-        folder.save_last_chunk(done - chunk, images, result.spikes, counts)
-        folder.save_checkpoint(done, state)
-        simulated += chunk
-        log(_progress(done, total, simulated, time.perf_counter() - started, rows[-1]))
+    simulator = Simulator(trainer.model, settings.device, trainer.chunk_size, build_root=build_root,
+                          threads=settings.threads, compute_capability=settings.compute_capability)
+    for note in trainer.notes:
+        log.info(note)
+    with folder.writing("training"):
+        if resume:
+            info = folder.read_params()
+            folder.write_params({**info, "run": settings.to_dict()}, resumed=True)
+            done, chunks, state, rows = _resume_point(folder, trainer)
+        else:
+            if folder.has_params():
+                raise TrainingError(f"{out!r} already holds a training; use resume or another output folder")
+            state, done, chunks, rows = trainer.initial_state(), 0, 0, []
+            folder.write_params({"model": params.to_dict(), "run": settings.to_dict(),
+                                 "dataset": trainer.dataset_info()})
+            folder.save_checkpoint(0, state.arrays(), chunks=0)
+        _loop(trainer, simulator, folder, state, done, chunks, rows)
     return folder
 
 
-def training_inputs(dataset, settings: RunSettings):
-    """(visible intensities of every image, the images training may present, the held-out ones).
-
-    With ``settings.labels`` the label units follow the image's neurons: lit by
-    the image's class here (what training presents).
-    """
-    X = dataset.visible_intensities()
-    if settings.labels:
-        X = with_labels(X, dataset.labels, intensity=settings.label_intensity, copies=settings.label_copies)
-    training_images, held_out = split(len(X), settings.holdout, settings.seed, dataset.n_test)
-    return X, training_images, held_out
-
-
-def _progress(done, total, simulated, elapsed, row) -> str:
-    rate = simulated / elapsed if elapsed else float("nan")
-    eta = (total - done) / rate if rate > 0 else float("nan")
-    return (f"[{done:>7d}/{total}] {100 * done / total:5.1f}%  {rate:6.1f} pres/s  ETA {eta:6.0f} s  "
-            f"loss {row['reconstruction_loss']:.3f}  corr(x,x̂) {row['reconstruction_corr']:.3f}  "
-            f"corr(Q,Wᵀ) {row['qw_correlation']:.3f}  hidden rate {row['hidden_rate']:.3f}  "
-            f"Δt1 {row['dt1_ms']:.1f} ms  Δt2 {row['dt2_ms']:.1f} ms")
-
-
-def _has_results(folder) -> bool:
-    return os.path.exists(folder.file("params.json"))
+def _resume_point(folder: ResultsFolder, trainer: Trainer):
+    """(presentations done, chunks run, state, metrics rows) of the last good checkpoint."""
+    for presentations in reversed(folder.checkpoints()):
+        try:
+            checkpoint = folder.load_checkpoint(presentations)
+            state = trainer.model.load_state(checkpoint.arrays)
+        except DamagedFile as damaged:
+            log.warning("%s; set aside as %s", damaged, folder.set_aside(presentations))
+            continue
+        rows = folder.read_metrics()
+        rows = (rows[:checkpoint.chunks] if checkpoint.chunks is not None
+                else [row for row in rows if row["presentations"] <= checkpoint.presentations])
+        log.info("resuming after %d presentations (checkpoint %s)", checkpoint.presentations, checkpoint.path)
+        return checkpoint.presentations, len(rows), state, rows
+    # none readable (or killed between params.json and the first checkpoint): the seed gives the start again
+    log.warning("no readable checkpoint in %s: training starts again from the seeded initial state", folder.path)
+    state = trainer.initial_state()
+    folder.save_checkpoint(0, state.arrays(), chunks=0)
+    return 0, 0, state, []
 
 
-def read_training(folder: ResultsFolder, model: str) -> dict:
-    """The folder's params.json, after checking that it holds a training of ``model``."""
-    info = folder.read_params()
-    saved = info["run"].get("model", "mstdp")
-    if saved != model:
-        raise TrainingError(f"{folder.path!r} holds a {saved} training, not a {model} one")
-    return info
+def _loop(trainer: Trainer, simulator: Simulator, folder: ResultsFolder, state, done: int, chunks: int, rows: list):
+    simulator.prepare()
+    progress = _Progress(trainer.presentations, done)
+    while done < trainer.presentations:
+        chunk_start = time.perf_counter()
+        state, presented, row, activity = trainer.run_chunk(simulator, state, done)
+        done, chunks = done + presented, chunks + 1
+        rows.append({**row, "presentations": done, "wall_s": time.perf_counter() - chunk_start})
+        # the checkpoint last: a run killed before it redoes this chunk and drops this row on resume
+        folder.write_metrics(rows, trainer.metric_columns)
+        if activity is not None:
+            folder.save_last_chunk(activity)
+        folder.save_checkpoint(done, state.arrays(), chunks=chunks)
+        log.info("%s  %s", progress.line(done), trainer.describe(rows[-1]))
 
 
-def resumed_settings(folder: ResultsFolder, requested: RunSettings) -> tuple[dict, RunSettings]:
-    """(params.json, the saved settings with presentations grown to the requested ones, saved back)."""
-    info = read_training(folder, requested.model)
-    saved = RunSettings(**info["run"])
-    settings = dataclasses.replace(saved, presentations=max(saved.presentations, requested.presentations))
-    settings.validate()
-    if settings.presentations != saved.presentations:
-        info["run"] = dataclasses.asdict(settings)
-        folder.write_params(info)
-    return info, settings
+class _Progress:
+    """'[done/total] percent, presentations per second, ETA' from the rate since this run started."""
+
+    def __init__(self, total: int, start: int):
+        self.total, self.start, self.started = total, start, time.perf_counter()
+
+    def line(self, done: int) -> str:
+        elapsed = time.perf_counter() - self.started
+        rate = (done - self.start) / elapsed if elapsed > 0 else float("nan")
+        eta = max(self.total - done, 0) / rate if rate > 0 else float("nan")
+        return (f"[{done:>7d}/{self.total}] {100 * min(done / self.total, 1):5.1f}%  {rate:6.1f} pres/s  "
+                f"ETA {_duration(eta)}")
 
 
-def _resume_point(folder: ResultsFolder, requested: RunSettings):
-    """Saved parameters and settings (presentations may grow), last checkpoint, its metrics."""
-    info, settings = resumed_settings(folder, requested)
-    params = ModelParams.from_dict(info["model"])
-    if not folder.checkpoints():  # killed between params.json and the first checkpoint
-        return params, settings, 0, None, []
-    done, state = folder.load_checkpoint()
-    rows = [row for row in folder.read_metrics() if row["presentations"] <= done]
-    return params, settings, done, state, rows
+def _duration(seconds: float) -> str:
+    if seconds != seconds:  # nan
+        return "?"
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

@@ -13,19 +13,22 @@ import argparse
 
 import numpy as np
 
-from common import plt, save
-from brianmodel.classification import load_classification
-from brianmodel.data import load_dataset
+from sklearn.manifold import TSNE
+
+from brianmodel.datasets import load_dataset
+from brianmodel.plots import plt, save
 from brianmodel.results import ResultsFolder
+from brianmodel.protocols.cli import command
 
 
+@command
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("results")
     p.add_argument("--out")
     args = p.parse_args(argv)
-    result = load_classification(args.results)
     folder = ResultsFolder(args.results)
+    result = folder.read_json("classification.json", "run protocols/classify.py")
     probe = folder.load_evaluation("held-out")
     n = result["test_images"]
     truth = load_dataset(result["dataset"]).labels[probe["image_indices"][:n]]
@@ -50,8 +53,6 @@ def main(argv=None):
 
     # t-SNE (seeded) of each image's share of its spikes per neuron: the pattern, not how many spikes
     # (retries at raised rates and bright images give more); PCA is dominated by a few sparse classes
-    from sklearn.manifold import TSNE
-
     z = z / np.maximum(z.sum(axis=1, keepdims=True), 1)
     if len(z) < 3 or np.allclose(z.std(axis=0), 0):  # nothing to embed (e.g. no spikes at all)
         axes[1].text(0.5, 0.5, "no variation in the spike counts", ha="center", transform=axes[1].transAxes)

@@ -8,7 +8,8 @@ active one with the strongest feedforward weight from it.
 """
 import numpy as np
 
-from common import Run, arguments, plt, save
+from brianmodel.plots import Run, arguments, plt, save
+from brianmodel.protocols.cli import command
 
 
 def pick_pair(run, probe, presentation=0):
@@ -25,12 +26,13 @@ def pick_pair(run, probe, presentation=0):
     initial = np.bincount(vi[vt < split], minlength=2 * run.n_pixels)
     final = np.bincount(vi[vt >= split], minlength=2 * run.n_pixels)
     i = int(np.argmax(np.minimum(initial, final) * 1000 + initial + final))
-    W = run.state()[1].W
+    W = run.state()["W"]
     active = np.unique(hi)
     j = int(active[np.argmax(W[active, i])])
     return (vt[vi == i], ht[hi == j], i, j, split)
 
 
+@command
 def main(argv=None):
     args = arguments(__doc__, argv)
     run = Run(args.root, "mnist")

@@ -11,26 +11,24 @@ where they coincide (mSTDP).
 import os
 
 import numpy as np
-from brian2 import ms, um
 
-from common import arguments, plt, save
-from brianmodel.cable import placement
-from brianmodel.pairing import load_pairing
-from brianmodel.parameters import ModelParams
+from brianmodel.plots import arguments, plt, save
+from brianmodel.protocols.readers import read_pairing
+from brianmodel.protocols.cli import command
 
 
+@command
 def main(argv=None):
     args = arguments(__doc__, argv, extra=lambda p: p.add_argument(
         "--pairing", help="a pairing results folder (default: <root>/pairing)"))
-    data = load_pairing(args.pairing or os.path.join(args.root, "pairing"))
+    data = read_pairing(args.pairing or os.path.join(args.root, "pairing"))
     protocol = data["info"]["protocol"]
     scale = protocol["n_pairings"] * data["info"]["eta_used"]  # Δw / (n η) = F(Δ)
     lag = data["lag_ms"]
     order = np.argsort(lag)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
-    params = ModelParams.from_dict(data["info"]["model"])
-    where = {name: placement(params, name) for name in ("feedforward", "feedback")}
-    rule = {name: "aSTDP" if where[name].reversed_window else "STDP" for name in where}
+    where = data["info"]["pathways"]  # recorded by the protocol: rule, location, back-propagation
+    rule = {name: where[name]["rule"] for name in where}
     panels = (("feedforward", 1, "C3", "x", f"a  {rule['feedforward']} (feedforward W)",
                "t_post − t_pre = t_hidden − t_visible (ms)"),
               ("feedback", -1, "C0", "^", f"b  {rule['feedback']} (feedback Q)",
@@ -59,10 +57,9 @@ def main(argv=None):
     title = (f"Fig 2: plasticity windows from the pairing protocol (largest deviation from the configured "
              f"window: relative {error:.1e})")
     for name in ("feedforward", "feedback"):
-        location = getattr(params.locations, name)
-        if location is not None:
-            title += (f"\n{name} synapse at {float(location / um):g} µm: back-propagating spike "
-                      f"{float(where[name].backprop_delay / ms):g} ms after the soma's, amplitude {where[name].bap:.2f}")
+        if where[name]["location_um"] is not None:
+            title += (f"\n{name} synapse at {where[name]['location_um']:g} µm: back-propagating spike "
+                      f"{where[name]['backprop_delay_ms']:g} ms after the soma's, amplitude {where[name]['bap']:.2f}")
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     save(fig, args.out, "fig02_windows.png")

@@ -8,8 +8,9 @@ fraction of units whose field a 2-D Gabor fits with R² ≥ 0.5, and how many of
 those are oriented (brianmodel.analysis.oriented).
 """
 
-from common import DATASET_LABEL, arguments, field_grid, plt, present_runs, save
+from brianmodel.plots import DATASET_LABEL, arguments, field_grid, plt, present_runs, save
 from brianmodel.analysis import gabor_fits, oriented
+from brianmodel.protocols.cli import command
 
 
 def gabor_note(fields):
@@ -19,13 +20,14 @@ def gabor_note(fields):
             f"{100 * (good & oriented(params)).mean():.0f}%")
 
 
+@command
 def main(argv=None):
     args = arguments(__doc__, argv)
     runs = [run for run, _ in present_runs(args.root, ("mnist", "natural"))]
     fig = plt.figure(figsize=(6.2 * len(runs), 6.8))
     grid = fig.add_gridspec(1, len(runs), wspace=0.08)
     for k, run in enumerate(runs):
-        done, _ = run.state()
+        done = run.state().presentations
         fields = run.fields()[:100]
         title = f"{'ab'[k]}  {DATASET_LABEL[run.role]}, after {done} presentations"
         if run.role == "natural":

@@ -9,7 +9,8 @@ One column pair per dataset present.
 """
 import numpy as np
 
-from common import DATASET_LABEL, MissingRun, arguments, examples, plt, present_runs, save, show_field
+from brianmodel.plots import DATASET_LABEL, MissingRun, arguments, examples, plt, present_runs, save, show_field
+from brianmodel.protocols.cli import command
 
 
 def checkpoint_probes(run):
@@ -51,6 +52,7 @@ def draw(fig, spec, run, letters, n_units=10, n_stimuli=8):
                              fontsize=8, loc="left")
 
 
+@command
 def main(argv=None):
     args = arguments(__doc__, argv)
     runs = [run for run, _ in present_runs(args.root, ("mnist", "natural"), need=checkpoint_probes)]

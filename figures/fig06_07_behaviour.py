@@ -11,7 +11,8 @@ with every Φ_j × 1.5 (the ``phi-1.5`` probe).
 """
 import numpy as np
 
-from common import DATASET_LABEL, arguments, examples, panel_label, plt, present_runs, save, show_field
+from brianmodel.plots import DATASET_LABEL, arguments, examples, panel_label, plt, present_runs, save, show_field
+from brianmodel.protocols.cli import command
 
 ROWS = (("visible", "k"), ("hidden", "C0"), ("visible_pool", "0.55"), ("hidden_pool", "0.35"))
 
@@ -60,7 +61,7 @@ def images(fig, spec, run, rows, n=None):
 
 def figure(run, number):
     final = run.probe("final")
-    _, state = run.state()
+    state = run.state()
     fig = plt.figure(figsize=(12, 6.5))
     grid = fig.add_gridspec(2, 3, height_ratios=[1, 1.1], hspace=0.35, wspace=0.6)
     ax = fig.add_subplot(grid[0, 0])
@@ -71,7 +72,7 @@ def figure(run, number):
     panel_label(ax_loss, "b")
     panel_label(ax_corr, "c")
     shown = examples(final, 8)  # from the first chunk: the Φ probe saw the same images
-    linear = final["z"][shown] @ state.Q.T  # Qz: the reconstruction the feedback weights encode
+    linear = final["z"][shown] @ state["Q"].T  # Qz: the reconstruction the feedback weights encode
     images(fig, grid[1, :2], run, [("input", final["x"][shown]), ("final bout", final["x_hat"][shown]), ("Qz", linear)])
     fig.text(0.1, 0.47, "d  inputs, reconstructions (final-bout counts) and Qz", fontsize=9, fontweight="bold")
     try:
@@ -81,12 +82,13 @@ def figure(run, number):
         fig.text(0.68, 0.47, "e  with every Φ_j × 1.5", fontsize=9, fontweight="bold")
     except FileNotFoundError as missing:
         print(f"skipping panel e: {missing}")
-    done = run.state()[0]
+    done = state.presentations
     fig.suptitle(f"Fig {number}: the spiking network on {DATASET_LABEL[run.role]} after {done} presentations "
                  f"(probe: corr(x, x̂) {float(final['reconstruction_corr']):.2f})", fontsize=10)
     return fig
 
 
+@command
 def main(argv=None):
     args = arguments(__doc__, argv)
     number = {"mnist": 6, "natural": 7}

@@ -8,8 +8,11 @@ pair of hidden units; b, d: of their spike counts over the ``final`` probe
 weight correlations, the same order in both panels of a dataset.
 """
 import numpy as np
+from scipy.cluster.hierarchy import leaves_list, linkage
+from scipy.spatial.distance import squareform
 
-from common import DATASET_LABEL, arguments, plt, present_runs, save
+from brianmodel.plots import DATASET_LABEL, arguments, plt, present_runs, save
+from brianmodel.protocols.cli import command
 
 
 def correlations(values: np.ndarray) -> np.ndarray:
@@ -23,21 +26,19 @@ def correlations(values: np.ndarray) -> np.ndarray:
 
 
 def cluster_order(c: np.ndarray) -> np.ndarray:
-    from scipy.cluster.hierarchy import leaves_list, linkage
-    from scipy.spatial.distance import squareform
-
     distance = np.clip(1 - c, 0, 2)
     np.fill_diagonal(distance, 0)
     return leaves_list(linkage(squareform(distance, checks=False), "average"))
 
 
+@command
 def main(argv=None):
     args = arguments(__doc__, argv)
     runs = present_runs(args.root, ("mnist", "natural"), need=lambda run: run.probe("final"))
     fig, axes = plt.subplots(len(runs), 2, figsize=(9, 4.2 * len(runs)), squeeze=False)
     letters = iter("abcd")
     for row, (run, probe) in zip(axes, runs):
-        weights = correlations(run.state()[1].W)
+        weights = correlations(run.state()["W"])
         counts = correlations(probe["z"].T.astype(float))
         order = cluster_order(weights)
         silent = int((probe["z"].sum(axis=0) == 0).sum())

@@ -8,7 +8,8 @@ unit; silent units left out), and the final-bout reconstruction (last column).
 """
 import numpy as np
 
-from common import DATASET_LABEL, arguments, examples, plt, present_runs, save, show_field
+from brianmodel.plots import DATASET_LABEL, arguments, examples, plt, present_runs, save, show_field
+from brianmodel.protocols.cli import command
 
 
 def draw(fig, spec, run, probe, letter, n_inputs=5, n_units=10):
@@ -33,6 +34,7 @@ def draw(fig, spec, run, probe, letter, n_inputs=5, n_units=10):
             axes[-1].set_title("reconstruction", fontsize=7)
 
 
+@command
 def main(argv=None):
     args = arguments(__doc__, argv)
     runs = present_runs(args.root, ("mnist", "natural"), need=lambda run: run.probe("final"))

@@ -6,11 +6,13 @@ a: MNIST with ρ = 0.001; b: natural patches with ρ = 0.001; c: MNIST with
 ρ = 0.3 (runs ``mnist-rho0.001``, ``natural-rho0.001``, ``mnist-rho0.3``).
 First 100 hidden units, ON − OFF, each scaled to its largest weight.
 """
-from common import DATASET_LABEL, arguments, field_grid, plt, present_runs, save
+from brianmodel.plots import DATASET_LABEL, arguments, field_grid, plt, present_runs, save
+from brianmodel.protocols.cli import command
 
 ROLES = ("mnist-rho0.001", "natural-rho0.001", "mnist-rho0.3")
 
 
+@command
 def main(argv=None):
     args = arguments(__doc__, argv)
     runs = [run for run, _ in present_runs(args.root, ROLES)]
@@ -18,7 +20,7 @@ def main(argv=None):
     grid = fig.add_gridspec(1, len(runs), wspace=0.08)
     for k, run in enumerate(runs):
         role = run.role
-        done = run.state()[0]
+        done = run.state().presentations
         rows = run.folder.read_metrics()
         dataset = DATASET_LABEL[role.split("-")[0]]
         rho = run.info["model"]["homeostasis"]["rho"]

@@ -3,7 +3,7 @@
     python figures/generation.py results/classify-mstdp-c20 [--out FOLDER]
 
 Reads <results>/evaluation/generation.npz (protocols/classify.py, or
-brianmodel.classification.generate) and writes <out>/generation.png (default:
+brianmodel.mstdp.classification.generate) and writes <out>/generation.png (default:
 the results folder): for each class, the final bout's image part (ON − OFF
 spike counts, averaged over the presentations) when only that class's label
 units are driven, with the hidden spikes the label evoked.
@@ -12,10 +12,12 @@ import argparse
 
 import numpy as np
 
-from common import plt, save
+from brianmodel.plots import plt, save
 from brianmodel.results import ResultsFolder
+from brianmodel.protocols.cli import command
 
 
+@command
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("results")

@@ -8,13 +8,13 @@ corr(x, x̂) of the frozen probe, corr(Q, Wᵀ), and Δt2 − Δt1 (the imbalanc
 of the bout gaps), each over feedback location × feedback delay.
 """
 import argparse
-import json
-import os
 
 import numpy as np
 
-from common import plt, save
-from brianmodel.sweep import read_table
+from brianmodel.plots import plt, save
+from brianmodel.protocols.readers import read_sweep_table
+from brianmodel.results import ResultsFolder
+from brianmodel.protocols.cli import command
 
 PANELS = (("reconstruction_corr", "corr(x, x̂)", "viridis", (0, None)),
           ("qw_correlation", "corr(Q, Wᵀ)", "viridis", (0, 1)),
@@ -30,12 +30,13 @@ def grid_of(rows, column, ff, locations, feedback_delays):
     return values
 
 
+@command
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("sweep", help="the sweep's results folder")
     p.add_argument("--out", help="folder for sweep.png (default: the sweep folder)")
     args = p.parse_args(argv)
-    rows = read_table(args.sweep)
+    rows = read_sweep_table(args.sweep)
     locations = sorted({r["location_um"] for r in rows})
     feedforward = sorted({r["delay_feedforward_ms"] for r in rows})
     feedback = sorted({r["delay_feedback_ms"] for r in rows})
@@ -65,8 +66,7 @@ def main(argv=None):
             ax.set_ylabel("feedback delay (ms)", fontsize=7)
             ax.set_title(f"{label}, feedforward delay {ff:g} ms", fontsize=8, loc="left")
             fig.colorbar(image, ax=ax, shrink=0.85).ax.tick_params(labelsize=6)
-    with open(os.path.join(args.sweep, "params.json")) as f:
-        info = json.load(f)
+    info = ResultsFolder(args.sweep).read_params()
     run = info["run"]
     fig.suptitle(f"Location × delay sweep: {run['presentations']} {run['dataset']} presentations per point, "
                  f"{info['model']['architecture']['n_hidden']} hidden units, seed {run['seed']} "

@@ -11,17 +11,13 @@ Writes:
 """
 import argparse
 import os
-import sys
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from brianmodel.analysis import receptive_fields  # noqa: E402
-from brianmodel.results import ResultsFolder  # noqa: E402
+from brianmodel.analysis import receptive_fields
+from brianmodel.plots import plt, seconds
+from brianmodel.results import ResultsFolder
+from brianmodel.protocols.cli import command
 
 
 def _grid(fields, title, n=100):
@@ -37,11 +33,10 @@ def _grid(fields, title, n=100):
     return fig
 
 
-def raster(folder, info, out):
-    chunk = folder.load_last_chunk()
-    period = _seconds(info["model"]["presentation"]["duration"])
-    split_ms = _seconds(info["model"]["presentation"]["readout_split"]) * 1e3
-    stim_ms = _seconds(info["model"]["presentation"]["stimulus_duration"]) * 1e3
+def raster(chunk, info, out):
+    period = seconds(info["model"]["presentation"]["duration"])
+    split_ms = seconds(info["model"]["presentation"]["readout_split"]) * 1e3
+    stim_ms = seconds(info["model"]["presentation"]["stimulus_duration"]) * 1e3
     fig, ax = plt.subplots(figsize=(7, 4.5))
     offset = 0
     rows = [("visible", "k"), ("hidden", "C0"), ("visible_pool", "0.6"), ("hidden_pool", "0.4")]
@@ -66,8 +61,7 @@ def raster(folder, info, out):
     fig.savefig(os.path.join(out, "raster.png"), dpi=130)
 
 
-def learning_curves(folder, out):
-    rows = folder.read_metrics()
+def learning_curves(rows, out):
     n = np.array([r["presentations"] for r in rows])
     get = lambda key: np.array([r[key] for r in rows])  # noqa: E731
     fig, axes = plt.subplots(1, 4, figsize=(13, 3))
@@ -90,19 +84,17 @@ def learning_curves(folder, out):
     fig.savefig(os.path.join(out, "learning_curves.png"), dpi=130)
 
 
-def weights(folder, info, out):
-    done, state = folder.load_checkpoint()
-    shape = info["dataset"]["image_shape"]
-    ff = receptive_fields(state.W, shape)
-    fb = receptive_fields(state.Q.T, shape)
+def weights(state, info, out):
+    done, shape = state.presentations, info["dataset"]["image_shape"]
+    ff = receptive_fields(state["W"], shape)
+    fb = receptive_fields(state["Q"].T, shape)
     _grid(ff, f"feedforward W, first 100 hidden units, ON − OFF, after {done} presentations").savefig(
         os.path.join(out, "receptive_fields.png"), dpi=130)
     _grid(fb, f"feedback Q (columns), same units, after {done} presentations").savefig(
         os.path.join(out, "feedback_fields.png"), dpi=130)
 
 
-def reconstructions(folder, info, out, n=10):
-    chunk = folder.load_last_chunk()
+def reconstructions(chunk, info, out, n=10):
     shape = info["dataset"]["image_shape"]
     half = int(np.prod(shape))
     fig, axes = plt.subplots(2, n, figsize=(n * 1.0, 2.3))
@@ -119,25 +111,22 @@ def reconstructions(folder, info, out, n=10):
     fig.savefig(os.path.join(out, "reconstructions.png"), dpi=130)
 
 
-def _seconds(text):
-    from brianmodel.parameters import decode_value
-
-    return float(decode_value(text))
-
-
+@command
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("results", help="results folder written by protocols/train.py")
     p.add_argument("--out", help="where to write the PNGs (default: figures/<results folder name>)")
     args = p.parse_args(argv)
     folder = ResultsFolder(args.results)
-    info = folder.read_params()
+    # everything read before anything is written
+    info, chunk, rows, state = (folder.read_params(), folder.load_last_chunk(), folder.read_metrics(),
+                                folder.load_checkpoint())
     out = args.out or os.path.join(os.path.dirname(__file__), os.path.basename(os.path.normpath(args.results)))
     os.makedirs(out, exist_ok=True)
-    raster(folder, info, out)
-    learning_curves(folder, out)
-    weights(folder, info, out)
-    reconstructions(folder, info, out)
+    raster(chunk, info, out)
+    learning_curves(rows, out)
+    weights(state, info, out)
+    reconstructions(chunk, info, out)
     plt.close("all")
     print(f"figures written to {out}")
 

@@ -6,7 +6,7 @@
     python protocols/classify.py --out results/classify-idx --dataset /data/mnist --holdout 10000
 
 --model mstdp: the mirrored-STDP network with 10 label units in its visible
-layer (brianmodel.labels): training presents image + one-hot label, testing
+layer (brianmodel.mstdp.labels): training presents image + one-hot label, testing
 the image alone, and the class is the most active label unit of the final
 bout. --model symstdp: the sym-STDP network of Hao et al. 2020
 (brianmodel.symstdp): a teacher drives the image's label neuron in training;
@@ -28,16 +28,17 @@ import os
 import subprocess
 import sys
 
-from brianmodel.classification import classify, generate, iterative_inference
-from brianmodel.data import DatasetError
-from brianmodel.device import DEVICES, DeviceError
-from brianmodel.evaluation import ProbeError
-from brianmodel.labels import LabelError
-from brianmodel.parameters import PRESETS, SYMSTDP_PRESETS, ParameterError, parse_assignments, preset, symstdp_preset
-from brianmodel.symstdp_training import classify_symstdp, train_symstdp
-from brianmodel.training import MODELS, RunSettings, TrainingError, train
+from brianmodel.device import DEVICES
+from brianmodel.errors import ParameterError
+from brianmodel.mstdp import classification as mstdp_classification
+from brianmodel.params.base import parse_assignments
+from brianmodel.params.run import RunSettings
+from brianmodel.protocols.cli import command
+from brianmodel.symstdp import classification as symstdp_classification
+from brianmodel.training import MODELS, train
 
 
+@command
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="results folder")
@@ -48,8 +49,8 @@ def main(argv=None):
     p.add_argument("--presentations", type=int, default=5000)
     p.add_argument("--chunk", type=int, default=500)
     p.add_argument("--hidden", type=int, help="hidden (mstdp, preset 200) or excitatory (symstdp, preset 100) neurons")
-    p.add_argument("--preset", help=f"parameter preset: mstdp {', '.join(PRESETS)} (default main); symstdp "
-                                    f"{', '.join(SYMSTDP_PRESETS)} (default: fashion for Fashion-MNIST, else mnist)")
+    p.add_argument("--preset", help="parameter preset: mstdp main, very-sparse, non-sparse, dendritic (default main); "
+                                    "symstdp mnist, fashion (default: fashion for Fashion-MNIST, else mnist)")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE")
     p.add_argument("--label-intensity", type=float, default=1.0, help="mstdp: stimulus intensity of the lit label unit")
     p.add_argument("--label-copies", type=int, default=1, help="mstdp: label units per class (a population code)")
@@ -63,45 +64,35 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
     args = p.parse_args(argv)
-    try:
-        if args.model not in MODELS:
-            raise ParameterError(f"unknown model {args.model!r}; choose one of {', '.join(MODELS)}")
-        if args.model == "symstdp":
-            mstdp_only = [flag for flag, used in (("--label-copies", args.label_copies != 1), ("--passes", args.passes != 1),
-                                                  ("--label-intensity", args.label_intensity != 1.0),
-                                                  ("--generate-intensity", args.generate_intensity is not None))
-                          if used]
-            if mstdp_only:
-                raise ParameterError(f"{', '.join(mstdp_only)} apply to --model mstdp only")
-        overrides = parse_assignments(args.set)
+    if args.model not in MODELS:
+        raise ParameterError(f"unknown model {args.model!r}; choose one of {', '.join(MODELS)}")
+    if args.model == "symstdp":
+        mstdp_only = [flag for flag, used in (("--label-copies", args.label_copies != 1), ("--passes", args.passes != 1),
+                                              ("--label-intensity", args.label_intensity != 1.0),
+                                              ("--generate-intensity", args.generate_intensity is not None))
+                      if used]
+        if mstdp_only:
+            raise ParameterError(f"{', '.join(mstdp_only)} apply to --model mstdp only")
+    overrides = parse_assignments(args.set)
+    if args.hidden is not None:
         size = "n_excitatory" if args.model == "symstdp" else "n_hidden"
-        if args.hidden is not None:
-            overrides.setdefault("architecture", {})[size] = args.hidden
-        if args.model == "symstdp":
-            name = args.preset or ("fashion" if args.dataset == "fashion" else "mnist")
-            params = symstdp_preset(name).with_overrides(**overrides)
-        else:
-            name = args.preset or "main"
-            params = preset(name).with_overrides(**overrides)
-        settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,
-                               seed=args.seed, device=args.device, preset=name, labels=args.model == "mstdp",
-                               label_intensity=args.label_intensity, label_copies=args.label_copies,
-                               holdout=args.holdout,
-                               model=args.model).validate()
-        # a folder holding this training (interrupted or finished) resumes it; the test is re-run
-        resume = os.path.exists(os.path.join(args.out, "params.json"))
-        if args.model == "symstdp":
-            train_symstdp(params, settings, args.out, resume=resume)
-            classify_symstdp(args.out)
-        else:
-            train(params, settings, args.out, resume=resume)
-            classify(args.out)
-            if args.passes > 1:
-                iterative_inference(args.out, passes=args.passes, momentum=args.momentum)
-            generate(args.out, intensity=args.generate_intensity)
-    except (ParameterError, DatasetError, DeviceError, TrainingError, ProbeError, LabelError,
-            FileNotFoundError) as error:
-        sys.exit(f"error: {error}")
+        overrides.setdefault("architecture", {})[size] = args.hidden
+    name = args.preset or ("main" if args.model == "mstdp" else "fashion" if args.dataset == "fashion" else "mnist")
+    params = MODELS[args.model].preset(name).with_overrides(**overrides)
+    settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,
+                           seed=args.seed, device=args.device, preset=name, labels=args.model == "mstdp",
+                           label_intensity=args.label_intensity, label_copies=args.label_copies,
+                           holdout=args.holdout, model=args.model).validate()
+    # a folder holding this training (interrupted or finished) resumes it; the test is re-run
+    resume = os.path.exists(os.path.join(args.out, "params.json"))
+    train(params, settings, args.out, resume=resume)
+    if args.model == "symstdp":
+        symstdp_classification.classify(args.out)
+    else:
+        mstdp_classification.classify(args.out)
+        if args.passes > 1:
+            mstdp_classification.iterative_inference(args.out, passes=args.passes, momentum=args.momentum)
+        mstdp_classification.generate(args.out, intensity=args.generate_intensity)
     figures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "figures")
     for script in ("classification.py",) + (("generation.py",) if args.model == "mstdp" else ()):
         subprocess.run([sys.executable, os.path.join(figures, script), args.out], check=True)

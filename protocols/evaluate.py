@@ -9,11 +9,12 @@ The standard probes are ``final`` (1,000 presentations of a seeded image set),
 is reused.
 """
 import argparse
-import sys
 
-from brianmodel.evaluation import ProbeError, probe, standard_probes
+from brianmodel.mstdp.probes import probe, standard_probes
+from brianmodel.protocols.cli import command
 
 
+@command
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("results", help="results folder written by protocols/train.py")
@@ -23,15 +24,12 @@ def main(argv=None):
     p.add_argument("--phi-scale", type=float,
                    help="factor on every Φ_j (default: 1 for --label, 1.5 for the standard set's Φ probe)")
     args = p.parse_args(argv)
-    try:
-        if args.label:
-            probe(args.results, args.label, presentations=args.presentations, checkpoint=args.checkpoint,
-                  phi_scale=1.0 if args.phi_scale is None else args.phi_scale)
-        else:
-            standard_probes(args.results, presentations=args.presentations,
-                            phi_scale=1.5 if args.phi_scale is None else args.phi_scale)
-    except (ProbeError, FileNotFoundError) as error:
-        sys.exit(f"error: {error}")
+    if args.label:
+        probe(args.results, args.label, presentations=args.presentations, checkpoint=args.checkpoint,
+              phi_scale=1.0 if args.phi_scale is None else args.phi_scale)
+    else:
+        standard_probes(args.results, presentations=args.presentations,
+                        phi_scale=1.5 if args.phi_scale is None else args.phi_scale)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
 
 --location puts the feedback synapse that far out on a ball-and-stick visible
 dendrite: the visible spike back-propagates to it later and weaker (see
-brianmodel.cable.placement).
+brianmodel.mstdp.placement).
 
 Each lag Δ = t_hidden − t_visible gets its own pair of cells, paired
 --pairings times at --frequency; the weight change is written beside the
@@ -20,11 +20,14 @@ import sys
 
 from brian2 import um
 
-from brianmodel.device import DEVICES, DeviceError
-from brianmodel.pairing import DEFAULT_LAGS_MS, PairingError, PairingProtocol, run_pairing, save_pairing
-from brianmodel.parameters import ParameterError, parse_assignments, preset
+from brianmodel.device import DEVICES
+from brianmodel.params.base import parse_assignments
+from brianmodel.params.mstdp import preset
+from brianmodel.protocols.cli import command
+from brianmodel.protocols.pairing import DEFAULT_LAGS_MS, PairingProtocol, run_pairing, save_pairing
 
 
+@command
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="results folder")
@@ -40,17 +43,14 @@ def main(argv=None):
                    help="the feedback synapse's distance from the visible soma (µm; default: compact cell)")
     p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
     args = p.parse_args(argv)
-    try:
-        overrides = parse_assignments(args.set)
-        if args.location is not None:
-            overrides.setdefault("locations", {})["feedback"] = args.location * um
-        params = preset(args.preset).with_overrides(**overrides)
-        protocol = PairingProtocol(lags_ms=tuple(args.lags), n_pairings=args.pairings, frequency_hz=args.frequency,
-                                   eta=args.eta).validate(params)
-        result = run_pairing(params, protocol, device=args.device)
-        save_pairing(args.out, params, protocol, result, args.device)
-    except (ParameterError, PairingError, DeviceError) as error:
-        sys.exit(f"error: {error}")
+    overrides = parse_assignments(args.set)
+    if args.location is not None:
+        overrides.setdefault("locations", {})["feedback"] = args.location * um
+    params = preset(args.preset).with_overrides(**overrides)
+    protocol = PairingProtocol(lags_ms=tuple(args.lags), n_pairings=args.pairings, frequency_hz=args.frequency,
+                               eta=args.eta).validate(params)
+    result = run_pairing(params, protocol, device=args.device)
+    save_pairing(args.out, params, protocol, result, args.device)
     figure = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "figures", "fig02_windows.py")
     subprocess.run([sys.executable, figure, "--pairing", args.out, "--out", args.out], check=True)
     print(f"pairing results and figure written to {args.out}")

@@ -4,7 +4,7 @@
     python protocols/paper.py --root results/paper --only mnist natural
     python figures/paper_figures.py --root results/paper               # then draw every figure
 
-Each role of brianmodel/paper.py's RECIPES is trained into <root>/<role>
+Each role of brianmodel/params/mstdp.py's RECIPES is trained into <root>/<role>
 (resumed if it is there already: a finished run is not trained further) and
 given the standard probes (protocols/evaluate.py), unless its last checkpoint
 already has them; the pairing protocol writes <root>/pairing. --presentations-scale shrinks every training (for a
@@ -12,15 +12,16 @@ quick look; the figures say how many presentations they show).
 """
 import argparse
 import os
-import sys
 
-from brianmodel.device import DEVICES, DeviceError
-from brianmodel.evaluation import ProbeError, standard_probes
-from brianmodel.pairing import PairingError, PairingProtocol, run_pairing, save_pairing
-from brianmodel.paper import RECIPES
+from brianmodel.device import DEVICES
+from brianmodel.errors import ParameterError
+from brianmodel.mstdp.probes import standard_probes
+from brianmodel.params.mstdp import RECIPES, preset
+from brianmodel.params.run import RunSettings
+from brianmodel.protocols.cli import command
+from brianmodel.protocols.pairing import PairingProtocol, run_pairing, save_pairing
 from brianmodel.results import ResultsFolder
-from brianmodel.parameters import ParameterError, preset
-from brianmodel.training import RunSettings, TrainingError, train
+from brianmodel.training import train
 
 
 def probes_current(folder: ResultsFolder) -> bool:
@@ -30,6 +31,7 @@ def probes_current(folder: ResultsFolder) -> bool:
     return int(folder.load_evaluation("final")["checkpoint"]) == folder.checkpoints()[-1]
 
 
+@command
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--root", default="results/paper")
@@ -42,29 +44,25 @@ def main(argv=None):
     args = p.parse_args(argv)
     roles = args.only or [*RECIPES, "pairing"]
     if not args.presentations_scale > 0:
-        sys.exit("error: --presentations-scale must be positive")
-    try:
-        for role in roles:
-            out = os.path.join(args.root, role)
-            if role == "pairing":
-                params = preset("main")
-                protocol = PairingProtocol()
-                save_pairing(out, params, protocol, run_pairing(params, protocol, device=args.device), args.device)
-                continue
-            recipe = RECIPES[role]
-            settings = RunSettings(dataset=recipe.dataset, seed=args.seed, device=args.device, preset=recipe.preset,
-                                   presentations=max(1, round(recipe.presentations * args.presentations_scale)))
-            resume = os.path.exists(os.path.join(out, "params.json"))
-            print(f"== {role}: {'resuming' if resume else 'training'} {settings.presentations} presentations of "
-                  f"{recipe.dataset}")
-            train(recipe.params(), settings.validate(), out, resume=resume)
-            if probes_current(ResultsFolder(out)):
-                print(f"== {role}: probes of the last checkpoint already there")
-            else:
-                standard_probes(out, presentations=args.probe_presentations)
-    except (ParameterError, TrainingError, DeviceError, ProbeError, PairingError) as error:
-        sys.exit(f"error: {error}")
-
+        raise ParameterError("--presentations-scale must be positive")
+    for role in roles:
+        out = os.path.join(args.root, role)
+        if role == "pairing":
+            params = preset("main")
+            protocol = PairingProtocol()
+            save_pairing(out, params, protocol, run_pairing(params, protocol, device=args.device), args.device)
+            continue
+        recipe = RECIPES[role]
+        settings = RunSettings(dataset=recipe.dataset, seed=args.seed, device=args.device, preset=recipe.preset,
+                               presentations=max(1, round(recipe.presentations * args.presentations_scale)))
+        resume = os.path.exists(os.path.join(out, "params.json"))
+        print(f"== {role}: {'resuming' if resume else 'training'} {settings.presentations} presentations of "
+              f"{recipe.dataset}")
+        train(recipe.params(), settings.validate(), out, resume=resume)
+        if probes_current(ResultsFolder(out)):
+            print(f"== {role}: probes of the last checkpoint already there")
+        else:
+            standard_probes(out, presentations=args.probe_presentations)
 
 if __name__ == "__main__":
     main()

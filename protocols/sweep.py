@@ -20,13 +20,15 @@ import os
 import subprocess
 import sys
 
-from brianmodel.data import DatasetError
-from brianmodel.device import DEVICES, DeviceError
-from brianmodel.parameters import PRESETS, ParameterError, parse_assignments, preset
-from brianmodel.sweep import SweepError, SweepGrid, run_sweep
-from brianmodel.training import RunSettings, TrainingError
+from brianmodel.device import DEVICES
+from brianmodel.params.base import parse_assignments
+from brianmodel.params.mstdp import PRESETS, preset
+from brianmodel.params.run import RunSettings
+from brianmodel.protocols.cli import command
+from brianmodel.protocols.sweep import SweepGrid, run_sweep
 
 
+@command
 def main(argv=None):
     grid = SweepGrid()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -50,17 +52,14 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local worker processes")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler's workers instead")
     args = p.parse_args(argv)
-    try:
-        overrides = parse_assignments(args.set)
-        overrides.setdefault("architecture", {})["n_hidden"] = args.hidden
-        base = preset(args.preset).with_overrides(**overrides)
-        settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,
-                               seed=args.seed, device=args.device, preset=args.preset)
-        grid = SweepGrid(tuple(args.locations), tuple(args.delays_feedforward), tuple(args.delays_feedback))
-        run_sweep(base, settings, grid, args.out, workers=args.workers, scheduler=args.scheduler,
-                  probe_presentations=args.probe)
-    except (ParameterError, DatasetError, DeviceError, TrainingError, SweepError, FileNotFoundError) as error:
-        sys.exit(f"error: {error}")
+    overrides = parse_assignments(args.set)
+    overrides.setdefault("architecture", {})["n_hidden"] = args.hidden
+    base = preset(args.preset).with_overrides(**overrides)
+    settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,
+                           seed=args.seed, device=args.device, preset=args.preset)
+    grid = SweepGrid(tuple(args.locations), tuple(args.delays_feedforward), tuple(args.delays_feedback))
+    run_sweep(base, settings, grid, args.out, workers=args.workers, scheduler=args.scheduler,
+              probe_presentations=args.probe)
     figure = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "figures", "sweep_heatmaps.py")
     subprocess.run([sys.executable, figure, args.out], check=True)
 

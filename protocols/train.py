@@ -4,22 +4,26 @@
     python protocols/train.py --out results/mnist --resume --presentations 15000
 
 Writes params.json, metrics.csv, one checkpoint_*.npz per chunk and
-last_chunk.npz to --out; figures/training.py draws them.
+last_chunk.npz to --out; figures/training.py draws them. A folder is written
+by one training at a time; --resume continues from its last good checkpoint.
 """
 import argparse
-import sys
 
 from brian2 import ms
 
-from brianmodel.data import DatasetError
-from brianmodel.device import DEVICES, DeviceError
-from brianmodel.parameters import PRESETS, ParameterError, parse_assignments, preset
-from brianmodel.training import RunSettings, TrainingError, train
+from brianmodel.device import DEVICES
+from brianmodel.params.base import parse_assignments
+from brianmodel.params.mstdp import PRESETS, preset
+from brianmodel.params.run import RunSettings
+from brianmodel.protocols.cli import command
+from brianmodel.training import train
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--dataset", default="mnist", help="'mnist' (the 5,000 bundled digits) or a folder of MNIST IDX files")
+    p.add_argument("--dataset", default="mnist",
+                   help="'mnist' (the 5,000 bundled digits), 'fashion', 'natural[:P[:F0]]', a .mat file or a folder "
+                        "of MNIST IDX files")
     p.add_argument("--preset", default="main", help=f"parameter preset: {', '.join(PRESETS)}")
     p.add_argument("--hidden", type=int, help="number of hidden neurons (preset: 200)")
     p.add_argument("--presentations", type=int, default=5000)
@@ -31,7 +35,7 @@ def parse_args(argv=None):
     p.add_argument("--delay-feedback", type=float, metavar="MS", help="axonal delay of Q (ms)")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE",
                    help="any other parameter, with units where it has them, e.g. --set connections.g_feedback=3 "
-                        "--set 'presentation.readout_split=10*ms' (repeatable; see brianmodel/parameters.py)")
+                        "--set 'presentation.readout_split=10*ms' (repeatable; see brianmodel/params/mstdp.py)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
     p.add_argument("--threads", type=int, default=0, help="OpenMP threads for cpp (0: single-threaded)")
@@ -44,6 +48,7 @@ def parse_args(argv=None):
 
 def params_from_args(args):
     overrides = {}
+
     def put(section, name, value):
         if value is not None:
             overrides.setdefault(section, {})[name] = value
@@ -59,16 +64,14 @@ def params_from_args(args):
     return preset(args.preset).with_overrides(**overrides)
 
 
+@command
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        params = params_from_args(args)
-        settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,
-                               seed=args.seed, device=args.device, threads=args.threads, preset=args.preset,
-                               compute_capability=args.compute_capability).validate()
-        train(params, settings, args.out, resume=args.resume)
-    except (ParameterError, DatasetError, DeviceError, TrainingError, FileNotFoundError) as error:
-        sys.exit(f"error: {error}")
+    params = params_from_args(args)
+    settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,
+                           seed=args.seed, device=args.device, threads=args.threads, preset=args.preset,
+                           compute_capability=args.compute_capability).validate()
+    train(params, settings, args.out, resume=args.resume)
 
 
 if __name__ == "__main__":

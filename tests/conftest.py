@@ -1,19 +1,44 @@
+"""Shared fixtures. Tests import no other test file: what they share is here, as fixtures."""
 import os
+import runpy
 import struct
+import sys
 
 import numpy as np
 import pytest
 
-from brianmodel.parameters import ModelParams
+from brianmodel.params.mstdp import ModelParams
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def write_idx(path, array):
+def _write_idx(path, array):
     codes = {np.dtype(np.uint8): 0x08, np.dtype(np.int32): 0x0C}
     array = np.ascontiguousarray(array)
     with open(path, "wb") as f:
         f.write(bytes([0, 0, codes[array.dtype], array.ndim]))
         f.write(struct.pack(f">{array.ndim}I", *array.shape))
         f.write(array.astype(array.dtype.newbyteorder(">")).tobytes())
+
+
+def _bar_images(n_per_class, seed):
+    """Ten classes of 10 x 10 images, class c the bright row c over faint noise (linearly separable)."""
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(10), n_per_class)
+    images = rng.integers(0, 30, (len(labels), 10, 10))
+    images[np.arange(len(labels)), labels, :] = 255
+    return images.astype(np.uint8), labels.astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def write_idx():
+    """write_idx(path, array): an MNIST-format IDX file."""
+    return _write_idx
+
+
+@pytest.fixture(scope="session")
+def bar_images():
+    return _bar_images
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +50,19 @@ def tiny_idx_folder(tmp_path_factory):
     pick = np.random.default_rng(0).choice(len(X), 60, replace=False)
     images = X[pick].reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4)).round().astype(np.uint8)
     folder = tmp_path_factory.mktemp("tiny_mnist")
-    write_idx(folder / "train-images-idx3-ubyte", images)
-    write_idx(folder / "train-labels-idx1-ubyte", y[pick].astype(np.uint8))
+    _write_idx(folder / "train-images-idx3-ubyte", images)
+    _write_idx(folder / "train-labels-idx1-ubyte", y[pick].astype(np.uint8))
+    return str(folder)
+
+
+@pytest.fixture(scope="session")
+def toy_bars_folder(tmp_path_factory):
+    """The bar classes as IDX files with a test split: 100 training images, 50 test images."""
+    folder = tmp_path_factory.mktemp("toy_bars")
+    for split, n, seed in (("train", 10, 0), ("t10k", 5, 1)):
+        images, labels = _bar_images(n, seed)
+        _write_idx(folder / f"{split}-images-idx3-ubyte", images)
+        _write_idx(folder / f"{split}-labels-idx1-ubyte", labels)
     return str(folder)
 
 
@@ -43,21 +79,24 @@ def tiny_params():
     return ModelParams().with_overrides(architecture={"n_hidden": 20, "n_visible_pool": 10, "n_hidden_pool": 5})
 
 
-def bar_images(n_per_class, seed):
-    """Ten classes of 10 x 10 images, class c the bright row c over faint noise (linearly separable)."""
-    rng = np.random.default_rng(seed)
-    labels = np.repeat(np.arange(10), n_per_class)
-    images = rng.integers(0, 30, (len(labels), 10, 10))
-    images[np.arange(len(labels)), labels, :] = 255
-    return images.astype(np.uint8), labels.astype(np.uint8)
+@pytest.fixture
+def learning_params():
+    """20 hidden units on 14 x 14 digits that still learn: more drive per synapse, a denser code."""
+    return ModelParams().with_overrides(architecture={"n_hidden": 20}, homeostasis={"rho": 0.5},
+                                        connections={"g_feedforward": 0.4, "g_feedback": 8.0})
 
 
 @pytest.fixture(scope="session")
-def toy_bars_folder(tmp_path_factory):
-    """The bar classes as IDX files with a test split: 100 training images, 50 test images."""
-    folder = tmp_path_factory.mktemp("toy_bars")
-    for split, n, seed in (("train", 10, 0), ("t10k", 5, 1)):
-        images, labels = bar_images(n, seed)
-        write_idx(folder / f"{split}-images-idx3-ubyte", images)
-        write_idx(folder / f"{split}-labels-idx1-ubyte", labels)
-    return str(folder)
+def script():
+    """script('protocols/train.py') -> path of a script of the repository."""
+    return lambda relative: os.path.join(ROOT, relative)
+
+
+@pytest.fixture
+def run_script(monkeypatch):
+    """run_script('figures/training.py', [args]): run a script's __main__ in this process, as a user would."""
+    def run(relative, argv):
+        path = os.path.join(ROOT, relative)
+        monkeypatch.setattr(sys, "argv", [path, *argv])
+        runpy.run_path(path, run_name="__main__")
+    return run

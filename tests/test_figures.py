@@ -1,18 +1,19 @@
 """Every figure script runs on a tiny root folder of saved runs, and says what is missing."""
-import importlib
 import os
 import shutil
+import subprocess
 import sys
 
 import pytest
 
-from brianmodel.evaluation import standard_probes
-from brianmodel.pairing import PairingProtocol, run_pairing, save_pairing
-from brianmodel.parameters import preset
-from brianmodel.training import RunSettings, train
+from brianmodel.mstdp.probes import standard_probes
+from brianmodel.params.mstdp import preset
+from brianmodel.params.run import RunSettings
+from brianmodel.plots import load_script
+from brianmodel.protocols.pairing import PairingProtocol, run_pairing, save_pairing
+from brianmodel.training import train
 
 FIGURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "figures")
-sys.path.insert(0, FIGURES)
 SCRIPTS = {  # script: PNGs it writes
     "fig01b_activity": ["fig01b_activity.png"],
     "fig02_windows": ["fig02_windows.png"],
@@ -25,10 +26,6 @@ SCRIPTS = {  # script: PNGs it writes
 }
 
 
-def _quiet(*_):
-    pass
-
-
 @pytest.fixture(scope="module")
 def tiny_root(tmp_path_factory, tiny_idx_folder, build_root):
     """One tiny training (probed) in every training role, and a short pairing protocol."""
@@ -36,20 +33,19 @@ def tiny_root(tmp_path_factory, tiny_idx_folder, build_root):
     params = preset("main").with_overrides(architecture={"n_hidden": 20}, homeostasis={"rho": 0.5},
                                            connections={"g_feedforward": 0.4, "g_feedback": 8.0})
     train(params, RunSettings(dataset=tiny_idx_folder, presentations=40, chunk_size=20, seed=1), str(root / "mnist"),
-          build_root=build_root, log=_quiet)
-    standard_probes(str(root / "mnist"), presentations=20, build_root=build_root, log=_quiet)
+          build_root=build_root)
+    standard_probes(str(root / "mnist"), presentations=20, build_root=build_root)
     for role in ("natural", "mnist-rho0.001", "natural-rho0.001", "mnist-rho0.3"):
         shutil.copytree(root / "mnist", root / role)
     protocol = PairingProtocol(lags_ms=(-20.0, -5.0, 5.0, 20.0), n_pairings=5, frequency_hz=5.0)
     params = preset("main")
-    save_pairing(str(root / "pairing"), params, protocol, run_pairing(params, protocol, build_root=build_root,
-                                                                      log=_quiet), "cpp")
+    save_pairing(str(root / "pairing"), params, protocol, run_pairing(params, protocol, build_root=build_root), "cpp")
     return str(root)
 
 
 @pytest.mark.parametrize("script", sorted(SCRIPTS))
 def test_figure_script_draws_from_saved_results(script, tiny_root, tmp_path):
-    importlib.import_module(script).main(["--root", tiny_root, "--out", str(tmp_path)])
+    load_script(os.path.join(FIGURES, f"{script}.py")).main(["--root", tiny_root, "--out", str(tmp_path)])
     for name in SCRIPTS[script]:
         path = tmp_path / name
         assert path.exists() and path.stat().st_size > 10_000, name
@@ -58,12 +54,24 @@ def test_figure_script_draws_from_saved_results(script, tiny_root, tmp_path):
 def test_paper_command_skips_missing_runs_and_fails_on_an_empty_root(tiny_root, tmp_path, capsys):
     partial = tmp_path / "partial"
     shutil.copytree(os.path.join(tiny_root, "mnist"), partial / "mnist")
-    paper = importlib.import_module("paper_figures")
+    paper = load_script(os.path.join(FIGURES, "paper_figures.py"))
     paper.main(["--root", str(partial), "--out", str(tmp_path / "out")])
     printed = capsys.readouterr().out
     assert "skipped fig02_windows" in printed and "no pairing.csv" in printed
     assert "skipped fig10_sparsity" in printed
     assert (tmp_path / "out" / "fig06_mnist_behaviour.png").exists()
     assert not (tmp_path / "out" / "fig07_natural_behaviour.png").exists()
-    with pytest.raises(SystemExit, match="no figure could be drawn"):
+    with pytest.raises(SystemExit, match="^error: no figure could be drawn$"):
         paper.main(["--root", str(tmp_path / "empty"), "--out", str(tmp_path / "out2")])
+
+
+@pytest.mark.parametrize("script, argv", [("fig02_windows", ["--root", "{root}", "--out", "{out}"]),
+                                          ("fig06_07_behaviour", ["--root", "{root}", "--out", "{out}"]),
+                                          ("training", ["{root}/mnist", "--out", "{out}"])])
+def test_figures_read_results_without_brian2(script, argv, tiny_root, tmp_path):
+    code = ("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); "
+            "assert 'brian2' not in sys.modules, 'brian2 imported'")
+    argv = [a.format(root=tiny_root, out=tmp_path) for a in argv]
+    subprocess.run([sys.executable, "-c", code, os.path.join(FIGURES, f"{script}.py"), *argv], check=True,
+                   capture_output=True)
+    assert any(name.endswith(".png") for name in os.listdir(tmp_path))

@@ -1,0 +1,156 @@
+"""What figure scripts share: loading saved runs, drawing weight grids, saving PNGs. No brian2.
+
+Figures read results; they never re-run a simulation. The paper's figures
+read one folder of runs (``--root``, default ``results/paper``), one
+sub-folder per role, written by ``protocols/paper.py``::
+
+    mnist/  natural/  mnist-rho0.001/  natural-rho0.001/  mnist-rho0.3/   trainings (+ evaluation/ probes)
+    pairing/                                                            the pairing protocol
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .analysis import receptive_fields  # noqa: E402
+from .errors import MissingResult  # noqa: E402
+from .params.values import si_value  # noqa: E402
+from .results import Checkpoint, ResultsFolder  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+__all__ = ["plt", "DATASET_LABEL", "MissingRun", "arguments", "Run", "show_field", "field_grid", "panel_label", "save",
+           "present_runs", "examples", "load_script", "seconds"]
+
+DATASET_LABEL = {"mnist": "MNIST digits", "natural": "natural image patches"}
+DEFAULT_ROOT = os.path.join("results", "paper")
+DEFAULT_OUT = os.path.join("figures", "paper")
+
+
+class MissingRun(MissingResult):
+    """A run a figure needs is not in the root folder."""
+
+
+def arguments(doc: str, argv=None, extra=None):
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--root", default=DEFAULT_ROOT, help="folder of the paper's runs (protocols/paper.py)")
+    p.add_argument("--out", default=DEFAULT_OUT, help="folder for the PNG")
+    if extra:
+        extra(p)
+    return p.parse_args(argv)
+
+
+class Run:
+    """One training of the root folder: parameters, checkpoints, metrics, probes."""
+
+    def __init__(self, root: str, role: str):
+        self.role, self.path = role, os.path.join(root, role)
+        if not os.path.exists(os.path.join(self.path, "params.json")):
+            raise MissingRun(f"no run {role!r} in {root!r} (protocols/paper.py writes it)")
+        self.folder = ResultsFolder(self.path)
+        self.info = self.folder.read_params()
+        self.shape = tuple(self.info["dataset"]["image_shape"])
+        self.n_pixels = int(np.prod(self.shape))
+
+    def seconds(self, section: str, name: str) -> float:
+        """A parameter of the run in SI units (seconds for a time), read without brian2."""
+        return float(si_value(self.info["model"][section][name])[0])
+
+    def state(self, presentations: int | None = None) -> Checkpoint:
+        """A checkpoint (default: the last): ``.presentations`` and the arrays (``state["W"]``)."""
+        return self.folder.load_checkpoint(presentations)
+
+    def fields(self, presentations: int | None = None) -> np.ndarray:
+        """ON − OFF feedforward fields of every hidden unit, each scaled to [-1, 1] (Fig 4)."""
+        return receptive_fields(self.state(presentations)["W"], self.shape)
+
+    def probe(self, label: str) -> dict:
+        return self.folder.load_evaluation(label)
+
+    def image(self, counts: np.ndarray) -> np.ndarray:
+        """ON − OFF of a visible-layer vector, as an image."""
+        counts = np.asarray(counts, dtype=float)
+        return (counts[:self.n_pixels] - counts[self.n_pixels:]).reshape(self.shape)
+
+
+def show_field(ax, field, alpha=1.0, scale=None):
+    scale = scale or max(float(np.abs(field).max()), 1e-12)
+    ax.imshow(field, cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="nearest", alpha=alpha)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def field_grid(fig, spec, fields, n=100, title=None):
+    """Fields in a square grid inside ``spec`` (a GridSpec cell)."""
+    fields = fields[:n]
+    side = int(np.ceil(np.sqrt(len(fields))))
+    inner = spec.subgridspec(side, side, wspace=0.05, hspace=0.05)
+    for k in range(side * side):
+        ax = fig.add_subplot(inner[k // side, k % side])
+        if k < len(fields):
+            show_field(ax, fields[k], scale=1.0)
+        else:
+            ax.axis("off")
+        if k == 0 and title:
+            ax.set_title(title, fontsize=9, loc="left", pad=4)
+
+
+def panel_label(ax, letter):
+    ax.text(-0.02, 1.02, letter, transform=ax.transAxes, fontsize=12, fontweight="bold", va="bottom", ha="right")
+
+
+def save(fig, out: str, name: str) -> str:
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, name)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    log.info("wrote %s", path)
+    return path
+
+
+def present_runs(root: str, roles, need=None) -> list:
+    """The runs of ``roles`` in ``root`` that a figure can draw, as (run, need(run)) pairs.
+
+    ``need(run)`` loads what the figure reads besides the run (e.g. a probe);
+    a run that is missing, or whose ``need`` raises FileNotFoundError, is
+    skipped with the reason. Raises :class:`MissingRun` if none is left.
+    """
+    usable = []
+    for role in roles:
+        try:
+            run = Run(root, role)
+            usable.append((run, need(run) if need else None))
+        except FileNotFoundError as missing:  # MissingRun included
+            log.warning("skipping panel: %s", missing)
+    if not usable:
+        raise MissingRun(f"none of {', '.join(roles)} in {root!r} has what this figure needs")
+    return usable
+
+
+def examples(probe: dict, n: int) -> list[int]:
+    """The first ``n`` probe presentations with input spikes and hidden spikes (low-contrast
+    natural patches evoke neither, and would show as blank panels)."""
+    active = np.flatnonzero((probe["x"].sum(axis=1) > 0) & (probe["z"].sum(axis=1) > 0))
+    return [int(k) for k in active[:n]]
+
+
+def seconds(value) -> float:
+    """A time as params.json holds it ('0.065 * second'), in seconds."""
+    return float(si_value(value)[0])
+
+
+def load_script(path: str):
+    """A figure script as a module (its ``main``), under a name of its own: no sys.path entry, no name clash."""
+    name = "figure_" + os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,0 +1,42 @@
+"""What every command-line protocol shares: progress on the terminal, and errors as one line.
+
+A protocol's ``main(argv)`` is wrapped with :func:`command`. It logs
+brianmodel's messages (progress, builds) to stderr, and turns a
+:class:`~brianmodel.errors.BrianModelError` into ``error: <message>`` on one
+line and exit status 1. Anything else is a bug and keeps its traceback.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+
+from ..errors import BrianModelError
+
+__all__ = ["command", "configure_logging"]
+
+
+def configure_logging(level: int = logging.INFO):
+    """brianmodel's log messages to stderr, as plain lines (Brian2's own logging is left as it is)."""
+    logger = logging.getLogger("brianmodel")
+    if not any(getattr(h, "_brianmodel", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._brianmodel = True
+        logger.addHandler(handler)
+    logger.setLevel(level)
+
+
+def command(main):
+    """Run ``main(argv)`` as a command: logging set up, a BrianModelError printed as one line (exit 1)."""
+    @functools.wraps(main)
+    def run(argv=None):
+        configure_logging()
+        try:
+            return main(argv)
+        except BrianModelError as error:
+            raise SystemExit("error: " + " ".join(str(error).split())) from None
+        except KeyboardInterrupt:
+            print("interrupted (a training continues with --resume)", file=sys.stderr)
+            raise SystemExit(130) from None
+    return run

@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+
+from scipy.io import savemat
+
+import brianmodel.datasets as datasets
+import brianmodel.datasets.natural as natural
+from brianmodel.datasets import load_dataset
+from brianmodel.datasets.natural import extract_patches, load_mat_images, natural_patches, radial_spectrum, whiten
+from brianmodel.errors import DatasetError
+
+
+def _one_over_f_image(n=256, seed=0):
+    """Random phases, amplitude 1/f: the spectrum of natural scenes (power slope -2)."""
+    rng = np.random.default_rng(seed)
+    fy = np.fft.fftfreq(n)[:, None]
+    fx = np.fft.fftfreq(n)[None, :]
+    f = np.sqrt(fx ** 2 + fy ** 2)
+    f[0, 0] = 1
+    spectrum = np.exp(2j * np.pi * rng.uniform(size=(n, n))) / f
+    return np.real(np.fft.ifft2(spectrum))
+
+
+def _slope(image, band=(0.02, 0.2)):
+    f, power = radial_spectrum(image)
+    keep = (f > band[0]) & (f < band[1])
+    return np.polyfit(np.log(f[keep]), np.log(power[keep]), 1)[0]
+
+
+def test_whitening_flattens_a_one_over_f_spectrum():
+    image = _one_over_f_image()
+    assert _slope(image) == pytest.approx(-2, abs=0.15)  # the synthetic image is 1/f
+    white = whiten(image)
+    assert abs(_slope(white)) < 0.2  # flat below the cut-off
+    assert white.std() == pytest.approx(1)
+    f, power = radial_spectrum(white)
+    assert power[f > 0.45].mean() < 0.5 * power[(f > 0.1) & (f < 0.2)].mean()  # high frequencies cut
+
+
+def test_patches_shape_seed_and_variance():
+    images = [np.random.default_rng(k).normal(size=(64, 80)) for k in range(3)]
+    a = extract_patches(images, 50, 8, seed=1)
+    assert a.shape == (50, 8, 8)
+    assert a.std() == pytest.approx(1) and abs(a.mean()) < 1e-12
+    np.testing.assert_array_equal(a, extract_patches(images, 50, 8, seed=1))
+    assert not np.array_equal(a, extract_patches(images, 50, 8, seed=2))
+    with pytest.raises(DatasetError, match="large enough"):
+        extract_patches(images, 5, 40, seed=0)
+
+
+def test_bundled_natural_patches_are_cached(tmp_path):
+    d = natural_patches(n_patches=300, size=12, seed=3, cache_dir=str(tmp_path))
+    assert d.images.shape == (300, 12, 12) and d.n_visible == 288
+    cached = list(tmp_path.iterdir())
+    assert len(cached) == 1
+    again = natural_patches(n_patches=300, size=12, seed=3, cache_dir=str(tmp_path))
+    np.testing.assert_array_equal(d.images, again.images)
+
+
+def test_mat_files(tmp_path):
+    raw = np.stack([_one_over_f_image(128, seed=k) for k in range(2)], axis=2)
+    savemat(tmp_path / "IMAGES_RAW.mat", {"IMAGES_RAW": raw})
+    images, whitened = load_mat_images(str(tmp_path / "IMAGES_RAW.mat"))
+    assert len(images) == 2 and not whitened
+    d = natural_patches(n_patches=40, size=8, mat_file=str(tmp_path / "IMAGES_RAW.mat"), cache_dir=str(tmp_path))
+    assert d.images.shape == (40, 8, 8) and d.name == "IMAGES_RAW"
+    savemat(tmp_path / "two.mat", {"a": raw, "b": raw})
+    with pytest.raises(DatasetError, match="one 3-D image array"):
+        load_mat_images(str(tmp_path / "two.mat"))
+    with pytest.raises(DatasetError, match="no such .mat file"):
+        load_dataset(str(tmp_path / "missing.mat"))
+
+
+def test_natural_patch_size_and_cutoff_are_read_from_the_dataset_name(monkeypatch):
+    asked = {}
+    monkeypatch.setattr(datasets, "natural_patches", lambda **kw: asked.update(kw) or "patches")
+    assert load_dataset("natural:8") == "patches" and asked == {"size": 8, "f0": None}
+    assert load_dataset("natural:12:0.4") == "patches" and asked == {"size": 12, "f0": 0.4}
+    for bad in ("natural:", "natural:x", "natural:1", "natural::0.3"):
+        with pytest.raises(DatasetError, match="patch size"):
+            load_dataset(bad)
+    with pytest.raises(DatasetError, match="cut-off"):
+        load_dataset("natural:8:high")
+
+
+def test_whitening_cutoff_defaults_and_range(tmp_path, monkeypatch):
+    # Small stand-ins for the photographs: the default cut-off is the bundled one, and it is in the cache key.
+    images = [np.random.default_rng(k).normal(size=(64, 64)) for k in range(2)]
+    monkeypatch.setattr(natural, "photographs", lambda: images)
+    default = natural.natural_patches(n_patches=20, size=8, cache_dir=str(tmp_path))
+    explicit = natural.natural_patches(n_patches=20, size=8, f0=natural.BUNDLED_F0, cache_dir=str(tmp_path))
+    olshausen = natural.natural_patches(n_patches=20, size=8, f0=natural.OLSHAUSEN_F0, cache_dir=str(tmp_path))
+    assert np.array_equal(default.images, explicit.images)
+    assert not np.allclose(default.images, olshausen.images)
+    assert len(list(tmp_path.iterdir())) == 2
+    for bad in (0.0, 0.6):
+        with pytest.raises(DatasetError, match="cut-off"):
+            natural.natural_patches(n_patches=20, size=8, f0=bad, cache_dir=str(tmp_path))

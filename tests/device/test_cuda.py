@@ -1,0 +1,60 @@
+"""cuda_standalone: clear errors, and (opt-in, minutes) generating and compiling the training network without a GPU."""
+import os
+import shutil
+
+import pytest
+
+from brianmodel import mstdp, symstdp
+from brianmodel.device import Simulator, check_device, configure_cuda, cuda_toolkit, gpu_present
+from brianmodel.device import cuda as cuda_module
+from brianmodel.errors import DeviceError
+
+brian2cuda = pytest.importorskip("brian2cuda", reason="brian2cuda not installed (pip install -e '.[cuda]')")
+
+
+def test_missing_nvcc_is_named(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("CUDA_PATH", raising=False)
+    monkeypatch.setattr(cuda_module, "CUDA_DEFAULT_PATHS", ())
+    with pytest.raises(DeviceError, match="needs NVIDIA's CUDA toolkit \\(nvcc\\)"):
+        check_device("cuda")
+
+
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="no nvcc")
+def test_toolkit_folder_has_headers():
+    # /usr/local/bin/nvcc may be a wrapper script: the toolkit is where the headers are
+    assert os.path.exists(os.path.join(cuda_toolkit(), "include", "cuda_runtime.h"))
+
+
+@pytest.mark.skipif(shutil.which("nvcc") is None or gpu_present(), reason="needs nvcc and no GPU")
+def test_without_gpu_a_compute_capability_is_required(tmp_path):
+    with pytest.raises(DeviceError, match="give the target's compute capability"):
+        configure_cuda(str(tmp_path))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="no nvcc: CUDA code cannot be compiled here")
+@pytest.mark.parametrize("name", ["main", "dendritic"])
+def test_training_network_compiles_for_cuda_without_a_gpu(tmp_path, name):
+    """Generate and compile (not run) the 200-hidden training network for an H100 (sm_90): ~6-8 min on 2 cores
+    each (``dendritic``: ball-and-stick visible cells, delays derived from run-time variables)."""
+    sim = Simulator(mstdp.Model(mstdp.preset(name), 1568), "cuda", 500, build_root=str(tmp_path),
+                    compute_capability=9.0)
+    sim.prepare()
+    binary = os.path.join(sim.build_dir, "main")
+    assert os.access(binary, os.X_OK)
+    with open(os.path.join(sim.build_dir, "makefile")) as f:
+        makefile = f.read()
+    assert "-arch=sm_90" in makefile and "-std=c++17" in makefile
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="no nvcc: CUDA code cannot be compiled here")
+def test_symstdp_network_compiles_for_cuda_without_a_gpu(tmp_path):
+    """The sym-STDP network (Poisson inputs, the teacher, its random stream seeded from run_args) for sm_90."""
+    sim = Simulator(symstdp.Model(symstdp.preset("mnist"), 785), "cuda", 500, build_root=str(tmp_path),
+                    compute_capability=9.0)
+    sim.prepare()
+    assert os.access(os.path.join(sim.build_dir, "main"), os.X_OK)
+    with open(os.path.join(sim.build_dir, "code_objects", "..", "main.cu")) as f:
+        assert "random_number_buffer.set_seed(" in f.read()  # each chunk's stream from its run_args

@@ -1,0 +1,67 @@
+"""Frozen probes of a trained network (the activity the paper's figures read)."""
+import numpy as np
+import pytest
+
+from brianmodel.errors import MissingResult, ProtocolError
+from brianmodel.mstdp.probes import probe, standard_probes, training_points
+from brianmodel.params.run import RunSettings
+from brianmodel.results import ResultsFolder
+from brianmodel.params.mstdp import preset
+from brianmodel.training import train
+
+HIDDEN, CHUNK = 20, 20
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, tiny_idx_folder, build_root):
+    params = preset("main").with_overrides(architecture={"n_hidden": HIDDEN}, homeostasis={"rho": 0.5},
+                                           connections={"g_feedforward": 0.4, "g_feedback": 8.0})
+    out = str(tmp_path_factory.mktemp("probed") / "run")
+    train(params, RunSettings(dataset=tiny_idx_folder, presentations=60, chunk_size=CHUNK, seed=3), out,
+          build_root=build_root)
+    return out
+
+
+def test_standard_probes_are_frozen_and_share_one_image_set(trained, build_root, caplog):
+    folder = ResultsFolder(trained)
+    before = {n: folder.load_checkpoint(n).arrays for n in folder.checkpoints()}
+    with caplog.at_level("INFO", logger="brianmodel"):
+        labels = standard_probes(trained, presentations=40, build_root=build_root)
+    assert labels == ["final", "phi-1.5", "checkpoint-0", "checkpoint-20", "checkpoint-40", "checkpoint-60"]
+    assert folder.evaluations() == sorted(labels)
+    assert "compiling" not in caplog.text  # the training's binary is reused
+    final = folder.load_evaluation("final")
+    assert final["x"].shape == (40, 392) and final["z"].shape == (40, HIDDEN)
+    assert int(final["checkpoint"]) == 60 and final["z"].sum() > 0
+    early = folder.load_evaluation("checkpoint-0")
+    np.testing.assert_array_equal(early["image_indices"], final["image_indices"][:CHUNK])
+    assert not np.array_equal(early["z"], final["z"][:CHUNK])  # the same images, another network
+    # the weights on disk are untouched by probing
+    assert folder.checkpoints() == [0, 20, 40, 60]
+    for n, arrays in before.items():
+        for name, array in arrays.items():
+            np.testing.assert_array_equal(folder.load_checkpoint(n)[name], array, err_msg=f"{n} {name}")
+
+
+def test_scaling_phi_raises_hidden_activity(trained, build_root):
+    base = probe(trained, "phi-1", presentations=CHUNK, build_root=build_root)
+    boosted = probe(trained, "phi-3", presentations=CHUNK, phi_scale=3.0, build_root=build_root)
+    assert boosted["z"].sum() > 1.2 * base["z"].sum()
+
+
+def test_probe_errors(trained):
+    with pytest.raises(MissingResult, match="no checkpoint after 30"):
+        probe(trained, "x", checkpoint=30)
+    with pytest.raises(ProtocolError, match="label"):
+        probe(trained, "a/b")
+    with pytest.raises(ProtocolError, match="phi_scale"):
+        probe(trained, "x", phi_scale=0)
+    with pytest.raises(MissingResult, match="no probe 'missing'"):
+        ResultsFolder(trained).load_evaluation("missing")
+
+
+def test_training_points_are_log_spaced_and_include_the_start():
+    saved = list(range(0, 40001, 500))
+    points = training_points(saved, 6)
+    assert points[0] == 0 and points[-1] == 40000 and len(points) == 6
+    assert np.all(np.diff(np.log(points[1:])) > 0.5)

@@ -1,0 +1,84 @@
+import pytest
+from brian2 import mV, ms, second
+
+from brianmodel.errors import ParameterError
+from brianmodel.params.mstdp import PRESETS, ModelParams, Neurons, preset
+from brianmodel.params.run import RunSettings
+from brianmodel.params.symstdp import SymStdpParams
+from brianmodel.params.symstdp import preset as symstdp_preset
+
+
+def test_defaults_validate_and_carry_units():
+    p = ModelParams().validate()
+    assert p.presentation.duration == 65 * ms  # the paper's presentation length
+    assert p.neurons.E_L.dim == mV.dim
+
+
+def test_json_roundtrip_keeps_units():
+    p = ModelParams().with_overrides(connections={"delay_feedback": 4 * ms}, homeostasis={"rho": 0.2})
+    back = ModelParams.from_dict(p.to_dict())
+    assert back == p
+    assert back.connections.delay_feedback == 4 * ms
+    assert SymStdpParams.from_dict(symstdp_preset("fashion").to_dict()) == symstdp_preset("fashion")
+
+
+@pytest.mark.parametrize("section, values, message", [
+    ("neurons", {"tau_m": 10}, "needs units of time"),
+    ("neurons", {"E_L": -65 * ms}, "needs units of voltage"),
+    ("connections", {"delay_feedforward": -1 * ms}, "must not be negative"),
+    ("connections", {"delay_feedback": 0.05 * ms}, "not a multiple of dt"),
+    ("connections", {"delay_feedback": 1 * second}, "too long"),
+    ("architecture", {"n_hidden": 0}, "must be positive"),
+    ("architecture", {"n_hidden": 2.5}, "must be an integer"),
+    ("homeostasis", {"rho": -0.1}, "must be positive"),
+    ("plasticity", {"eta": -0.01}, "must not be negative"),
+    ("plasticity", {"nonsense": 1}, "unknown parameter"),
+])
+def test_bad_values_are_rejected_with_a_clear_message(section, values, message):
+    with pytest.raises(ParameterError, match=message):
+        ModelParams().with_overrides(**{section: values})
+
+
+def test_cross_field_checks():
+    with pytest.raises(ParameterError, match="readout_split"):
+        ModelParams().with_overrides(presentation={"readout_split": 70 * ms})
+    with pytest.raises(ParameterError, match="V_threshold"):
+        ModelParams().with_overrides(neurons={"V_threshold": -70 * mV})
+
+
+def test_presets():
+    assert set(PRESETS) >= {"main", "very-sparse", "non-sparse"}
+    assert preset("very-sparse").homeostasis.rho == 0.001
+    assert preset("non-sparse").homeostasis.rho == 0.3
+    with pytest.raises(ParameterError, match="unknown preset 'dense'.*main"):
+        preset("dense")
+
+
+def test_section_dataclass_alone_is_checked_on_validate():
+    p = ModelParams(neurons=Neurons(tau_m=10))  # constructing is allowed ...
+    with pytest.raises(ParameterError, match="neurons.tau_m"):  # ... using is not
+        p.validate()
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"presentations": 0}, "presentations must be a positive integer"),
+    ({"chunk_size": 2.5}, "chunk_size must be a positive integer"),
+    ({"seed": -1}, "seed must be a non-negative integer"),
+    ({"model": "lstm"}, "unknown model 'lstm'"),
+    ({"labels": True, "model": "symstdp"}, "label units"),
+    ({"compute_capability": 9.0}, "cuda device only"),
+    ({"label_copies": 0}, "label_copies"),
+])
+def test_run_settings_are_checked(change, message):
+    with pytest.raises(Exception, match=message) as error:
+        RunSettings(**change).validate()
+    assert error.type.__name__ in ("TrainingError", "ParameterError")
+
+
+def test_run_settings_read_from_a_folder_refuse_another_model_and_unknown_settings():
+    info = {"run": RunSettings(model="symstdp").to_dict()}
+    assert RunSettings.from_info(info).model == "symstdp"
+    with pytest.raises(Exception, match="holds a symstdp training, not a mstdp one"):
+        RunSettings.from_info(info, model="mstdp")
+    with pytest.raises(ParameterError, match="unknown run setting"):
+        RunSettings.from_info({"run": {"dataset": "mnist", "shell": "rm -rf"}})

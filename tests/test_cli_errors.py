@@ -1,0 +1,200 @@
+"""Every command turns every error a user can make into one line and exit status 1, before compiling or writing.
+
+Programming errors are not caught (they keep their tracebacks); user errors
+(``brianmodel.errors.BrianModelError``) are, once, in ``protocols.cli.command``.
+"""
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from brianmodel.params.mstdp import ModelParams
+from brianmodel.params.run import RunSettings
+from brianmodel.plots import load_script
+from brianmodel.results import ResultsFolder
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PAYLOAD = "__import__('os').system('touch {marker}')"
+
+
+@pytest.fixture
+def empty_build_root(tmp_path, monkeypatch):
+    root = tmp_path / "builds"
+    monkeypatch.setenv("BRIANMODEL_BUILD_ROOT", str(root))
+    return root
+
+
+@pytest.fixture
+def damaged(tmp_path, tiny_idx_folder):
+    """A training's folder whose only checkpoint is truncated."""
+    folder = ResultsFolder(tmp_path / "damaged")
+    with folder.writing():
+        folder.write_params({"model": ModelParams().to_dict(),
+                             "run": RunSettings(dataset=tiny_idx_folder, chunk_size=10).to_dict(),
+                             "dataset": {"n_visible": 392}})
+    with open(folder.file("checkpoint_0000000.npz"), "wb") as f:
+        f.write(b"PK\x03\x04 not a whole zip file")
+    return folder.path
+
+
+# (command, arguments, part of the message); {out}, {data}, {damaged}, {marker} are filled in
+CASES = {
+    "train": [
+        (["--dataset", "/no/such/folder/"], "does not exist"),
+        (["--dataset", "imagenet"], "unknown dataset 'imagenet'"),
+        (["--dataset", "{data}", "--hidden", "0"], "n_hidden = 0 must be positive"),
+        (["--presentations", "0"], "presentations must be a positive integer"),
+        (["--chunk", "-5"], "chunk_size must be a positive integer"),
+        (["--dataset", "{data}", "--delay-feedback", "-1"], "delay_feedback = -1. ms must not be negative"),
+        (["--dataset", "{data}", "--delay-feedforward", "0.05"], "not a multiple of dt"),
+        (["--dataset", "{data}", "--device", "gpu"], "unknown device 'gpu'"),
+        (["--preset", "dense"], "unknown preset 'dense'"),
+        (["--set", "connections.delay_feedback=3"], "needs units of time"),
+        (["--set", "neurons.E_L=-65*ms"], "needs units of voltage"),
+        (["--set", "nonsense"], "SECTION.NAME=VALUE"),
+        (["--set", "plasticity.eta=fast"], "cannot read the value 'fast'"),
+        (["--set", "plasticity.eta=" + PAYLOAD], "cannot read the value"),
+        (["--seed", "-1"], "seed must be a non-negative integer"),
+        (["--resume"], "no params.json"),
+        (["--dataset", "{data}", "--out", "{damaged}"], "already holds a training"),
+    ],
+    "evaluate": [
+        (["{out}"], "no params.json"),
+        (["{damaged}"], "checkpoint_0000000.npz is damaged"),
+        (["{damaged}", "--label", "a/b"], "probe label must be"),
+    ],
+    "classify": [
+        (["--model", "lstm"], "unknown model 'lstm'"),
+        (["--model", "symstdp", "--hidden", "0"], "n_excitatory = 0 must be positive"),
+        (["--model", "symstdp", "--preset", "cifar"], "unknown sym-STDP preset 'cifar'"),
+        (["--model", "symstdp", "--set", "presentation.image_duration=350"], "needs units of time"),
+        (["--model", "symstdp", "--holdout", "5000"], "holdout must lie in 0..4999"),
+        (["--model", "symstdp", "--passes", "3"], "apply to --model mstdp only"),
+        (["--label-copies", "0"], "label_copies must be a positive integer"),
+        (["--dataset", "cifar"], "unknown dataset 'cifar'"),
+    ],
+    "pairing": [
+        (["--lags", "0.25"], "multiples of dt"),
+        (["--pairings", "0"], "must be positive"),
+        (["--location", "600"], "beyond the dendrite"),
+        (["--eta", "0.04"], "past the bounds"),
+        (["--device", "gpu"], "unknown device 'gpu'"),
+        (["--set", "cable.R_m=1"], "needs units"),
+    ],
+    "epsp": [
+        (["--set", "length=-5*um"], "must be positive"),
+        (["--set", "n_compartments=20"], "too stiff"),
+        (["--locations", "600"], "beyond the dendrite"),
+        (["--set", "colour=1"], "unknown parameter"),
+        (["--g-synapse", "0"], "must be positive"),
+    ],
+    "sweep": [
+        (["--locations", "50", "600"], "beyond the dendrite"),
+        (["--locations", "-50"], "must not be negative"),
+        (["--delays-feedback", "2.55"], "not a multiple of dt"),
+        (["--delays-feedforward", "-2"], "must not be negative"),
+        (["--device", "runtime"], "standalone"),
+        (["--workers", "0"], "workers must be at least 1"),
+        (["--dataset", "imagenet"], "unknown dataset 'imagenet'"),
+        (["--set", "cable.n_compartments=20"], "too stiff"),
+    ],
+    "paper": [
+        (["--presentations-scale", "0"], "must be positive"),
+        (["--only", "pairing", "--device", "gpu"], "unknown device 'gpu'"),
+    ],
+}
+FIGURES = [  # figure scripts: missing or damaged results
+    ("figures/training.py", ["{out}"], "no params.json"),
+    ("figures/training.py", ["{damaged}"], "no last_chunk.npz"),
+    ("figures/sweep_heatmaps.py", ["{damaged}"], "no sweep.csv"),
+    ("figures/epsp.py", ["{out}"], "no epsp.csv"),
+    ("figures/classification.py", ["{damaged}"], "no classification.json"),
+    ("figures/fig04_weights.py", ["--root", "{out}", "--out", "{out}"], "has what this figure needs"),
+]
+OUT_OPTION = {"train", "classify", "pairing", "epsp", "sweep"}  # commands that take --out
+ROOT_OPTION = {"paper"}
+
+
+def _cases():
+    for command, cases in CASES.items():
+        for argv, message in cases:
+            yield pytest.param(f"protocols/{command}.py", command, argv, message,
+                               id=f"{command}:{' '.join(argv)[:40]}")
+    for path, argv, message in FIGURES:
+        yield pytest.param(path, None, argv, message, id=f"{path}:{' '.join(argv)[:30]}")
+
+
+@pytest.mark.parametrize("path, command, argv, message", list(_cases()))
+def test_a_user_error_is_one_line_and_exit_status_1(path, command, argv, message, tmp_path, empty_build_root,
+                                                    tiny_idx_folder, damaged):
+    out, marker = tmp_path / "out", tmp_path / "ran"
+    fill = dict(out=out, data=tiny_idx_folder, damaged=damaged, marker=marker)
+    argv = [a.format(**fill) for a in argv]
+    if command in OUT_OPTION and "--out" not in argv:
+        argv += ["--out", str(out)]
+    if command in ROOT_OPTION:
+        argv += ["--root", str(out)]
+    figures_before = sorted(os.listdir(os.path.join(ROOT, "figures")))
+    with pytest.raises(SystemExit) as exit_info:
+        load_script(os.path.join(ROOT, path)).main(argv)
+    text = exit_info.value.code
+    assert isinstance(text, str), f"exit status {text!r}, not 1 with a message"  # a str exits with status 1
+    assert text.startswith("error: ") and "\n" not in text, text
+    assert message in text, text
+    assert not out.exists(), "something was written"
+    assert sorted(os.listdir(os.path.join(ROOT, "figures"))) == figures_before, "a figure folder was made"
+    assert not empty_build_root.exists() or not os.listdir(empty_build_root), "something was compiled"
+    assert not marker.exists(), "a value ran code"
+
+
+def test_a_busy_folder_is_one_line_naming_the_holder(tmp_path, empty_build_root, tiny_idx_folder, damaged):
+    ready, done = threading.Event(), threading.Event()
+
+    def hold():
+        with ResultsFolder(damaged).writing("a long probe"):
+            ready.set()
+            done.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    ready.wait(10)
+    try:
+        with pytest.raises(SystemExit, match=r"^error: .* is being written by pid \d+ .*a long probe"):
+            load_script(os.path.join(ROOT, "protocols/train.py")).main(
+                ["--dataset", tiny_idx_folder, "--resume", "--out", damaged])
+    finally:
+        done.set()
+        holder.join()
+
+
+def test_the_exit_status_and_stderr_of_a_real_process(tmp_path):
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "protocols", "train.py"), "--preset", "dense",
+                             "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr == "error: unknown preset 'dense'; known presets: main, very-sparse, non-sparse, dendritic\n"
+
+
+def test_a_programming_error_keeps_its_traceback(monkeypatch):
+    from brianmodel.protocols import cli
+
+    @cli.command
+    def broken(argv=None):
+        return {}["missing"]
+
+    with pytest.raises(KeyError):
+        broken([])
+
+
+def test_cuda_without_gpu_or_compute_capability(tmp_path, empty_build_root, tiny_idx_folder):
+    import shutil
+
+    from brianmodel.device import gpu_present
+    pytest.importorskip("brian2cuda")
+    if shutil.which("nvcc") is None or gpu_present():
+        pytest.skip("needs nvcc and no GPU")
+    with pytest.raises(SystemExit, match="give the target's compute capability"):
+        load_script(os.path.join(ROOT, "protocols/train.py")).main(
+            ["--dataset", tiny_idx_folder, "--device", "cuda", "--out", str(tmp_path / "out")])
+    assert not (tmp_path / "out").exists()  # nothing written: the error came first
