@@ -56,8 +56,11 @@ class Checkpoint:
 
 
 class ResultsFolder:
-    def __init__(self, path: str):
-        self.path = str(path)
+    def __init__(self, path):
+        self.path = path.path if isinstance(path, ResultsFolder) else os.fspath(path)
+
+    def __fspath__(self):
+        return self.path
 
     def file(self, name: str) -> str:
         return os.path.join(self.path, name)
