@@ -146,14 +146,15 @@ class ResultsFolder:
         if presentations not in done:
             raise MissingResult(f"no checkpoint after {presentations} presentations in {self.path!r}; saved: {done}")
         try:
-            return self._read_checkpoint(presentations)
+            return self.read_checkpoint(presentations)
         except DamagedFile as damaged:
             earlier = self.last_good_checkpoint(before=presentations)
             hint = (f"the last good checkpoint is after {earlier.presentations} presentations "
                     f"(a training resumes from it with --resume)" if earlier else "no earlier checkpoint is readable")
             raise DamagedFile(f"{damaged}; {hint}") from None
 
-    def _read_checkpoint(self, presentations: int) -> Checkpoint:
+    def read_checkpoint(self, presentations: int) -> Checkpoint:
+        """The checkpoint after ``presentations``, or DamagedFile naming it (no hint of an earlier one)."""
         path = self.file(f"checkpoint_{presentations:07d}.npz")
         arrays = self._read_npz(path)
         if "presentations" not in arrays or int(arrays["presentations"]) != presentations:
@@ -168,7 +169,7 @@ class ResultsFolder:
             if before is not None and presentations >= before:
                 continue
             try:
-                return self._read_checkpoint(presentations)
+                return self.read_checkpoint(presentations)
             except DamagedFile:
                 continue
         return None

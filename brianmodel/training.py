@@ -122,7 +122,7 @@ def _resume_point(folder: ResultsFolder, trainer: Trainer):
     """(presentations done, chunks run, state, metrics rows) of the last good checkpoint."""
     for presentations in reversed(folder.checkpoints()):
         try:
-            checkpoint = folder.load_checkpoint(presentations)
+            checkpoint = folder.read_checkpoint(presentations)
             state = trainer.model.load_state(checkpoint.arrays)
         except DamagedFile as damaged:
             log.warning("%s; set aside as %s", damaged, folder.set_aside(presentations))
