@@ -21,7 +21,11 @@ The public API (each loaded when first used, so that reading results does not im
 - ``bm.mstdp``, ``bm.symstdp``: the two networks (``Model``, ``preset``, ``Trainer``, ...)
 - ``bm.Simulator(model, device="runtime" | "cpp" | "cuda", chunk_size=500)``: ``.run(stimulus, state)``
 - ``bm.load_dataset("mnist" | "fashion" | "natural" | folder)``
-- ``bm.train(params, bm.RunSettings(...), out)``: a checkpointed, resumable training into a results folder
+- ``bm.mstdp.Ensemble([params, ...], n_inputs)``: K copies in one binary, each with its own run-time parameters
+  (locations, delays, learning rates, ...); ``Simulator(ensemble).run(images, ensemble.initial_state([0, 1, 2]))``
+  runs them at once, ``run.copy(k)`` is copy k's run
+- ``bm.train(params, bm.RunSettings(...), out)``: a checkpointed, resumable training into a results folder;
+  ``bm.train_ensemble([bm.Member(params, settings, out), ...])`` trains copies in one binary, each into its own
 - ``bm.ResultsFolder(path)``: read (and, one writer at a time, write) a results folder
 - ``bm.BrianModelError``: the base of every error a user can fix
 
@@ -40,6 +44,8 @@ _LAZY = {
     "Simulator": ("brianmodel.device", "Simulator"),
     "load_dataset": ("brianmodel.datasets", "load_dataset"),
     "train": ("brianmodel.training", "train"),
+    "train_ensemble": ("brianmodel.training", "train_ensemble"),
+    "Member": ("brianmodel.training", "Member"),
     "RunSettings": ("brianmodel.params.run", "RunSettings"),
     "ResultsFolder": ("brianmodel.results", "ResultsFolder"),
     "BrianModelError": ("brianmodel.errors", "BrianModelError"),

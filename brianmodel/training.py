@@ -3,8 +3,8 @@
 A model says what training it means through a :class:`Trainer`
 (:class:`brianmodel.mstdp.Trainer`, :class:`brianmodel.symstdp.Trainer`):
 its network, what to present, and what one chunk records. This loop runs it
-into a results folder (:class:`~brianmodel.results.ResultsFolder`), locked
-while it writes:
+into results folders (:class:`~brianmodel.results.ResultsFolder`), each
+locked while it is written:
 
 - every chunk is one run of the compiled binary; after it come the metrics
   row, the chunk's activity and, last, the checkpoint, so a run killed in
@@ -14,32 +14,39 @@ while it writes:
   reproduces the uninterrupted run exactly;
 - params.json records the parameters, the run settings, the dataset and the
   provenance of the run (and of every resume).
+
+:func:`train_ensemble` trains several copies of one network shape (other
+seeds, other run-time parameters) in one binary, in lockstep; each copy is
+written to its own folder exactly as :func:`train` would write it alone, and
+the ensemble's summary table to ``ensemble.csv``.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, Sequence
 
 from . import mstdp, symstdp
 from .datasets import load_dataset
 from .device import Model, Simulator
 from .errors import DamagedFile, TrainingError
+from .io import csv_text
 from .params.mstdp import ModelParams
 from .params.run import RunSettings
 from .params.symstdp import SymStdpParams
 from .results import ResultsFolder
 
-__all__ = ["Trainer", "ModelKind", "MODELS", "train", "load_params"]
+__all__ = ["Trainer", "ModelKind", "MODELS", "Member", "train", "train_ensemble", "load_params"]
 
 log = logging.getLogger(__name__)
 
 
 class Trainer(Protocol):
-    """What a model provides for training on one dataset with one set of run settings."""
+    """What a model provides for training its copies on one dataset (one copy: a single training)."""
 
-    model: Model  # the network (brianmodel.device.Model)
+    model: Model  # the network (brianmodel.device.Model), all copies
     presentations: int  # presentations to reach
     chunk_size: int  # presentations (or slots) per binary run and checkpoint
     metric_columns: tuple  # columns of metrics.csv
@@ -48,14 +55,17 @@ class Trainer(Protocol):
     def dataset_info(self) -> dict:
         """The dataset as params.json records it."""
 
-    def initial_state(self) -> Any:
-        """The seeded state of a fresh training."""
+    def initial_states(self) -> list:
+        """The seeded state of each copy's fresh training."""
 
-    def run_chunk(self, simulator: Simulator, state, done: int) -> tuple[Any, int, dict, dict | None]:
-        """One chunk after ``done`` presentations: (state after, presentations made, metrics row, activity
-        saved as last_chunk.npz or None)."""
+    def load_state(self, arrays: dict) -> Any:
+        """A copy's state from its checkpoint's arrays."""
 
-    def describe(self, row: dict) -> str:
+    def run_chunk(self, simulator: Simulator, states: list, done: int) -> tuple[list, int, list[dict], list]:
+        """One chunk after ``done`` presentations: (states after, presentations made, each copy's metrics row,
+        each copy's activity saved as last_chunk.npz or None)."""
+
+    def describe(self, rows: list[dict]) -> str:
         """The model's part of a progress line."""
 
 
@@ -64,12 +74,21 @@ class ModelKind:
     """A model known by name: its parameter set and its trainer."""
 
     params: type
-    trainer: Callable[..., Trainer]  # (params, dataset, settings) -> Trainer
+    trainer: Callable[..., Trainer]  # ([(params, settings), ...], dataset, idle=0) -> Trainer
     preset: Callable[[str], Any]
 
 
 MODELS = {"mstdp": ModelKind(ModelParams, mstdp.Trainer, mstdp.preset),
           "symstdp": ModelKind(SymStdpParams, symstdp.Trainer, symstdp.preset)}
+
+
+@dataclass(frozen=True)
+class Member:
+    """One copy of an ensemble training: its parameters, its run settings (its seed) and its results folder."""
+
+    params: Any
+    settings: RunSettings
+    out: str
 
 
 def load_params(info: dict, model: str):
@@ -85,74 +104,135 @@ def train(params, settings: RunSettings, out: str, *, resume: bool = False,
     ``settings.presentations`` may grow. Everything that can fail on input
     (settings, parameters, dataset, device) fails before the folder is written.
     """
-    folder = ResultsFolder(out)
-    settings.validate()
-    if resume:
-        info = folder.read_params()
-        saved = RunSettings.from_info(info, model=settings.model)
-        settings = replace(saved, presentations=max(saved.presentations, settings.presentations)).validate()
-        params = load_params(info, settings.model)
-    elif not isinstance(params, MODELS[settings.model].params):
-        raise TrainingError(f"settings.model is {settings.model!r} but the parameters are {type(params).__name__} "
-                            f"(expected {MODELS[settings.model].params.__name__})")
-    params.validate()
-    trainer = MODELS[settings.model].trainer(params, load_dataset(settings.dataset), settings)
-    # device checks (nvcc, GPU or compute capability) before anything is written
+    return train_ensemble([Member(params, settings, out)], resume=resume, build_root=build_root)[0]
+
+
+def train_ensemble(members: Sequence[Member], *, resume: bool = False, build_root: str | None = None,
+                   idle: int = 0, summary: str | None = None) -> list[ResultsFolder]:
+    """Train the ``members`` as the copies of one ensemble (one binary, in lockstep), each into its folder.
+
+    The members share the network's shape and the settings of
+    :data:`brianmodel.mstdp.trainer.SHARED_SETTINGS`; they may differ in seed
+    and in every run-time parameter. ``idle`` more copies fill the ensemble to
+    a size whose binary exists. ``summary``: a folder for ``ensemble.csv``
+    (each copy's folder, seed, run-time values and last metrics).
+    """
+    if not members:
+        raise TrainingError("an ensemble training needs at least one member")
+    folders = [ResultsFolder(m.out) for m in members]
+    if len({f.path for f in folders}) != len(folders):
+        raise TrainingError("two members of the ensemble share a results folder")
+    members = [_prepare(member, folder, resume) for member, folder in zip(members, folders)]
+    kind = MODELS[members[0].settings.model]
+    trainer = kind.trainer([(m.params, m.settings) for m in members], load_dataset(members[0].settings.dataset),
+                           idle=idle)
+    settings = members[0].settings
+    # device checks (nvcc, GPU or compute capability) and the memory estimate before anything is written
     simulator = Simulator(trainer.model, settings.device, trainer.chunk_size, build_root=build_root,
                           threads=settings.threads, compute_capability=settings.compute_capability)
     for note in trainer.notes:
         log.info(note)
-    with folder.writing("training"):
+    summary_folder = ResultsFolder(summary) if summary else None
+    with contextlib.ExitStack() as stack:
+        for folder in folders + ([summary_folder] if summary_folder else []):
+            stack.enter_context(folder.writing("training"))
         if resume:
-            info = folder.read_params()
-            folder.write_params({**info, "run": settings.to_dict()}, resumed=True)
-            done, chunks, state, rows = _resume_point(folder, trainer)
+            for member, folder in zip(members, folders):
+                folder.write_params({**folder.read_params(), "run": member.settings.to_dict()}, resumed=True)
+            done, chunks, states, rows = _resume_point(folders, trainer)
         else:
-            if folder.has_params():
-                raise TrainingError(f"{out!r} already holds a training; use resume or another output folder")
-            state, done, chunks, rows = trainer.initial_state(), 0, 0, []
-            folder.write_params({"model": params.to_dict(), "run": settings.to_dict(),
-                                 "dataset": trainer.dataset_info()})
-            folder.save_checkpoint(0, state.arrays(), chunks=0)
-        _loop(trainer, simulator, folder, state, done, chunks, rows)
-    return folder
+            for folder in folders:
+                if folder.has_params():
+                    raise TrainingError(f"{folder.path!r} already holds a training; use resume or another "
+                                        f"output folder")
+            done, chunks, states, rows = 0, 0, trainer.initial_states(), [[] for _ in folders]
+            for member, folder, state in zip(members, folders, states):
+                folder.write_params({"model": member.params.to_dict(), "run": member.settings.to_dict(),
+                                     "dataset": trainer.dataset_info()})
+                folder.save_checkpoint(0, state.arrays(), chunks=0)
+        _loop(trainer, simulator, folders, states, done, chunks, rows)
+        if summary_folder:
+            _write_summary(summary_folder, members, folders, rows)
+    return folders
 
 
-def _resume_point(folder: ResultsFolder, trainer: Trainer):
-    """(presentations done, chunks run, state, metrics rows) of the last good checkpoint."""
-    for presentations in reversed(folder.checkpoints()):
+def _prepare(member: Member, folder: ResultsFolder, resume: bool) -> Member:
+    """The member as it will train: on resume, its folder's parameters and settings (presentations may grow)."""
+    member.settings.validate()
+    if resume:
+        info = folder.read_params()
+        saved = RunSettings.from_info(info, model=member.settings.model)
+        settings = replace(saved, presentations=max(saved.presentations, member.settings.presentations)).validate()
+        return Member(load_params(info, settings.model), settings, member.out)
+    if not isinstance(member.params, MODELS[member.settings.model].params):
+        raise TrainingError(f"settings.model is {member.settings.model!r} but the parameters are "
+                            f"{type(member.params).__name__} (expected {MODELS[member.settings.model].params.__name__})")
+    member.params.validate()
+    return member
+
+
+def _resume_point(folders: list[ResultsFolder], trainer: Trainer):
+    """(presentations done, chunks run, states, metrics rows) at the last checkpoint good in every folder."""
+    common = sorted(set.intersection(*(set(f.checkpoints()) for f in folders)), reverse=True)
+    for presentations in common:
         try:
-            checkpoint = folder.read_checkpoint(presentations)
-            state = trainer.model.load_state(checkpoint.arrays)
+            checkpoints = [f.read_checkpoint(presentations) for f in folders]
+            states = [trainer.load_state(c.arrays) for c in checkpoints]
         except DamagedFile as damaged:
-            log.warning("%s; set aside as %s", damaged, folder.set_aside(presentations))
+            for folder in folders:  # set aside what is damaged at this point, try the one before
+                try:
+                    folder.read_checkpoint(presentations)
+                except DamagedFile:
+                    log.warning("%s; set aside as %s", damaged, folder.set_aside(presentations))
             continue
-        rows = folder.read_metrics()
-        rows = (rows[:checkpoint.chunks] if checkpoint.chunks is not None
-                else [row for row in rows if row["presentations"] <= checkpoint.presentations])
-        log.info("resuming after %d presentations (checkpoint %s)", checkpoint.presentations, checkpoint.path)
-        return checkpoint.presentations, len(rows), state, rows
+        rows = []
+        for folder, checkpoint in zip(folders, checkpoints):
+            saved = folder.read_metrics()
+            rows.append(saved[:checkpoint.chunks] if checkpoint.chunks is not None
+                        else [row for row in saved if row["presentations"] <= checkpoint.presentations])
+        log.info("resuming after %d presentations (%s)", presentations, checkpoints[0].path)
+        return presentations, len(rows[0]), states, rows
     # none readable (or killed between params.json and the first checkpoint): the seed gives the start again
-    log.warning("no readable checkpoint in %s: training starts again from the seeded initial state", folder.path)
-    state = trainer.initial_state()
-    folder.save_checkpoint(0, state.arrays(), chunks=0)
-    return 0, 0, state, []
+    log.warning("no readable checkpoint common to %s: training starts again from the seeded initial state",
+                ", ".join(f.path for f in folders))
+    states = trainer.initial_states()
+    for folder, state in zip(folders, states):
+        folder.save_checkpoint(0, state.arrays(), chunks=0)
+    return 0, 0, states, [[] for _ in folders]
 
 
-def _loop(trainer: Trainer, simulator: Simulator, folder: ResultsFolder, state, done: int, chunks: int, rows: list):
+def _loop(trainer: Trainer, simulator: Simulator, folders: list[ResultsFolder], states: list, done: int,
+          chunks: int, rows: list[list]):
     simulator.prepare()
     progress = _Progress(trainer.presentations, done)
     while done < trainer.presentations:
         chunk_start = time.perf_counter()
-        state, presented, row, activity = trainer.run_chunk(simulator, state, done)
+        states, presented, new_rows, activities = trainer.run_chunk(simulator, states, done)
         done, chunks = done + presented, chunks + 1
-        rows.append({**row, "presentations": done, "wall_s": time.perf_counter() - chunk_start})
-        # the checkpoint last: a run killed before it redoes this chunk and drops this row on resume
-        folder.write_metrics(rows, trainer.metric_columns)
-        if activity is not None:
-            folder.save_last_chunk(activity)
-        folder.save_checkpoint(done, state.arrays(), chunks=chunks)
-        log.info("%s  %s", progress.line(done), trainer.describe(rows[-1]))
+        wall = time.perf_counter() - chunk_start
+        for folder, state, copy_rows, row, activity in zip(folders, states, rows, new_rows, activities):
+            copy_rows.append({**row, "presentations": done, "wall_s": wall})
+            # the checkpoint last: a run killed before it redoes this chunk and drops this row on resume
+            folder.write_metrics(copy_rows, trainer.metric_columns)
+            if activity is not None:
+                folder.save_last_chunk(activity)
+            folder.save_checkpoint(done, state.arrays(), chunks=chunks)
+        log.info("%s  %s", progress.line(done), trainer.describe([copy_rows[-1] for copy_rows in rows]))
+
+
+def _write_summary(folder: ResultsFolder, members: list[Member], folders: list[ResultsFolder], rows: list[list]):
+    """ensemble.csv: one row per copy: its folder, seed, the run-time values that differ between copies, its last
+    metrics."""
+    values = [{f"{section}.{name}": value for section, fields in m.params.to_dict().items()
+               for name, value in fields.items()} for m in members]
+    varying = sorted(key for key in values[0] if len({str(v.get(key)) for v in values}) > 1)
+    metrics = [key for key in (rows[0][-1] if rows[0] else {}) if key not in ("presentations",)]
+    table = [{"folder": f.path, "seed": m.settings.seed, **{k: v[k] for k in varying},
+              **{k: (r[-1][k] if r else float("nan")) for k in ["presentations", *metrics]}}
+             for m, f, v, r in zip(members, folders, values, rows)]
+    columns = ["folder", "seed", *varying, "presentations", *metrics]
+    folder.write_text("ensemble.csv", csv_text(columns, table))
+    folder.write_params({"copies": [f.path for f in folders], "varying": varying})
 
 
 class _Progress:

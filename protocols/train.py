@@ -2,21 +2,28 @@
 
     python protocols/train.py --dataset mnist --presentations 5000 --out results/mnist
     python protocols/train.py --out results/mnist --resume --presentations 15000
+    python protocols/train.py --seeds 8 --out results/mnist-seeds      # 8 seeds as one ensemble
 
 Writes params.json, metrics.csv, one checkpoint_*.npz per chunk and
 last_chunk.npz to --out; figures/training.py draws them. A folder is written
 by one training at a time; --resume continues from its last good checkpoint.
+With --seeds N > 1 the seeds --seed .. --seed + N − 1 train as the copies of
+one ensemble (one binary, in lockstep), each into <out>/seed-<s> exactly as
+it would train alone, with a summary table in <out>/ensemble.csv.
 """
 import argparse
+import dataclasses
+import os
 
 from brian2 import ms
 
 from brianmodel.device import DEVICES
+from brianmodel.errors import ParameterError
 from brianmodel.params.base import parse_assignments
 from brianmodel.params.mstdp import PRESETS, preset
 from brianmodel.params.run import RunSettings
 from brianmodel.protocols.cli import command
-from brianmodel.training import train
+from brianmodel.training import Member, train, train_ensemble
 
 
 def parse_args(argv=None):
@@ -37,6 +44,7 @@ def parse_args(argv=None):
                    help="any other parameter, with units where it has them, e.g. --set connections.g_feedback=3 "
                         "--set 'presentation.readout_split=10*ms' (repeatable; see brianmodel/params/mstdp.py)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", type=int, default=1, help="seeds trained as one ensemble (--seed, --seed + 1, ...)")
     p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
     p.add_argument("--threads", type=int, default=0, help="OpenMP threads for cpp (0: single-threaded)")
     p.add_argument("--compute-capability", type=float, metavar="CC",
@@ -71,7 +79,14 @@ def main(argv=None):
     settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,
                            seed=args.seed, device=args.device, threads=args.threads, preset=args.preset,
                            compute_capability=args.compute_capability).validate()
-    train(params, settings, args.out, resume=args.resume)
+    if args.seeds < 1:
+        raise ParameterError(f"--seeds must be at least 1, got {args.seeds}")
+    if args.seeds == 1:
+        train(params, settings, args.out, resume=args.resume)
+        return
+    members = [Member(params, dataclasses.replace(settings, seed=seed), os.path.join(args.out, f"seed-{seed}"))
+               for seed in range(args.seed, args.seed + args.seeds)]
+    train_ensemble(members, resume=args.resume, summary=args.out)
 
 
 if __name__ == "__main__":

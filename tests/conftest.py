@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from brian2 import um
 
 from brianmodel.params.mstdp import ModelParams
 
@@ -84,6 +85,15 @@ def learning_params():
     """20 hidden units on 14 x 14 digits that still learn: more drive per synapse, a denser code."""
     return ModelParams().with_overrides(architecture={"n_hidden": 20}, homeostasis={"rho": 0.5},
                                         connections={"g_feedforward": 0.4, "g_feedback": 8.0})
+
+
+@pytest.fixture(scope="session")
+def small_dendritic():
+    """392 visible ball-and-stick cells and 10 hidden ones: stronger gains than the full network's, so that
+    hidden spikes and a final bout come with every location and delay of the tests."""
+    return ModelParams().with_overrides(architecture={"n_hidden": 10, "n_visible_pool": 10, "n_hidden_pool": 5},
+                                        connections={"g_input": 6.0, "g_feedforward": 0.4, "g_feedback": 15.0},
+                                        locations={"feedback": 250 * um})
 
 
 @pytest.fixture(scope="session")

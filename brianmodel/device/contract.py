@@ -12,6 +12,10 @@ that the generated code does not depend on them), and the real values reach
 the binary through run_args (:meth:`Network.run_time_values`). Everything the
 binary depends on is in :meth:`Model.compiled_form` and the source files
 :meth:`Model.sources`: they name its build folder.
+
+A model may hold several independent copies of its network (an ensemble,
+``copies`` > 1): one binary runs them all, each with its own run-time values,
+state and stimulus; :meth:`Model.split_spikes` tells them apart.
 """
 from __future__ import annotations
 
@@ -36,7 +40,6 @@ class Network(Protocol):
 
     network: Any  # brian2.Network
     namespace: dict  # the constants its equations refer to
-    stimulus: Any  # brian2.TimedArray: one row per presentation, set per chunk
     extra_objects: list  # the user's own Brian2 objects (Model.extra), part of the network
 
     @property
@@ -50,6 +53,9 @@ class Network(Protocol):
     @property
     def seed_variable(self) -> Any | None:
         """The shared variable a standalone binary seeds its random generators from (None: no randomness)."""
+
+    def stimulus_values(self, stimulus) -> dict:
+        """{TimedArray: values} that present ``stimulus`` (as :meth:`Model.presentations` returns it)."""
 
     def run_time_values(self, params) -> dict:
         """{VariableView: value} of the run-time parameters of ``params`` (set by run_args standalone)."""
@@ -69,8 +75,9 @@ class Model(Protocol):
     """A network shape with its parameters: what a simulator needs to build, run and key it."""
 
     name: str  # the model's name, e.g. 'mstdp': it names build folders
-    params: Any  # its parameter set (brianmodel.params)
+    params: Any  # its parameter set (brianmodel.params), or one per copy
     n_inputs: int  # columns of the stimulus table
+    copies: int  # independent copies of the network (1: a single network)
     extra: Callable | None  # extra(network) -> Brian2 object(s) added to every build, e.g. a StateMonitor
 
     def build(self, n_presentations: int, stimulus: np.ndarray | None = None, before_delays=None) -> Network:
@@ -81,8 +88,9 @@ class Model(Protocol):
     def compiled_params(self) -> Any:
         """``params`` with every run-time parameter at a fixed value: what a standalone binary is built from."""
 
-    def compiled_form(self) -> dict:
-        """What of ``params`` is compiled into a binary (JSON-able; the build key)."""
+    def compiled_form(self, n_presentations: int) -> dict:
+        """What of ``params`` is compiled into a binary of chunks of ``n_presentations`` (JSON-able; the build
+        key)."""
 
     def sources(self) -> tuple[str, ...]:
         """Source files the network's code comes from (the build key)."""
@@ -96,16 +104,27 @@ class Model(Protocol):
     def load_state(self, arrays: dict) -> State:
         """The state saved as :meth:`State.arrays`."""
 
+    def presentations(self, stimulus) -> Any:
+        """``stimulus`` checked and in the form the network takes: something with ``len()`` (presentations)
+        that slices along presentations; a SimulationError if it cannot be shown."""
+
     def counts(self, spikes: dict, n_presentations: int) -> Any:
         """What each presentation's spikes say (e.g. bout counts), from :meth:`Network.read_spikes`."""
+
+    def split_spikes(self, spikes: dict) -> list[dict]:
+        """The spikes of each copy, with the copy's own neuron indices."""
+
+    def memory_estimate(self, n_presentations: int) -> int:
+        """Bytes a binary of chunks of ``n_presentations`` needs, about (checked before building)."""
 
 
 def check_model(model) -> None:
     """Raise TypeError unless ``model`` meets :class:`Model` (a programming error, not a user's)."""
     if not isinstance(model, Model):
-        missing = [name for name in ("name", "params", "n_inputs", "extra", "build", "compiled_params",
+        missing = [name for name in ("name", "params", "n_inputs", "copies", "extra", "build", "compiled_params",
                                      "compiled_form", "sources", "with_params", "initial_state", "load_state",
-                                     "counts") if not hasattr(model, name)]
+                                     "presentations", "counts", "split_spikes", "memory_estimate")
+                   if not hasattr(model, name)]
         raise TypeError(f"{type(model).__name__} is not a brianmodel model: it lacks {', '.join(missing)} "
                         f"(see brianmodel.device.contract.Model)")
 

@@ -30,7 +30,7 @@ from importlib.metadata import version
 
 import numpy as np
 from brian2 import (EventMonitor, PopulationRateMonitor, Quantity, SpikeMonitor, StateMonitor, device as brian_device,
-                    get_device, prefs, second, seed as brian_seed, set_device)
+                    get_device, prefs, second, seed as brian_seed, set_device, TimedArray)
 from brian2.core.variables import ArrayVariable
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
@@ -40,7 +40,8 @@ from .contract import check_model
 from .cuda import check_cuda_target, environment_compute_capability
 from .run_args import seed_from_run_args, write_run_args
 
-__all__ = ["Simulator", "RuntimeSimulator", "StandaloneSimulator", "ChunkResult", "Run", "MonitorData"]
+__all__ = ["Simulator", "RuntimeSimulator", "StandaloneSimulator", "ChunkResult", "Run", "CopyRun", "MonitorData",
+           "available_memory"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class ChunkResult:
     wall_time: float
     period: float  # seconds per presentation
     monitors: dict = field(default_factory=dict)
+    profile: dict = field(default_factory=dict)  # standalone with profile=True: seconds spent per code object
 
 
 class MonitorData:
@@ -89,7 +91,11 @@ class MonitorData:
 
 
 class Run:
-    """What :meth:`Simulator.run` returns: the final state, spikes and monitors with units, counts."""
+    """What :meth:`Simulator.run` returns: the final state, spikes and monitors with units, counts.
+
+    For an ensemble, ``state`` and ``counts`` hold every copy and ``spikes``
+    index neurons over all copies; :meth:`copy` is one copy alone.
+    """
 
     def __init__(self, model, chunks: list[ChunkResult], chunk_size: int, n_presentations: int):
         self.model, self.n_presentations = model, n_presentations
@@ -110,6 +116,12 @@ class Run:
         i, t = self._spikes[name]
         return i, t * second
 
+    def copy(self, k: int) -> "CopyRun":
+        """Copy ``k`` of an ensemble: its state, spikes (its own neuron indices) and counts."""
+        if not 0 <= k < self.model.copies:
+            raise IndexError(f"copy {k} of an ensemble of {self.model.copies}")
+        return CopyRun(self, k)
+
     @property
     def spike_monitors(self) -> list[str]:
         return sorted(self._spikes)
@@ -122,11 +134,28 @@ class Run:
 
     @property
     def counts(self):
-        """The model's per-presentation counts (mstdp: bout counts x, x_hat, z)."""
+        """The model's per-presentation counts (mstdp: bout counts x, x_hat, z; a list of them for an ensemble)."""
         if self._counts is None:
-            raw = {name: (i, np.asarray(t)) for name, (i, t) in self._spikes.items()}
-            self._counts = self.model.counts(raw, self.n_presentations)
+            self._counts = self.model.counts(self._spikes, self.n_presentations)
         return self._counts
+
+
+class CopyRun:
+    """One copy of an ensemble's :class:`Run`."""
+
+    def __init__(self, run: Run, k: int):
+        self.run, self.k = run, k
+        self.state = run.state[k]
+        self._spikes = run.model.split_spikes(run._spikes)[k]
+
+    def spikes(self, name: str) -> tuple[np.ndarray, Quantity]:
+        """(the copy's neuron indices, spike times with units from the run's start)."""
+        i, t = self._spikes[name]
+        return i, t * second
+
+    @property
+    def counts(self):
+        return self.run.counts[self.k]
 
 
 class Simulator:
@@ -145,10 +174,14 @@ class Simulator:
     def __init__(self, model, device: str = "cpp", chunk_size: int = 500, *, build_root: str | None = None,
                  threads: int = 0, compute_capability: float | None = None):
         check_model(model)
-        model.params.validate()
         self.model, self.device = model, standalone.check_device(device)
         if not isinstance(chunk_size, int) or chunk_size <= 0:
             raise SimulationError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+        needed, available = model.memory_estimate(chunk_size), available_memory()
+        if available is not None and needed > 0.8 * available:
+            raise SimulationError(f"{model!r} in chunks of {chunk_size} needs about {needed / 2 ** 30:.1f} GiB; this "
+                                  f"machine has {available / 2 ** 30:.1f} GiB available: use fewer copies or hidden "
+                                  f"units")
         if not isinstance(threads, int) or threads < 0:
             raise SimulationError(f"threads must be an integer >= 0 (0: no OpenMP), got {threads!r}")
         self.chunk_size, self.threads = chunk_size, threads
@@ -158,12 +191,11 @@ class Simulator:
         self._shorter = {}  # simulators of a last, shorter chunk, by size
 
     # -- one chunk -----------------------------------------------------------
-    def run_chunk(self, state, stimulus: np.ndarray) -> ChunkResult:
-        """Present ``stimulus`` (chunk_size, n_inputs) starting from ``state``."""
-        stimulus = np.asarray(stimulus, dtype=float)
-        if stimulus.shape != (self.chunk_size, self.model.n_inputs):
-            raise SimulationError(f"stimulus must have shape {(self.chunk_size, self.model.n_inputs)}, "
-                                  f"got {stimulus.shape}")
+    def run_chunk(self, state, stimulus) -> ChunkResult:
+        """Present ``stimulus`` (chunk_size presentations, in a form the model takes) starting from ``state``."""
+        stimulus = self.model.presentations(stimulus)
+        if len(stimulus) != self.chunk_size:
+            raise SimulationError(f"a chunk is {self.chunk_size} presentations, got {len(stimulus)}")
         return self._run_chunk(state, stimulus)
 
     def _run_chunk(self, state, stimulus) -> ChunkResult:
@@ -173,13 +205,12 @@ class Simulator:
         """Build what the device needs before the first chunk (standalone: generate and compile)."""
 
     # -- any number of presentations -----------------------------------------
-    def run(self, stimulus: np.ndarray, state=None) -> Run:
-        """Present every row of ``stimulus`` (n, n_inputs), from ``state`` (default: the model's initial
-        state for seed 0), in chunks; a last, shorter chunk runs a binary of its own (built once)."""
-        stimulus = np.asarray(stimulus, dtype=float)
-        if stimulus.ndim != 2 or stimulus.shape[1] != self.model.n_inputs or not len(stimulus):
-            raise SimulationError(f"stimulus must have shape (n >= 1, {self.model.n_inputs}), got {stimulus.shape}")
-        state = self.model.initial_state(seed=0) if state is None else state
+    def run(self, stimulus, state=None) -> Run:
+        """Present ``stimulus`` (e.g. rows (n, n_inputs); see the model's ``presentations``), from ``state``
+        (default: the model's initial state for seed 0), in chunks; a last, shorter chunk runs a binary of its
+        own (built once)."""
+        stimulus = self.model.presentations(stimulus)
+        state = self.model.initial_state(0) if state is None else state
         n, chunks = len(stimulus), []
         full = n - n % self.chunk_size
         for start in range(0, full, self.chunk_size):
@@ -225,10 +256,16 @@ class RuntimeSimulator(Simulator):
 
 
 class StandaloneSimulator(Simulator):
-    """cpp_standalone or cuda_standalone: one compiled binary per network shape, re-run per chunk."""
+    """cpp_standalone or cuda_standalone: one compiled binary per network shape, re-run per chunk.
 
-    def __init__(self, model, device: str = "cpp", chunk_size: int = 500, **options):
+    ``profile=True`` compiles Brian2's timing of every code object into the
+    binary; each chunk's :attr:`ChunkResult.profile` holds it.
+    """
+
+    def __init__(self, model, device: str = "cpp", chunk_size: int = 500, *, profile: bool = False, **options):
         super().__init__(model, device, chunk_size, **options)
+        self.profile = profile
+        self._options["profile"] = profile
         if self.device == "runtime":
             raise SimulationError("StandaloneSimulator runs 'cpp' or 'cuda'; use RuntimeSimulator for 'runtime'")
         if self.device == "cuda":
@@ -241,13 +278,15 @@ class StandaloneSimulator(Simulator):
     def build_key(self, extras: str = "") -> str:
         """Hash of everything compiled into the binary (not the run-time parameters)."""
         key = dict(device=self.device, threads=self.threads, n_inputs=self.model.n_inputs,
-                   cc=self.compute_capability, chunk_size=self.chunk_size, params=self.model.compiled_form(),
+                   cc=self.compute_capability, chunk_size=self.chunk_size,
+                   params=self.model.compiled_form(self.chunk_size),
                    brian2=version("brian2"), model=self.model.name, source=standalone.source_hash(self.model.sources()),
-                   extras=extras)
+                   extras=extras, profile=self.profile)
         return hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
     def _build_dir(self, extras: str = "") -> str:
-        return os.path.join(self.build_root, f"{self.device}-{self.model.name}-{self.model.n_inputs}"
+        copies = f"x{self.model.copies}" if self.model.copies > 1 else ""
+        return os.path.join(self.build_root, f"{self.device}-{self.model.name}{copies}-{self.model.n_inputs}"
                                              f"-{self.chunk_size}-{self.build_key(extras)}")
 
     # -- running ---------------------------------------------------------------
@@ -268,7 +307,8 @@ class StandaloneSimulator(Simulator):
     def _run_chunk(self, state, stimulus):
         self.prepare()
         net, device = standalone.project.network, standalone.project.device
-        run_args = {net.stimulus: stimulus, **net.run_time_values(self.model.params), **net.state_values(state)}
+        run_args = {**net.stimulus_values(stimulus), **net.run_time_values(self.model.params),
+                    **net.state_values(state)}
         chunk = uuid.uuid4().hex
         arguments, files = write_run_args(device, run_args, self.build_dir, chunk)
         results = os.path.join("results", chunk)
@@ -276,8 +316,9 @@ class StandaloneSimulator(Simulator):
         try:
             device.run(directory=self.build_dir, results_directory=results, with_output=False, run_args=arguments)
             wall = time.perf_counter() - start
+            profile = _profile(os.path.join(self.build_dir, results, "profiling_info.txt")) if self.profile else {}
             return ChunkResult(net.read_state(), net.read_spikes(), wall, float(net.period),
-                           _monitor_values(net.extra_objects))
+                               _monitor_values(net.extra_objects), profile)
         finally:
             shutil.rmtree(os.path.join(self.build_dir, results), ignore_errors=True)
             for name in files:  # this chunk's stimulus and weights
@@ -296,7 +337,7 @@ class StandaloneSimulator(Simulator):
             self.chunk_size, before_delays=brian_device.apply_run_args)
         if net.seed_variable is not None:
             seed_from_run_args(self.device, get_device(), net.seed_variable, self.threads)
-        net.network.run(net.duration, namespace=net.namespace)
+        net.network.run(net.duration, namespace=net.namespace, profile=self.profile)
         return net, self.build_dir or self._build_dir(_extras_key(get_device(), net.extra_objects))
 
     def _build(self) -> standalone.Project:
@@ -311,9 +352,31 @@ class StandaloneSimulator(Simulator):
         return standalone.Project(build_dir, net, get_device(), self.build_time)
 
 
+def available_memory() -> int | None:
+    """Bytes of memory available to a new process (Linux's MemAvailable; None where unknown)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _profile(path: str) -> dict:
+    """{code object: seconds} of Brian2's profiling_info.txt."""
+    with open(path) as f:
+        return {name: float(seconds) for name, seconds in (line.split() for line in f if line.strip())}
+
+
 def _assign(values: dict):
-    for view, value in values.items():
-        view[:] = value
+    """Set variables; a TimedArray's values are fixed when it is made, so they can only be checked."""
+    for key, value in values.items():
+        if not isinstance(key, TimedArray):
+            key[:] = value
+        elif not np.array_equal(key.values, value):
+            raise SimulationError(f"the runtime device cannot change TimedArray {key.name} after building")
 
 
 def _monitor_values(objects) -> dict:

@@ -46,8 +46,9 @@ Example: a feedback location and delay of one's own, a monitor of one's own,
     run.spikes("hidden"); run.counts.x_hat; run.monitor("soma_v").v   # with units
 """
 from ..params.mstdp import PRESETS, RECIPES, ModelParams, preset
-from .model import Model
-from .network import NetworkState
+from .model import Ensemble, Model
+from .network import EnsembleState, NetworkState, Presentations
 from .trainer import Trainer
 
-__all__ = ["Model", "ModelParams", "NetworkState", "PRESETS", "RECIPES", "Trainer", "preset"]
+__all__ = ["Model", "Ensemble", "ModelParams", "NetworkState", "EnsembleState", "Presentations", "PRESETS", "RECIPES",
+           "Trainer", "preset"]

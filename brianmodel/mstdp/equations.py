@@ -5,6 +5,16 @@ Conductances are in units of the leak (dimensionless). The cells are compact
 unless a plastic synapse on them has a location: the cell is then a
 ball-and-stick (:mod:`brianmodel.cells`) and the synapse excites the
 compartment that holds it.
+
+Every run-time parameter has one value per copy of an ensemble
+(:mod:`.network`). A plastic pathway's values are a table with one row per
+copy (a TimedArray over the copy index, :data:`PATHWAY_TABLE`), which each
+synapse reads through its ``copy_syn``: stored once per copy, and read without
+touching a neuron, so that Brian2 spreads the pathway's spikes over OpenMP
+threads (it runs a pathway on one thread when its code reads a pre- or
+postsynaptic variable). The stimulus gain, ρ and the homeostasis rate are
+constant variables of the neurons, repeated over the copy's neurons: the
+neurons' update reads them every step, where a table lookup would cost more.
 """
 from __future__ import annotations
 
@@ -14,8 +24,9 @@ from ..cells import ball_and_stick_equations
 from ..params.mstdp import ModelParams
 
 __all__ = ["VISIBLE_EQUATIONS", "HIDDEN_EQUATIONS", "POOL_EQUATIONS", "POOL_OUTPUT_EQUATIONS", "PLASTIC_MODEL",
-           "PLASTIC_ON_PRE", "PLASTIC_ON_POST", "FORGET_STALE_TRACES", "plastic_synapse_code", "visible_equations",
-           "hidden_equations", "pool_equations", "has_cable"]
+           "PLASTIC_ON_PRE", "PLASTIC_ON_POST", "FORGET_STALE_TRACES", "PATHWAY_TABLE", "PATHWAY_VARIABLES",
+           "plastic_synapse_code", "pathway_lines", "visible_equations", "hidden_equations", "pool_equations",
+           "has_cable"]
 
 VISIBLE_EQUATIONS = """
 dv/dt = ((E_L - v) + g_stim*(E_e - v) + g_i*(E_i - v) + g_coupling_soma*(v_d - v)) / tau_m : volt (unless refractory)
@@ -23,9 +34,10 @@ dv_d/dt = ((E_L - v_d) + g_d*(E_e - v_d) + g_coupling_dendrite*(v - v_d)) / tau_
 dg_d/dt = -g_d/tau_e : 1  # feedback (dendritic) excitation
 """ + (VISIBLE_INPUTS := """
 g_stim = g_input * intensity * int((t % presentation_duration) < stimulus_duration) : 1
-intensity : 1  # this presentation's stimulus, read from the TimedArray once at its start
-g_i : 1 (linked)  # the visible pool's shared inhibitory conductance
-g_input : 1 (shared)  # stimulus conductance at intensity 1
+intensity : 1  # this presentation's stimulus, read from the image table once at its start
+g_i : 1 (linked)  # the visible pool's shared inhibitory conductance (the copy's)
+g_input : 1 (constant)  # stimulus conductance at intensity 1
+copy : integer (constant)  # the ensemble copy the neuron belongs to
 """)
 VISIBLE_SOMA_TERMS = "+ g_stim*(E_e - v) + g_i*(E_i - v)"  # ball-and-stick visible soma, besides leak and coupling
 
@@ -36,8 +48,9 @@ dg_e/dt = -g_e/tau_e : 1  # feedforward (proximal) excitation
 g_i : 1 (linked)  # the hidden pool's shared inhibitory conductance
 phi : 1  # homeostatic scaling factor of the feedforward drive
 count : 1  # spikes in the current presentation
-rho : 1 (shared)  # target spikes per unit per presentation
-homeostasis_rate : 1 (shared)
+rho : 1 (constant)  # target spikes per unit per presentation
+homeostasis_rate : 1 (constant)
+copy : integer (constant)  # the ensemble copy the neuron belongs to
 """)
 HIDDEN_SOMA_TERMS = "+ g_i*(E_i - v)"  # ball-and-stick hidden soma (feedforward input on the dendrite)
 
@@ -60,33 +73,38 @@ apre *= fresh
 apost *= fresh
 """
 
-# Both plastic pathways share one model; what differs is set per pathway at
-# run time (cable.placement): which window (STDP, or aSTDP: the time-reversed
-# rule), where the back-propagating spike arrives (its delay and amplitude,
-# which scales the window), which dendritic compartment the synapse excites.
-# With the paper's placement (W STDP, Q aSTDP, somatic lags) the feedback
-# window against t_hidden - t_visible has the same profile as the feedforward.
+# Both plastic pathways share one model; what differs is set per pathway and
+# copy at run time (placement.placement): which window (STDP, or aSTDP: the
+# time-reversed rule), where the back-propagating spike arrives (its delay and
+# amplitude, which scales the window), which dendritic compartment the synapse
+# excites. With the paper's placement (W STDP, Q aSTDP, somatic lags) the
+# feedback window against t_hidden - t_visible has the same profile as the
+# feedforward one. The window's amplitudes come precomputed (network.
+# pathway_values): pre_coeff = η (A₊ or −A₋), post_coeff = η bap (A₊ or −A₋).
+PATHWAY_TABLE = {"feedforward": "feedforward_values", "feedback": "feedback_values"}  # TimedArray names
+PATHWAY_VARIABLES = {  # name: unit, of a pathway's run-time values (the table's columns, in this order)
+    "pre_coeff": "1",  # weight change per unit of the post trace, on a presynaptic spike
+    "post_coeff": "1",  # weight change per unit of the pre trace, on a postsynaptic spike
+    "pre_trace_rate": "Hz",  # 1/τ of the presynaptic trace (τ₊ for STDP, τ₋ for aSTDP)
+    "post_trace_rate": "Hz",
+    "bap": "1",  # back-propagating spike's amplitude at the synapse (1 at the soma)
+    "gain": "1",  # conductance per unit weight, in leak units of the compartment it drives (of the soma: cables)
+    "compartment": "integer",  # dendritic compartment holding the synapse (ball-and-stick cells)
+    "axonal_delay": "second",  # the pre pathway's delay
+    "backprop_delay": "second",  # somatic spike -> back-propagating spike at the synapse
+}
 PLASTIC_MODEL = """
 {weight} : 1
-eta : 1 (shared)
-gain : 1 (shared)  # conductance per unit weight, in leak units of the compartment it drives (of the soma: cables)
-window_reversed : 1 (shared)  # 0: STDP (LTP when post follows pre); 1: aSTDP
-bap : 1 (shared)  # back-propagating spike's amplitude at the synapse (1 at the soma)
-compartment : integer (shared)  # dendritic compartment holding the synapse (ball-and-stick cells)
-tau_pre_trace : second (shared)  # tau_plus for STDP, tau_minus for aSTDP
-tau_post_trace : second (shared)
-axonal_delay : second (shared)  # the pre pathway's delay
-backprop_delay : second (shared)  # somatic spike -> back-propagating spike at the synapse
-dapre/dt = -apre/tau_pre_trace : 1 (event-driven)
-dapost/dt = -apost/tau_post_trace : 1 (event-driven)
+dapre/dt = -apre * pre_trace_rate : 1 (event-driven)
+dapost/dt = -apost * post_trace_rate : 1 (event-driven)
 """
 PLASTIC_ON_PRE = """
 apre += 1
-{weight} = clip({weight} + eta * (window_reversed * A_plus - (1 - window_reversed) * A_minus) * apost, 0, {maximum})
+{weight} = clip({weight} + pre_coeff * apost, 0, {maximum})
 """
 PLASTIC_ON_POST = """
 apost += bap
-{weight} = clip({weight} + eta * bap * ((1 - window_reversed) * A_plus - window_reversed * A_minus) * apre, 0, {maximum})
+{weight} = clip({weight} + post_coeff * apre, 0, {maximum})
 """
 FEEDFORWARD_DRIVE = "gain * phi_post * w"  # hidden g_e += gain * phi_j * W_ji
 FEEDBACK_DRIVE = "gain * q"  # visible dendrite g_d += gain * Q_ij
@@ -106,9 +124,23 @@ def plastic_synapse_code(pathway: str, params: ModelParams) -> dict:
         "feedback": ("q", "q_max", "g_d", FEEDBACK_DRIVE, params.locations.feedback)}[pathway]
     n = 0 if location is None else params.cable.n_compartments
     fill = dict(weight=weight, maximum=maximum)
-    return dict(model=PLASTIC_MODEL.format(**fill),
+    return dict(model=PLASTIC_MODEL.format(**fill) + pathway_lines(pathway),
                 on_pre=FORGET_STALE_TRACES + _drive(variable, drive, n) + PLASTIC_ON_PRE.format(**fill),
                 on_post=FORGET_STALE_TRACES + PLASTIC_ON_POST.format(**fill))
+
+
+# a table holds plain numbers (SI base units); these give them back their unit
+_FROM_TABLE = {"1": "{}", "Hz": "{} / second", "second": "{} * second", "integer": "int({})"}
+
+
+def pathway_lines(pathway: str) -> str:
+    """Equation lines of a synapse's ``copy`` and of the values it reads from its copy's row of the table."""
+    table = PATHWAY_TABLE[pathway]
+    lines = ["copy_syn : integer (constant)  # the synapse's ensemble copy (Brian2 keeps ``copy`` for the neurons')"]
+    for column, (name, unit) in enumerate(PATHWAY_VARIABLES.items()):
+        read = _FROM_TABLE[unit].format(f"{table}(copy_syn * second, {column})")
+        lines.append(f"{name} = {read} : {unit}")
+    return "\n".join(lines)
 
 
 def has_cable(params, pathway=None) -> bool:

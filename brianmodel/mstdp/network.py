@@ -1,154 +1,113 @@
-"""The mirrored-STDP network as Brian2 groups (Burbank 2015, Figs 1 and 3).
+"""The mirrored-STDP network as Brian2 groups (Burbank 2015, Figs 1 and 3), in K independent copies.
 
 Visible layer (ON/OFF, soma + dendrite) --W, proximal, STDP--> hidden layer
 --Q, distal dendritic, aSTDP--> visible layer; one inhibitory pool per layer.
-A chunk of presentations is one ``run()``: the stimulus is a 2-D TimedArray
-indexed by (presentation, visible neuron), and ``run_regularly`` operations
-reset every group at each presentation start. Nothing here knows which
-device runs it (see :mod:`brianmodel.device`).
+
+An ensemble of K copies is one set of groups and synapses: copy k's neurons
+are a contiguous block of each group, its synapses connect only its own
+neurons (in the order of a single network's), and it has its own pools. Each
+copy has its own value of every run-time parameter (:data:`RUN_TIME_FIELDS`):
+a row of each plastic pathway's table, and variables of its neurons
+(:mod:`.equations`). A single network is the ensemble of one copy.
+
+A chunk of presentations is one ``run()``. The copies share one image table
+(a TimedArray of the distinct stimuli of the chunk) and each reads its own
+presentation order from a second one (presentation × copy), once per
+presentation; ``run_regularly`` operations reset every group at each
+presentation start. Nothing here knows which device runs it (see
+:mod:`brianmodel.device`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
-from brian2 import NeuronGroup, Network, SpikeMonitor, Synapses, TimedArray, defaultclock, linked_var, ms, second, um
+from brian2 import NeuronGroup, Network, SpikeMonitor, Synapses, TimedArray, defaultclock, linked_var, ms, \
+    second, um
 
 from ..cells import cable_namespace
 from ..device.contract import add_extra
 from ..errors import SimulationError
 from ..params.cable import CABLE_METHOD, check_step
 from ..params.mstdp import ModelParams
-from ..schedule import stimulus_table
-from .equations import (POOL_OUTPUT_EQUATIONS, has_cable, hidden_equations, plastic_synapse_code, pool_equations,
-                        visible_equations)
+from .equations import (PATHWAY_TABLE, PATHWAY_VARIABLES, POOL_OUTPUT_EQUATIONS, has_cable, hidden_equations,
+                        plastic_synapse_code, pool_equations, visible_equations)
 from .placement import placement
 
-__all__ = ["MStdpNetwork", "NetworkState", "build_network", "namespace", "feedforward_synapses", "feedback_synapses",
-           "assign_delays", "pathway_values", "RUN_TIME_PARAMETERS", "RUN_TIME_FIELDS", "build_values",
-           "compiled_form"]
+__all__ = ["MStdpNetwork", "NetworkState", "EnsembleState", "Presentations", "build_network", "namespace",
+           "stimulus_tables",
+           "feedforward_synapses", "feedback_synapses", "assign_delays", "pathway_values", "pathway_table", "copy_values",
+           "RUN_TIME_FIELDS", "build_values", "compiled_form"]
 
 
-def namespace(params: ModelParams, stimulus: TimedArray | None = None) -> dict:
+def namespace(params: ModelParams) -> dict:
     """The constants the equation strings refer to."""
     n, d, pl, h, pr = params.neurons, params.dendrite, params.plasticity, params.homeostasis, params.presentation
     ns = dict(
         E_L=n.E_L, V_threshold=n.V_threshold, V_reset=n.V_reset, E_e=n.E_e, E_i=n.E_i,
         tau_m=n.tau_m, tau_m_inhibitory=n.tau_m_inhibitory, tau_e=n.tau_e,
         tau_d=d.tau_d, g_coupling_soma=d.g_coupling_soma, g_coupling_dendrite=d.g_coupling_dendrite,
-        A_plus=pl.A_plus, A_minus=pl.A_minus,
         w_max=pl.w_max, q_max=pl.q_max, phi_min=h.phi_min, phi_max=h.phi_max,
         presentation_duration=pr.duration, stimulus_duration=pr.stimulus_duration,
     )
     if has_cable(params):
         ns.update(cable_namespace(params.cable))
-    if stimulus is not None:
-        ns["stimulus"] = stimulus
     return ns
 
 
-def _rest(params, pathway, synapse):
-    """Reset statements of a layer's membrane and synaptic state (compartments included)."""
-    if not has_cable(params, pathway):
-        return {"feedback": "v = E_L\nv_d = E_L\ng_d = 0", "feedforward": "v = E_L\ng_e = 0"}[pathway]
-    n = params.cable.n_compartments
-    return "\n".join(["v = E_L"] + [f"v_{k} = E_L\n{synapse}_{k} = 0" for k in range(1, n + 1)])
-
-
-def _lif_group(n, eqs, params, name, *, refractory, reset="v = V_reset", method="euler"):
-    group = NeuronGroup(n, eqs, threshold="v > V_threshold", reset=reset,
-                        refractory=refractory, method=method, name=name)
-    for variable in sorted(eqs.diff_eq_names):  # membrane potentials of every compartment (sorted: same code every time)
-        if variable == "v" or variable.startswith("v_"):
-            setattr(group, variable, params.neurons.E_L)
-    return group
-
-
-def _pool(layer, n_pool, g_in, g_out, tau_out, params, prefix):
-    """Inhibitory pool of ``layer``: excited by all its neurons, inhibits all of them."""
-    pool = _lif_group(n_pool, pool_equations(), params, f"{prefix}_pool",
-                      refractory=params.neurons.refractory_inhibitory)
-    output = NeuronGroup(1, POOL_OUTPUT_EQUATIONS, method="exact", name=f"{prefix}_pool_output",
-                         namespace={"tau": tau_out})
-    excite = Synapses(layer, pool, on_pre=f"g_e_post += {g_in!r}", name=f"{prefix}_to_pool")
-    excite.connect()
-    inhibit = Synapses(pool, output, on_pre=f"g_post += {g_out!r}", name=f"{prefix}_pool_inhibition")
-    inhibit.connect()
-    layer.g_i = linked_var(output, "g", index=np.zeros(len(layer), dtype=int))
-    reset = [pool.run_regularly("v = E_L\ng_e = 0", dt=params.presentation.duration, when="start",
-                                name=f"{prefix}_pool_reset"),
-             output.run_regularly("g = 0", dt=params.presentation.duration, when="start",
-                                  name=f"{prefix}_pool_output_reset")]
-    return [pool, output, excite, inhibit, *reset]
-
-
-def feedforward_synapses(visible, hidden, params: ModelParams, name="feedforward", one_to_one=False,
-                         delays=True) -> Synapses:
-    """W: visible -> hidden, proximal, STDP. Synapse k = i * n_hidden + j (all to all),
-    or visible k -> hidden k (``one_to_one``, for pairing protocols). ``delays=False``
-    leaves :func:`assign_delays` to the caller."""
-    return _plastic_synapses("feedforward", visible, hidden, params, name, one_to_one, delays)
-
-
-def feedback_synapses(hidden, visible, params: ModelParams, name="feedback", one_to_one=False,
-                      delays=True) -> Synapses:
-    """Q: hidden -> visible dendrite, distal, aSTDP. Synapse k = j * n_visible + i (all to all),
-    or hidden k -> visible k (``one_to_one``)."""
-    return _plastic_synapses("feedback", hidden, visible, params, name, one_to_one, delays)
-
-
-def _plastic_synapses(pathway, source, target, params, name, one_to_one, delays):
-    syn = Synapses(source, target, **plastic_synapse_code(pathway, params), name=name)
-    _connect(syn, len(source), len(target), one_to_one)
-    for variable, value in pathway_values(pathway, params).items():
-        setattr(syn, variable, value)
-    if delays:
-        assign_delays(syn)
-    return syn
-
-
-def assign_delays(syn: Synapses):
-    """Both pathways' delays from the synapses' run-time variables (set these first)."""
-    syn.delay = "axonal_delay"
-    syn.post.delay = "backprop_delay"
-
-
-def _connect(syn, n_pre, n_post, one_to_one):
-    # Explicit indices fix the synapse order on every device.
-    if one_to_one:
-        syn.connect(j="i")
-    else:
-        syn.connect(i=np.repeat(np.arange(n_pre), n_post), j=np.tile(np.arange(n_post), n_pre))
-
-
-def pathway_values(pathway: str, params: ModelParams) -> dict:
-    """The run-time variables of a plastic pathway that follow from its placement."""
-    where = placement(params, pathway)
-    tau_pre, tau_post = where.trace_time_constants(params)
-    pl = params.plasticity
-    return {"eta": pl.eta * (pl.zeta_over_eta if pathway == "feedback" else 1.0),
-            "gain": params.connections.g_feedforward if pathway == "feedforward" else params.connections.g_feedback,
-            "window_reversed": float(where.reversed_window), "bap": where.bap, "compartment": where.compartment,
-            "tau_pre_trace": tau_pre, "tau_post_trace": tau_post,
-            "axonal_delay": where.axonal_delay, "backprop_delay": where.backprop_delay}
-
-
-# Parameters that are variables of the compiled network, not constants, so
-# that one binary serves every value (set per run, via run_args standalone).
-RUN_TIME_PARAMETERS = {
-    # (group, variable): function of ModelParams
-    ("visible", "g_input"): lambda p: p.connections.g_input,
-    ("hidden", "rho"): lambda p: p.homeostasis.rho,
-    ("hidden", "homeostasis_rate"): lambda p: p.homeostasis.rate,
-    **{(pathway, variable): (lambda p, pathway=pathway, variable=variable: pathway_values(pathway, p)[variable])
-       for pathway in ("feedforward", "feedback") for variable in pathway_values("feedback", ModelParams())},
-}
+# -- the run-time parameters ---------------------------------------------------
+# Fields of ModelParams that are variables of the compiled network, not
+# constants: one binary serves every value (set per run, via run_args
+# standalone), and every copy of an ensemble has its own.
 RUN_TIME_FIELDS = {("connections", "g_input"), ("homeostasis", "rho"), ("homeostasis", "rate"),
                    ("plasticity", "eta"), ("plasticity", "zeta_over_eta"), ("plasticity", "tau_plus"),
-                   ("plasticity", "tau_minus"), ("connections", "g_feedforward"), ("connections", "g_feedback"),
+                   ("plasticity", "tau_minus"), ("plasticity", "A_plus"), ("plasticity", "A_minus"),
+                   ("connections", "g_feedforward"), ("connections", "g_feedback"),
                    ("connections", "delay_feedforward"), ("connections", "delay_feedback"),
                    ("connections", "backprop_delay_feedforward"), ("connections", "backprop_delay_feedback"),
                    ("cable", "bap_velocity"), ("cable", "bap_length_constant"), ("locations", "crossover")}
+# (a location's value is a run-time parameter too; whether there is one is compiled in)
+
+
+# (group, variable, ModelParams field) of the run-time values held by the neurons
+NEURON_VALUES = (("visible", "g_input", ("connections", "g_input")), ("hidden", "rho", ("homeostasis", "rho")),
+                 ("hidden", "homeostasis_rate", ("homeostasis", "rate")))
+
+
+def pathway_values(pathway: str, params: ModelParams) -> dict:
+    """The run-time values of a plastic pathway's synapses (:data:`.equations.PATHWAY_VARIABLES`).
+
+    The window's amplitudes are precomputed here as Brian2 would hoist them
+    out of the synaptic loop for scalars: η (A₊ or −A₋) on presynaptic spikes,
+    (η bap) (A₊ or −A₋) on postsynaptic ones (aSTDP swaps the signs).
+    """
+    where = placement(params, pathway)
+    tau_pre, tau_post = where.trace_time_constants(params)
+    pl = params.plasticity
+    eta = pl.eta * (pl.zeta_over_eta if pathway == "feedback" else 1.0)
+    reversed_window = float(where.reversed_window)
+    return {"pre_coeff": eta * ((reversed_window * pl.A_plus) - ((1.0 - reversed_window) * pl.A_minus)),
+            "post_coeff": (eta * where.bap) * (((1.0 - reversed_window) * pl.A_plus) - (reversed_window * pl.A_minus)),
+            "pre_trace_rate": 1.0 / tau_pre, "post_trace_rate": 1.0 / tau_post, "bap": where.bap,
+            "gain": params.connections.g_feedforward if pathway == "feedforward" else params.connections.g_feedback,
+            "compartment": where.compartment, "axonal_delay": where.axonal_delay,
+            "backprop_delay": where.backprop_delay}
+
+
+def pathway_table(pathway: str, copy_params: Sequence[ModelParams]) -> np.ndarray:
+    """The rows of ``pathway``'s table: each copy's :func:`pathway_values`, in SI base units."""
+    rows = [pathway_values(pathway, params) for params in copy_params]
+    return np.array([[float(row[name]) for name in PATHWAY_VARIABLES] for row in rows])
+
+
+def copy_values(params: ModelParams) -> dict:
+    """{(group or pathway, variable): value} of every run-time variable, for one copy."""
+    values = {(group, variable): getattr(getattr(params, section), name)
+              for group, variable, (section, name) in NEURON_VALUES}
+    for pathway in ("feedforward", "feedback"):
+        values.update({(pathway, name): value for name, value in pathway_values(pathway, params).items()})
+    return values
 
 
 def build_values(params: ModelParams) -> ModelParams:
@@ -185,9 +144,10 @@ def compiled_form(params: ModelParams) -> dict:
     return compiled
 
 
+# -- state and stimulus ----------------------------------------------------------
 @dataclass
 class NetworkState:
-    """What carries from one presentation chunk to the next."""
+    """What carries from one presentation chunk to the next, for one copy."""
 
     W: np.ndarray  # (n_hidden, n_visible) feedforward weights W_ji
     Q: np.ndarray  # (n_visible, n_hidden) feedback weights Q_ij
@@ -208,81 +168,251 @@ class NetworkState:
         return {"W": self.W, "Q": self.Q, "phi": self.phi, "count": self.count}
 
 
+class EnsembleState(tuple):
+    """The states of an ensemble's copies, in copy order."""
+
+    def arrays(self) -> dict:
+        """The copies' arrays stacked along a first axis (copy)."""
+        return {name: np.stack([state.arrays()[name] for state in self]) for name in ("W", "Q", "phi", "count")}
+
+
+@dataclass
+class Presentations:
+    """What each copy is shown: distinct stimuli and, per copy, the row of each presentation.
+
+    ``images`` (rows, n_visible) non-negative intensities; ``order`` (copies,
+    presentations) integer rows of ``images``. Copies that are shown the same
+    images share their rows: the table holds each stimulus once.
+    """
+
+    images: np.ndarray
+    order: np.ndarray
+
+    def __post_init__(self):
+        self.images = np.asarray(self.images, dtype=float)
+        self.order = np.asarray(self.order)
+        if self.images.ndim != 2 or self.order.ndim != 2:
+            raise SimulationError(f"presentations need images (rows, n_visible) and an order (copies, "
+                                  f"presentations); got shapes {self.images.shape} and {self.order.shape}")
+        if not np.issubdtype(self.order.dtype, np.integer) or (self.order.size and (
+                self.order.min() < 0 or self.order.max() >= len(self.images))):
+            raise SimulationError(f"the order must hold rows of the {len(self.images)} images")
+        if np.any(self.images < 0):
+            raise SimulationError("visible intensities must be non-negative (split signed stimuli with "
+                                  "brianmodel.datasets.on_off)")
+
+    def __len__(self):
+        return self.order.shape[1]
+
+    def __getitem__(self, presentations: slice) -> "Presentations":
+        return Presentations(self.images, self.order[:, presentations])
+
+
+# -- the network ---------------------------------------------------------------
 @dataclass
 class MStdpNetwork:
-    """The network and its named parts."""
+    """The network of K copies and its named parts."""
 
     network: Network
     visible: NeuronGroup
     hidden: NeuronGroup
     feedforward: Synapses
     feedback: Synapses
-    stimulus: TimedArray
+    images: TimedArray  # the chunk's distinct stimuli (image_rows, n_visible)
+    order: TimedArray  # each copy's image row per presentation (presentations, copies)
+    tables: dict  # {pathway: TimedArray of its run-time values, one row per copy}
     monitors: dict
     namespace: dict
     n_presentations: int
-    params: ModelParams
+    copy_params: tuple  # ModelParams of each copy
+    single: bool  # one copy, whose state is a NetworkState (not an EnsembleState)
+    extra_objects: list = field(default_factory=list)  # the user's objects (the model's extra)
 
     @property
-    def duration(self):
-        return self.n_presentations * self.params.presentation.duration
-
-    extra_objects: list = field(default_factory=list)  # the user's objects (Model.extra)
+    def copies(self) -> int:
+        return len(self.copy_params)
 
     @property
     def period(self):
-        return self.params.presentation.duration
+        return self.copy_params[0].presentation.duration
+
+    @property
+    def duration(self):
+        return self.n_presentations * self.period
 
     @property
     def seed_variable(self):
         return None  # no random numbers: the input drive is deterministic
 
-    def _variable(self, group, name):
-        return getattr(getattr(self, group), name)
+    def _per_copy(self, values) -> tuple:
+        values = (values,) if self.single else tuple(values)
+        if len(values) != self.copies:
+            raise SimulationError(f"expected values for {self.copies} copies, got {len(values)}")
+        return values
 
-    def run_time_values(self, params: ModelParams | None = None) -> dict:
-        """{VariableView: value} of the run-time parameters (for run_args); ``params`` may differ
-        from the build's in the run-time fields only."""
-        params = params or self.params
-        return {self._variable(g, v): f(params) for (g, v), f in RUN_TIME_PARAMETERS.items()}
+    def stimulus_values(self, presentations: Presentations) -> dict:
+        """{TimedArray: values} showing ``presentations``: the rows they use, once, and each copy's order."""
+        table, order = stimulus_tables(presentations, self.copies, self.n_presentations, self.images.values.shape)
+        return {self.images: table, self.order: order}
 
-    def state_values(self, state: NetworkState) -> dict:
-        """{VariableView: flat array} that sets ``state`` (for run_args)."""
-        return {self.feedforward.w: state.W.T.ravel(), self.feedback.q: state.Q.T.ravel(),
-                self.hidden.phi: state.phi, self.hidden.count: state.count}
+    def run_time_values(self, params) -> dict:
+        """{VariableView or TimedArray: values} of every copy's run-time parameters (for run_args):
+        the pathways' tables, and per-neuron arrays."""
+        params = self._per_copy(params)
+        values = {self.tables[pathway]: pathway_table(pathway, params) for pathway in PATHWAY_TABLE}
+        for group, variable, (section, name) in NEURON_VALUES:
+            column = np.array([float(getattr(getattr(p, section), name)) for p in params])
+            values[getattr(getattr(self, group), variable)] = np.repeat(column, len(getattr(self, group)) // self.copies)
+        return values
 
-    def read_state(self) -> NetworkState:
-        n_vis, n_hid = len(self.visible), len(self.hidden)
-        return NetworkState(W=np.asarray(self.feedforward.w[:]).reshape(n_vis, n_hid).T.copy(),
-                            Q=np.asarray(self.feedback.q[:]).reshape(n_hid, n_vis).T.copy(),
-                            phi=np.asarray(self.hidden.phi[:]).copy(),
-                            count=np.asarray(self.hidden.count[:]).copy())
+    def state_values(self, state) -> dict:
+        """{VariableView: flat array} that sets every copy's state (for run_args)."""
+        states = self._per_copy(state)
+        return {self.feedforward.w: np.concatenate([s.W.T.ravel() for s in states]),
+                self.feedback.q: np.concatenate([s.Q.T.ravel() for s in states]),
+                self.hidden.phi: np.concatenate([s.phi for s in states]),
+                self.hidden.count: np.concatenate([s.count for s in states])}
+
+    def read_state(self):
+        k = self.copies
+        n_vis, n_hid = len(self.visible) // k, len(self.hidden) // k
+        w = np.asarray(self.feedforward.w[:]).reshape(k, n_vis, n_hid)
+        q = np.asarray(self.feedback.q[:]).reshape(k, n_hid, n_vis)
+        phi, count = np.asarray(self.hidden.phi[:]).reshape(k, n_hid), np.asarray(self.hidden.count[:]).reshape(k, n_hid)
+        states = [NetworkState(W=w[c].T.copy(), Q=q[c].T.copy(), phi=phi[c].copy(), count=count[c].copy())
+                  for c in range(k)]
+        return states[0] if self.single else EnsembleState(states)
 
     def read_spikes(self) -> dict:
-        """{monitor name: (indices, times in seconds)} as numpy arrays."""
+        """{monitor name: (indices, times in seconds)} as numpy arrays (indices over all copies)."""
         return {name: (np.asarray(m.i[:]).copy(), np.asarray(m.t[:] / second).copy())
                 for name, m in self.monitors.items()}
 
 
-def build_network(params: ModelParams, n_visible: int, n_presentations: int,
-                  stimulus_values: np.ndarray | None = None, before_delays=None, extra=None) -> MStdpNetwork:
-    """Build the network for chunks of ``n_presentations`` presentations.
+def stimulus_tables(presentations: Presentations, copies: int, n_presentations: int, shape) -> tuple:
+    """(image table of ``shape``: the rows the presentations use, once; order table (presentations, copies))."""
+    if presentations.order.shape != (copies, n_presentations):
+        raise SimulationError(f"presentations for {copies} copies × {n_presentations} expected, got an order of "
+                              f"shape {presentations.order.shape}")
+    capacity, n_visible = shape
+    if presentations.images.shape[1] != n_visible:
+        raise SimulationError(f"stimuli must have {n_visible} visible intensities, got {presentations.images.shape[1]}")
+    used, order = np.unique(presentations.order, return_inverse=True)
+    if len(used) > capacity:
+        raise SimulationError(f"the chunk shows {len(used)} distinct stimuli; the network holds {capacity} "
+                              f"(its model's n_images)")
+    table = np.zeros(shape)
+    table[:len(used)] = presentations.images[used]
+    return table, np.ascontiguousarray(order.reshape(presentations.order.shape).T, dtype=float)
 
-    ``stimulus_values`` (n_presentations, n_visible) are the visible
-    intensities; zeros if omitted (standalone runs pass them as run_args).
-    ``before_delays()``, if given, is called once every variable has its
-    default and before the synaptic delays are derived from the run-time
-    variables (a standalone device applies its run_args there). ``extra(net)``
-    returns the user's own Brian2 objects (monitors, ...) to add.
+
+def _rest(params, pathway, synapse):
+    """Reset statements of a layer's membrane and synaptic state (compartments included)."""
+    if not has_cable(params, pathway):
+        return {"feedback": "v = E_L\nv_d = E_L\ng_d = 0", "feedforward": "v = E_L\ng_e = 0"}[pathway]
+    n = params.cable.n_compartments
+    return "\n".join(["v = E_L"] + [f"v_{k} = E_L\n{synapse}_{k} = 0" for k in range(1, n + 1)])
+
+
+def _lif_group(n, eqs, params, name, *, refractory, reset="v = V_reset", method="euler"):
+    group = NeuronGroup(n, eqs, threshold="v > V_threshold", reset=reset,
+                        refractory=refractory, method=method, name=name)
+    for variable in sorted(eqs.diff_eq_names):  # membrane potentials of every compartment (sorted: same code every time)
+        if variable == "v" or variable.startswith("v_"):
+            setattr(group, variable, params.neurons.E_L)
+    return group
+
+
+def _connect_within_copies(syn: Synapses, n_pre: int, n_post: int):
+    """All-to-all synapses within each copy (``n_pre`` -> ``n_post`` neurons a copy), in the order of a single
+    network's: copy-major, then presynaptic-major. Generated code makes them: no index arrays to store."""
+    copy = f"(i // {n_pre})"
+    syn.connect(j=f"k for k in range({copy} * {n_post}, ({copy} + 1) * {n_post})")
+
+
+def _pool(layer, n_layer, n_pool, g_in, g_out, tau_out, params, prefix, copies):
+    """The inhibitory pool of each copy of ``layer``: excited by all the copy's neurons, inhibits all of them."""
+    pool = _lif_group(copies * n_pool, pool_equations(), params, f"{prefix}_pool",
+                      refractory=params.neurons.refractory_inhibitory)
+    output = NeuronGroup(copies, POOL_OUTPUT_EQUATIONS, method="exact", name=f"{prefix}_pool_output",
+                         namespace={"tau": tau_out})
+    excite = Synapses(layer, pool, on_pre=f"g_e_post += {g_in!r}", name=f"{prefix}_to_pool")
+    _connect_within_copies(excite, n_layer, n_pool)
+    inhibit = Synapses(pool, output, on_pre=f"g_post += {g_out!r}", name=f"{prefix}_pool_inhibition")
+    _connect_within_copies(inhibit, n_pool, 1)
+    layer.g_i = linked_var(output, "g", index=np.repeat(np.arange(copies), n_layer))
+    reset = [pool.run_regularly("v = E_L\ng_e = 0", dt=params.presentation.duration, when="start",
+                                name=f"{prefix}_pool_reset"),
+             output.run_regularly("g = 0", dt=params.presentation.duration, when="start",
+                                  name=f"{prefix}_pool_output_reset")]
+    return [pool, output, excite, inhibit, *reset]
+
+
+def feedforward_synapses(visible, hidden, params: ModelParams, table: TimedArray, name="feedforward",
+                         one_to_one=False, delays=True, copies=1) -> Synapses:
+    """W: visible -> hidden, proximal, STDP. Within each copy, synapse k = i * n_hidden + j (all to all),
+    or visible k -> hidden k (``one_to_one``, for pairing protocols; one copy). ``table``: the pathway's
+    run-time values (:func:`values_table`). ``delays=False`` leaves :func:`assign_delays` to the caller."""
+    return _plastic_synapses("feedforward", visible, hidden, params, table, name, one_to_one, delays, copies)
+
+
+def feedback_synapses(hidden, visible, params: ModelParams, table: TimedArray, name="feedback",
+                      one_to_one=False, delays=True, copies=1) -> Synapses:
+    """Q: hidden -> visible dendrite, distal, aSTDP. Within each copy, synapse k = j * n_visible + i
+    (all to all), or hidden k -> visible k (``one_to_one``)."""
+    return _plastic_synapses("feedback", hidden, visible, params, table, name, one_to_one, delays, copies)
+
+
+def values_table(pathway: str, copy_params: Sequence[ModelParams]) -> TimedArray:
+    """``pathway``'s run-time values as the TimedArray its synapses read (one row per copy)."""
+    return TimedArray(pathway_table(pathway, copy_params), dt=1 * second, name=PATHWAY_TABLE[pathway])
+
+
+def _plastic_synapses(pathway, source, target, params, table, name, one_to_one, delays, copies):
+    # the synapses' own namespace holds their table: assign_delays reads it before any run
+    syn = Synapses(source, target, **plastic_synapse_code(pathway, params), name=name,
+                   namespace={PATHWAY_TABLE[pathway]: table})
+    if one_to_one:
+        syn.connect(j="i")
+    else:
+        n_pre = len(source) // copies
+        _connect_within_copies(syn, n_pre, len(target) // copies)
+        if copies > 1:
+            syn.copy_syn = f"i // {n_pre}"
+    if delays:
+        assign_delays(syn)
+    return syn
+
+
+def assign_delays(syn: Synapses):
+    """Both pathways' delays from the run-time values of the synapse's copy (set these first)."""
+    syn.delay = "axonal_delay"
+    syn.post.delay = "backprop_delay"
+
+
+def build_network(copy_params: Sequence[ModelParams], n_visible: int, n_presentations: int,
+                  presentations: Presentations | None = None, before_delays=None, extra=None,
+                  image_rows: int | None = None, single: bool = False) -> MStdpNetwork:
+    """Build ``len(copy_params)`` copies of the network for chunks of ``n_presentations`` presentations.
+
+    The copies share what is compiled (:func:`compiled_form`); each has its
+    own run-time values. ``presentations`` (:class:`Presentations`): what the
+    copies are shown; none if omitted (standalone runs pass it as run_args).
+    ``image_rows``: the image table's rows (default: copies × presentations,
+    every stimulus distinct). ``before_delays()``, if given, is called once
+    every variable has its default and before the synaptic delays are derived
+    from the run-time values (a standalone device applies its run_args there).
+    ``extra(net)`` returns the user's own Brian2 objects (monitors, ...) to add.
+    ``single``: one copy whose state is a :class:`NetworkState`.
     """
-    params.validate()
+    copy_params = tuple(copy_params)
+    params, copies = copy_params[0], len(copy_params)
+    for p in copy_params:
+        p.validate()
     if n_visible <= 0 or n_visible % 2:
         raise SimulationError(f"n_visible must be a positive even number (ON + OFF), got {n_visible}")
-    stimulus_values = stimulus_table(stimulus_values, n_presentations, n_visible)
-    if np.any(stimulus_values < 0):
-        raise SimulationError("visible intensities must be non-negative (split signed stimuli with "
-                              "brianmodel.datasets.on_off)")
-
+    if n_presentations <= 0:
+        raise SimulationError(f"n_presentations must be positive, got {n_presentations}")
     arch, neurons, pres = params.architecture, params.neurons, params.presentation
     period = pres.duration
     if has_cable(params):
@@ -291,36 +421,39 @@ def build_network(params: ModelParams, n_visible: int, n_presentations: int,
     # as in Brian2's examples (brian2cuda 1.0b1's synaptic code refers to it by
     # name, and fails to compile when no object of the network uses it).
     defaultclock.dt = pres.dt
-    stimulus = TimedArray(stimulus_values, dt=period, name="stimulus")
+    shape = (image_rows or copies * n_presentations, n_visible)
+    table, order_table = (np.zeros(shape), np.zeros((n_presentations, copies))) if presentations is None else \
+        stimulus_tables(presentations, copies, n_presentations, shape)
+    images = TimedArray(table, dt=1 * second, name="images")
+    order = TimedArray(order_table, dt=period, name="order")
+    tables = {pathway: values_table(pathway, copy_params) for pathway in PATHWAY_TABLE}
 
     # ball-and-stick cells are stiff: CABLE_METHOD (step checked above); compact cells: Euler
-    visible = _lif_group(n_visible, visible_equations(params), params, "visible", refractory=neurons.refractory,
+    visible = _lif_group(copies * n_visible, visible_equations(params), params, "visible",
+                         refractory=neurons.refractory,
                          method=CABLE_METHOD if has_cable(params, "feedback") else "euler")
-    hidden = _lif_group(arch.n_hidden, hidden_equations(params), params, "hidden", refractory=neurons.refractory,
-                        reset="v = V_reset\ncount += 1",
+    hidden = _lif_group(copies * arch.n_hidden, hidden_equations(params), params, "hidden",
+                        refractory=neurons.refractory, reset="v = V_reset\ncount += 1",
                         method=CABLE_METHOD if has_cable(params, "feedforward") else "euler")
+    visible.copy = f"i // {n_visible}"
+    hidden.copy = f"i // {arch.n_hidden}"
     hidden.phi = params.homeostasis.phi_init
 
     c = params.connections
-    visible_pool = _pool(visible, arch.n_visible_pool, c.g_visible_to_pool, c.g_pool_to_visible,
-                         neurons.tau_i, params, "visible")
-    hidden_pool = _pool(hidden, arch.n_hidden_pool, c.g_hidden_to_pool, c.g_pool_to_hidden,
-                        neurons.tau_i_hidden, params, "hidden")
-    feedforward = feedforward_synapses(visible, hidden, params, delays=False)
-    feedback = feedback_synapses(hidden, visible, params, delays=False)
-    visible.g_input = c.g_input
-    hidden.rho, hidden.homeostasis_rate = params.homeostasis.rho, params.homeostasis.rate
-    if before_delays is not None:
-        before_delays()
-    assign_delays(feedforward)
-    assign_delays(feedback)
+    visible_pool = _pool(visible, n_visible, arch.n_visible_pool, c.g_visible_to_pool, c.g_pool_to_visible,
+                         neurons.tau_i, params, "visible", copies)
+    hidden_pool = _pool(hidden, arch.n_hidden, arch.n_hidden_pool, c.g_hidden_to_pool, c.g_pool_to_hidden,
+                        neurons.tau_i_hidden, params, "hidden", copies)
+    feedforward = feedforward_synapses(visible, hidden, params, tables["feedforward"], delays=False, copies=copies)
+    feedback = feedback_synapses(hidden, visible, params, tables["feedback"], delays=False, copies=copies)
 
     # Each presentation starts from rest: potentials and conductances reset
     # (STDP traces: FORGET_STALE_TRACES); homeostasis acts on the previous
-    # presentation's count.
+    # presentation's count; each copy reads its stimulus from the shared table.
     resets = [
-        visible.run_regularly(_rest(params, "feedback", "g_d") + "\nintensity = stimulus(t, i)", dt=period,
-                              when="start", name="visible_reset"),
+        visible.run_regularly(_rest(params, "feedback", "g_d")
+                              + "\nintensity = images(order(t, copy) * second, i - copy * n_visible)",
+                              dt=period, when="start", name="visible_reset"),
         hidden.run_regularly("phi = clip(phi * exp(homeostasis_rate * (rho - count)), phi_min, phi_max)\n"
                              "count = 0\n" + _rest(params, "feedforward", "g_e"), dt=period, when="start",
                              name="hidden_reset"),
@@ -333,7 +466,15 @@ def build_network(params: ModelParams, n_visible: int, n_presentations: int,
     }
     network = Network(visible, hidden, *visible_pool, *hidden_pool, feedforward, feedback, *resets,
                       *monitors.values(), name="mstdp")
-    built = MStdpNetwork(network, visible, hidden, feedforward, feedback, stimulus, monitors,
-                         namespace(params, stimulus), n_presentations, params)
+    ns = {**namespace(params), "images": images, "order": order, "n_visible": n_visible}
+    built = MStdpNetwork(network, visible, hidden, feedforward, feedback, images, order, tables, monitors, ns,
+                         n_presentations, copy_params, single)
+    for key, value in built.run_time_values(copy_params[0] if single else copy_params).items():
+        if not isinstance(key, TimedArray):  # the tables were made with these values
+            key[:] = value
+    if before_delays is not None:
+        before_delays()
+    assign_delays(feedforward)
+    assign_delays(feedback)
     built.extra_objects = add_extra(extra, built)
     return built

@@ -14,6 +14,7 @@ are run-time parameters, and the chunk size is the training's.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from dataclasses import dataclass
@@ -27,13 +28,14 @@ from ..errors import ProtocolError
 from ..params.mstdp import ModelParams
 from ..params.run import RunSettings
 from ..results import ResultsFolder
-from ..schedule import probe_images
+from ..schedule import probe_images, split
 from .labels import silent_labels
-from .model import Model
-from .network import NetworkState
-from .trainer import training_inputs
+from .model import Ensemble, Model
+from .network import EnsembleState, NetworkState, Presentations
+from .trainer import SHARED_SETTINGS, image_table, training_inputs
 
-__all__ = ["Trained", "load_training", "probe", "frozen_counts", "standard_probes", "training_points"]
+__all__ = ["Trained", "load_training", "probe", "probe_ensemble", "frozen_counts", "standard_probes",
+           "training_points"]
 
 log = logging.getLogger(__name__)
 
@@ -78,60 +80,113 @@ def probe(folder: ResultsFolder | str, label: str, *, presentations: int = 1000,
     ``silence_labels``: present the images without their labels (testing a
     training with label units). Returns the saved arrays.
     """
+    return probe_ensemble([folder], label, presentations=presentations, checkpoint=checkpoint, phi_scale=phi_scale,
+                          held_out_only=held_out_only, silence_labels=silence_labels, build_root=build_root)[0]
+
+
+def probe_ensemble(folders, label: str, *, presentations: int = 1000, checkpoint: int | None = None,
+                   phi_scale: float = 1.0, held_out_only: bool = False, silence_labels: bool = False,
+                   idle: int = 0, build_root: str | None = None) -> list[dict]:
+    """:func:`probe` of several trainings of one network shape at once, as the copies of one frozen ensemble
+    (``idle`` more copies fill it to a size whose binary exists). Each folder gets exactly the probe it would
+    get alone."""
     if not label or not label.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise ProtocolError(f"probe label must be letters, digits, '-', '_' or '.', got {label!r}")
     if not isinstance(presentations, int) or presentations <= 0:
         raise ProtocolError(f"presentations must be a positive integer, got {presentations!r}")
     if not phi_scale > 0:
         raise ProtocolError(f"phi_scale must be positive, got {phi_scale}")
-    trained = load_training(folder, checkpoint)
-    settings = trained.settings
-    state = dataclasses.replace(trained.state, phi=trained.state.phi * phi_scale)
-    X, _, held_out = training_inputs(load_dataset(settings.dataset), settings)
+    trained = [load_training(folder, checkpoint) for folder in folders]
+    settings = trained[0].settings
+    for other in trained[1:]:
+        differ = [name for name in SHARED_SETTINGS if getattr(other.settings, name) != getattr(settings, name)]
+        if differ:
+            raise ProtocolError(f"trainings probed together share {', '.join(differ)}; {other.folder.path!r} "
+                                f"differs")
+    X, _, _ = training_inputs(load_dataset(settings.dataset), settings)
     chunk = settings.effective_chunk
-    if held_out_only:
-        if not len(held_out):
-            raise ProtocolError(f"the training in {trained.folder.path!r} held no images out (holdout 0)")
-        total = -(-len(held_out) // chunk) * chunk
-        images = held_out[np.arange(total) % len(held_out)]  # every held-out image, the first ones again to fill
-    else:
-        total = -(-presentations // chunk) * chunk
-        images = probe_images(len(X), total, settings.seed)
+    images = []
+    for t in trained:
+        held_out = split(len(X), t.settings.holdout, t.settings.seed, load_dataset(settings.dataset).n_test)[1] \
+            if held_out_only else None
+        if held_out_only:
+            if not len(held_out):
+                raise ProtocolError(f"the training in {t.folder.path!r} held no images out (holdout 0)")
+            total = -(-len(held_out) // chunk) * chunk
+            images.append(held_out[np.arange(total) % len(held_out)])  # every held-out image, then the first again
+        else:
+            images.append(probe_images(len(X), -(-presentations // chunk) * chunk, t.settings.seed))
+    if len({len(i) for i in images}) > 1:
+        raise ProtocolError("trainings probed together must hold out as many images")
+    table = image_table(X)
     if silence_labels:
         if not settings.labels:
-            raise ProtocolError(f"the training in {trained.folder.path!r} has no label units to silence")
-        X = silent_labels(X[:, :-settings.label_units], copies=settings.label_copies)
-    with trained.folder.writing(f"probe {label}"):
-        x, x_hat, z, first_spikes = frozen_counts(trained.params, settings, state, X[images], build_root=build_root)
-        arrays = {"checkpoint": trained.presentations, "phi_scale": phi_scale, "image_indices": images,
-                  "x": x.astype(np.int16), "x_hat": x_hat.astype(np.int16), "z": z.astype(np.int16),
-                  "reconstruction_corr": reconstruction_corr(x, x_hat),
-                  "reconstruction_loss": reconstruction_loss(x, x_hat)}
-        for name, (i, t) in first_spikes.items():  # the first chunk's spikes, for rasters
-            arrays[f"{name}_i"], arrays[f"{name}_t"] = i.astype(np.int32), t
-        trained.folder.save_evaluation(label, arrays)
-    log.info("probe %r: checkpoint %d, Φ × %g, %d presentations, corr(x, x̂) %.3f, hidden spikes/presentation %.1f",
-             label, trained.presentations, phi_scale, total, arrays["reconstruction_corr"], z.sum(axis=1).mean())
-    return arrays
+            raise ProtocolError(f"the training in {trained[0].folder.path!r} has no label units to silence")
+        table = image_table(silent_labels(X[:, :-settings.label_units], copies=settings.label_copies))
+    states = [dataclasses.replace(t.state, phi=t.state.phi * phi_scale) for t in trained]
+    with contextlib.ExitStack() as stack:
+        for t in trained:
+            stack.enter_context(t.folder.writing(f"probe {label}"))
+        counted = _frozen_run([t.params for t in trained], settings, states, table, np.array(images), idle,
+                              build_root)
+        saved = []
+        for t, copy_images, (x, x_hat, z, first_spikes) in zip(trained, images, counted):
+            arrays = {"checkpoint": t.presentations, "phi_scale": phi_scale, "image_indices": copy_images,
+                      "x": x.astype(np.int16), "x_hat": x_hat.astype(np.int16), "z": z.astype(np.int16),
+                      "reconstruction_corr": reconstruction_corr(x, x_hat),
+                      "reconstruction_loss": reconstruction_loss(x, x_hat)}
+            for name, (i, spike_t) in first_spikes.items():  # the first chunk's spikes, for rasters
+                arrays[f"{name}_i"], arrays[f"{name}_t"] = i.astype(np.int32), spike_t
+            t.folder.save_evaluation(label, arrays)
+            saved.append(arrays)
+            log.info("probe %r of %s: checkpoint %d, Φ × %g, %d presentations, corr(x, x̂) %.3f, hidden "
+                     "spikes/presentation %.1f", label, t.folder.path, t.presentations, phi_scale, len(copy_images),
+                     arrays["reconstruction_corr"], z.sum(axis=1).mean())
+    return saved
 
 
 def frozen_counts(params: ModelParams, settings: RunSettings, state: NetworkState, stimulus: np.ndarray, *,
                   build_root: str | None = None):
     """(x, x_hat, z, first chunk's spikes) of ``stimulus`` rows presented to the frozen network
-    (η = 0, no homeostasis) in chunks of the training's size; the last chunk is padded with the first rows."""
+    (η = 0, no homeostasis) in chunks of the training's size; the last chunk is padded with the first rows.
+    The training's binary is reused: the rows are drawn as from a table of the training's size."""
     chunk, n = settings.effective_chunk, len(stimulus)
-    rows = stimulus[np.arange(-(-n // chunk) * chunk) % n]
-    model = Model(_frozen(params), stimulus.shape[1])
+    rows, order = np.unique(stimulus[np.arange(-(-n // chunk) * chunk) % n], axis=0, return_inverse=True)
+    X, _, _ = training_inputs(load_dataset(settings.dataset), settings)
+    if len(rows) > len(image_table(X)):
+        raise ProtocolError(f"{len(rows)} distinct stimuli; the training's binary holds {len(image_table(X))}")
+    table = np.zeros((len(image_table(X)), stimulus.shape[1]))
+    table[:len(rows)] = rows
+    x, x_hat, z, spikes = _frozen_run([params], settings, [state], table, order.reshape(1, -1), 0, build_root)[0]
+    return x[:n], x_hat[:n], z[:n], spikes
+
+
+def _frozen_run(copy_params, settings: RunSettings, states, table, orders, idle: int, build_root):
+    """Each copy's (x, x_hat, z, first chunk's spikes) of the frozen network shown ``table[orders[k]]``."""
+    frozen = [_frozen(p) for p in copy_params] + [_frozen(copy_params[0])] * idle
+    orders = np.vstack([orders, np.full((idle, orders.shape[1]), len(table) - 1)])
+    if len(frozen) == 1:
+        model, state = Model(frozen[0], table.shape[1], n_images=len(table)), states[0]
+    else:
+        model = Ensemble(frozen, table.shape[1], n_images=len(table))
+        state = EnsembleState([*states, *[states[0]] * idle])
+    chunk = settings.effective_chunk
     simulator = Simulator(model, settings.device, chunk, build_root=build_root, threads=settings.threads,
                           compute_capability=settings.compute_capability)
-    counts, first_spikes = [], None
-    for start in range(0, len(rows), chunk):
-        result = simulator.run_chunk(state, rows[start:start + chunk])
-        _check_frozen(state, result.state)
-        counts.append(model.counts(result.spikes, chunk))
-        first_spikes = first_spikes or result.spikes
-    return (np.concatenate([c.x for c in counts]), np.concatenate([c.x_hat for c in counts]),
-            np.concatenate([c.z for c in counts]), first_spikes)
+    counts, first_spikes = [[] for _ in states], None
+    for start in range(0, orders.shape[1], chunk):
+        result = simulator.run_chunk(state, Presentations(table, orders[:, start:start + chunk]))
+        after = [result.state] if model.copies == 1 else list(result.state)
+        before = [state] if model.copies == 1 else list(state)
+        for b, a in zip(before, after):
+            _check_frozen(b, a)
+        chunk_counts = model.counts(result.spikes, chunk)
+        chunk_counts = [chunk_counts] if model.copies == 1 else chunk_counts
+        for k in range(len(states)):
+            counts[k].append(chunk_counts[k])
+        first_spikes = first_spikes or model.split_spikes(result.spikes)
+    return [(np.concatenate([c.x for c in copy_counts]), np.concatenate([c.x_hat for c in copy_counts]),
+             np.concatenate([c.z for c in copy_counts]), first_spikes[k]) for k, copy_counts in enumerate(counts)]
 
 
 def _check_frozen(before: NetworkState, after: NetworkState):

@@ -29,7 +29,7 @@ from ..device import run_once
 from ..errors import ProtocolError
 from ..io import csv_text
 from ..mstdp.model import SOURCES
-from ..mstdp.network import feedback_synapses, feedforward_synapses, namespace
+from ..mstdp.network import feedback_synapses, feedforward_synapses, namespace, values_table
 from ..mstdp.placement import analytic_change, placement
 from ..params.mstdp import ModelParams
 from ..results import ResultsFolder
@@ -54,7 +54,7 @@ def _scheduled_cell(params: ModelParams) -> str:
     targets = [f"{name}_{k} : 1" for name, where in (("g_e", params.locations.feedforward),
                                                     ("g_d", params.locations.feedback))
                if where is not None for k in range(1, n + 1)]
-    return SCHEDULED_CELL + "\n".join(targets)
+    return "\n".join([SCHEDULED_CELL, *targets])
 
 
 SCHEDULED_THRESHOLD = ("timestep(t, dt) >= first_step and timestep(t, dt) < first_step + n_pairings * period_steps "
@@ -124,9 +124,11 @@ def run_pairing(params: ModelParams, protocol: PairingProtocol = PairingProtocol
         visible.first_step = offset
         hidden.first_step = offset + np.round(lags / float(dt / ms)).astype(int)
         hidden.phi = 1.0
-        feedforward = feedforward_synapses(visible, hidden, params, one_to_one=True)
-        feedback = feedback_synapses(hidden, visible, params, one_to_one=True)
-        feedforward.w, feedback.q = w0, q0  # eta, gain, window, delays: the model's (pathway_values)
+        # the model's window, gains and delays (one copy)
+        feedforward = feedforward_synapses(visible, hidden, params, values_table("feedforward", [params]),
+                                           one_to_one=True)
+        feedback = feedback_synapses(hidden, visible, params, values_table("feedback", [params]), one_to_one=True)
+        feedforward.w, feedback.q = w0, q0
         network = Network(visible, hidden, feedforward, feedback, name="pairing")
         duration = protocol.n_pairings * protocol.period
 

@@ -21,6 +21,7 @@ class Model:
     −1 for no teacher). ``extra(net)``: the user's own Brian2 objects, as for :class:`brianmodel.mstdp.Model`."""
 
     name = "symstdp"
+    copies = 1  # (ensembles of this network are not built)
 
     def __init__(self, params: SymStdpParams, n_inputs: int, extra=None):
         if not isinstance(params, SymStdpParams):
@@ -41,7 +42,7 @@ class Model:
     def compiled_params(self) -> SymStdpParams:
         return build_values(self.params)
 
-    def compiled_form(self) -> dict:
+    def compiled_form(self, n_presentations: int) -> dict:
         return compiled_form(self.params)
 
     def sources(self) -> tuple[str, ...]:
@@ -58,6 +59,22 @@ class Model:
         if missing:
             raise DamagedFile(f"not a sym-STDP state: {sorted(missing)} missing among {sorted(arrays)}")
         return SymState(**{name: arrays[name] for name in _STATE})
+
+    def presentations(self, stimulus) -> np.ndarray:
+        """Rows (slots, pixels + 1): pixel values in [0, 1], then the image's class (−1: no teacher)."""
+        rows = np.asarray(stimulus, dtype=float)
+        if rows.ndim != 2 or rows.shape[1] != self.n_inputs or not len(rows):
+            raise SimulationError(f"stimulus must have shape (slots >= 1, {self.n_inputs}), got {rows.shape}")
+        return rows
+
+    def split_spikes(self, spikes: dict) -> list[dict]:
+        return [spikes]
+
+    def memory_estimate(self, n_presentations: int) -> int:
+        """Bytes the binary needs, about: its synapses and the stimulus table."""
+        n_exc = self.params.architecture.n_excitatory
+        synapses = (self.n_inputs - 1) * n_exc + n_exc * N_LABELS + n_exc * n_exc + 2 * n_exc
+        return 80 * synapses + 8 * n_presentations * self.n_inputs
 
     def counts(self, spikes: dict, n_presentations: int) -> dict:
         """{'excitatory', 'labels'}: (slots, neurons) spike counts in each slot's image period."""

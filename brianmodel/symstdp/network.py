@@ -204,6 +204,10 @@ class SymStdpNetwork:
     def period(self):
         return self.params.period
 
+    def stimulus_values(self, stimulus: np.ndarray) -> dict:
+        """{TimedArray: values}: the chunk's rows (pixels, then class)."""
+        return {self.stimulus: stimulus}
+
     @property
     def seed_variable(self):
         """The shared variable a standalone device seeds its random generators from."""

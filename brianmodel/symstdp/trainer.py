@@ -15,7 +15,7 @@ import dataclasses
 import numpy as np
 
 from ..datasets import Dataset
-from ..errors import DatasetError
+from ..errors import DatasetError, TrainingError
 from ..params.run import RunSettings
 from ..params.symstdp import SymStdpParams
 from ..schedule import presentation_order, split
@@ -53,11 +53,15 @@ def present(simulator, state: SymState, stimulus_rows: np.ndarray, model: Model)
 
 
 class Trainer:
-    """Training of the sym-STDP network on ``dataset`` (see :class:`brianmodel.training.Trainer`)."""
+    """Training of the sym-STDP network on ``dataset`` (see :class:`brianmodel.training.Trainer`); one copy
+    (ensembles of this network are not built)."""
 
     metric_columns = METRIC_COLUMNS
 
-    def __init__(self, params: SymStdpParams, dataset: Dataset, settings: RunSettings):
+    def __init__(self, copies, dataset: Dataset, idle: int = 0):
+        if len(copies) != 1 or idle:
+            raise TrainingError(f"the sym-STDP network trains one copy at a time, not {len(copies) + idle}")
+        (params, settings), = copies
         if dataset.labels.min() < 0:
             raise DatasetError(f"dataset {settings.dataset!r} has no labels: sym-STDP learns from labelled images")
         self.stimulus, training, _ = training_inputs(dataset, params, settings)
@@ -74,12 +78,15 @@ class Trainer:
         return {"name": self.dataset.name, "images": len(self.dataset.images), "image_shape": list(self.dataset.shape),
                 "training_images": len(self.training), "label_units": N_LABELS}
 
-    def initial_state(self) -> SymState:
-        return self.model.initial_state(self.settings.seed)
+    def initial_states(self) -> list[SymState]:
+        return [self.model.initial_state(self.settings.seed)]
 
-    def run_chunk(self, simulator, state: SymState, done: int):
-        """(state after, images presented, metrics row, None: no activity file)."""
-        state = dataclasses.replace(state, seed=np.array(chunk_seed(self.settings.seed, int(state.chunk))))
+    def load_state(self, arrays: dict) -> SymState:
+        return self.model.load_state(arrays)
+
+    def run_chunk(self, simulator, states: list, done: int):
+        """([state after], images presented, [metrics row], [None]: no activity file)."""
+        state = dataclasses.replace(states[0], seed=np.array(chunk_seed(self.settings.seed, int(states[0].chunk))))
         shown = present(simulator, state, self.stimulus[self.order[done:done + self.chunk_size]], self.model)
         state = shown["state"]
         row = {"chunk": int(state.chunk) - 1, "slots": self.chunk_size,
@@ -87,8 +94,9 @@ class Trainer:
                "excitatory_spikes_per_image": shown["excitatory"].sum(axis=1).mean(),
                "teacher_spikes_per_image": shown["labels"].sum(axis=1).mean(),
                "theta_mean_mV": 1e3 * state.theta.mean(), "presentations_per_s": shown["images"] / shown["wall"]}
-        return state, shown["images"], row, None
+        return [state], shown["images"], [row], [None]
 
-    def describe(self, row: dict) -> str:
+    def describe(self, rows: list[dict]) -> str:
+        row = rows[0]
         return (f"retried {row['retried_slots']:.0f}/{self.chunk_size} slots  excitatory spikes/image "
                 f"{row['excitatory_spikes_per_image']:.1f}  θ {row['theta_mean_mV']:.2f} mV")

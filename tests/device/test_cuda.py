@@ -3,6 +3,7 @@ import os
 import shutil
 
 import pytest
+from brian2 import ms, um
 
 from brianmodel import mstdp, symstdp
 from brianmodel.device import Simulator, check_device, configure_cuda, cuda_toolkit, gpu_present
@@ -58,3 +59,21 @@ def test_symstdp_network_compiles_for_cuda_without_a_gpu(tmp_path):
     assert os.access(os.path.join(sim.build_dir, "main"), os.X_OK)
     with open(os.path.join(sim.build_dir, "code_objects", "..", "main.cu")) as f:
         assert "random_number_buffer.set_seed(" in f.read()  # each chunk's stream from its run_args
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="no nvcc: CUDA code cannot be compiled here")
+def test_ensemble_compiles_for_cuda_without_a_gpu(tmp_path):
+    """An ensemble of 4 ``dendritic`` copies at other locations and delays (per-copy tables, the shared image
+    table, synapses created within copies) generates and compiles for sm_90."""
+    base = mstdp.preset("dendritic")
+    copies = [base.with_overrides(locations={"feedback": x * um}, connections={"delay_feedback": d * ms})
+              for x, d in ((50, 1), (250, 3), (450, 5), (350, 2))]
+    sim = Simulator(mstdp.Ensemble(copies, 1568, n_images=5000), "cuda", 500, build_root=str(tmp_path),
+                    compute_capability=9.0)
+    sim.prepare()
+    assert os.access(os.path.join(sim.build_dir, "main"), os.X_OK)
+    with open(os.path.join(sim.build_dir, "makefile")) as f:
+        assert "-arch=sm_90" in f.read()
+    with open(os.path.join(sim.build_dir, "code_objects", "feedback_pre_codeobject.cu")) as f:
+        assert "feedback_values" in f.read()  # each synapse reads its copy's row

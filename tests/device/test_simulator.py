@@ -34,7 +34,7 @@ def test_simulator_gives_the_device_s_subclass_and_checks_its_input(learning_par
         Simulator(model, "cpp", chunk_size=0)
     with pytest.raises(TypeError, match="lacks .*build"):
         Simulator(object(), "cpp")  # not a model: a programming error, not a user's
-    with pytest.raises(SimulationError, match=r"shape \(20, 392\)"):
+    with pytest.raises(SimulationError, match="392 visible intensities expected"):
         Simulator(model, "cpp", CHUNK).run_chunk(model.initial_state(0), np.zeros((CHUNK, 10)))
     with pytest.raises(SimulationError, match="even"):
         Model(learning_params, 7)

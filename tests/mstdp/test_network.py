@@ -3,10 +3,18 @@ import pytest
 from brian2 import Network, NeuronGroup, defaultclock, ms, prefs, set_device, um
 
 from brianmodel.errors import SimulationError
+from brianmodel.mstdp import Model
 from brianmodel.mstdp.equations import hidden_equations, visible_equations
-from brianmodel.mstdp.network import (RUN_TIME_FIELDS, RUN_TIME_PARAMETERS, NetworkState, build_network,
-                                      feedback_synapses, feedforward_synapses, namespace)
+from brianmodel.mstdp.model import Ensemble
+from brianmodel.mstdp.network import (RUN_TIME_FIELDS, NetworkState, Presentations, build_values, compiled_form,
+                                      copy_values, feedback_synapses, feedforward_synapses, namespace, values_table)
 from brianmodel.params.mstdp import ModelParams
+
+SMALL = {"architecture": {"n_hidden": 3, "n_visible_pool": 2, "n_hidden_pool": 2}}
+
+
+def build_network(params, n_visible, n_presentations, stimulus=None):
+    return Model(params, n_visible).build(n_presentations, stimulus)
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +28,7 @@ def test_equations_have_consistent_units():
     params = ModelParams().with_overrides(architecture={"n_hidden": 3, "n_visible_pool": 2, "n_hidden_pool": 2})
     net = build_network(params, 8, 2, np.ones((2, 8)))
     net.network.run(1 * ms, namespace=net.namespace)
-    assert visible_equations().diff_eq_names == {"v", "v_d", "g_d"}
+    assert visible_equations().diff_eq_names == {"v", "v_d", "g_d"} and "g_input" in visible_equations().names
     assert "phi" in hidden_equations().names
 
 
@@ -31,7 +39,7 @@ def test_synapses_with_a_location_make_ball_and_stick_cells():
     visible, hidden = net.visible.equations.diff_eq_names, net.hidden.equations.diff_eq_names
     assert {"v", "v_1", "v_5", "g_d_5"} <= visible and "v_d" not in visible
     assert {"v_1", "g_e_2"} <= hidden and "g_e" not in hidden
-    assert int(net.feedback.compartment[:]) == 3 and int(net.feedforward.compartment[:]) == 2
+    assert np.all(net.feedback.compartment[:] == 3) and np.all(net.feedforward.compartment[:] == 2)
     # the back-propagating spike reaches 250 µm 0.8 ms after the soma's (0.3 m/s, rounded to dt)
     assert float(net.feedback.post.delay[0] / ms) == pytest.approx(0.8)
     assert float(net.feedback.delay[0] / ms) == pytest.approx(float(params.connections.delay_feedback / ms))
@@ -48,7 +56,8 @@ def test_visible_layer_is_on_plus_off():
 
 @pytest.mark.parametrize("n_visible, stimulus, message", [
     (7, None, "even"),
-    (8, np.ones((3, 8)), "shape"),
+    (8, np.ones((3, 8, 8)), "shape"),
+    (8, np.ones((2, 9)), "8 visible intensities"),
     (8, -np.ones((2, 8)), "non-negative"),
 ])
 def test_bad_network_inputs(n_visible, stimulus, message):
@@ -75,7 +84,7 @@ def test_run_time_parameters_cover_their_fields():
     # key, and every excluded field reaches the binary: otherwise a change
     # would be silently ignored or would share a stale build.
     base = ModelParams().with_overrides(locations={"feedback": 250 * um, "feedforward": 50 * um})
-    before = {key: f(base) for key, f in RUN_TIME_PARAMETERS.items()}
+    before = copy_values(base)
     reached = set()
     unset = {"backprop_delay_feedforward": [2 * ms], "backprop_delay_feedback": [2 * ms],
              "crossover": [40 * um, 300 * um]}  # the feedforward's and then the feedback's window flips
@@ -84,13 +93,41 @@ def test_run_time_parameters_cover_their_fields():
         value = getattr(getattr(base, section), name)
         for new in unset[name] if value is None else [value * 2]:
             changed = base.with_overrides(**{section: {name: new}})
-            moved = {key for key, f in RUN_TIME_PARAMETERS.items() if f(changed) != before[key]}
+            moved = {key for key, v in copy_values(changed).items() if v != before[key]}
             assert moved, f"{section}.{name} = {new} reaches no run-time variable"
+            assert compiled_form(changed) == compiled_form(base), f"{section}.{name} is compiled in"
             reached |= moved
-    assert reached == set(RUN_TIME_PARAMETERS)
+    assert reached == set(before)
     zeta = base.with_overrides(plasticity={"zeta_over_eta": 0.5})
-    assert RUN_TIME_PARAMETERS[("feedback", "eta")](zeta) == pytest.approx(0.5 * base.plasticity.eta)
-    assert RUN_TIME_PARAMETERS[("feedforward", "eta")](zeta) == base.plasticity.eta
+    assert copy_values(zeta)[("feedback", "pre_coeff")] == pytest.approx(0.5 * copy_values(base)[
+        ("feedback", "pre_coeff")])
+    assert copy_values(zeta)[("feedforward", "pre_coeff")] == copy_values(base)[("feedforward", "pre_coeff")]
+    # what is not a run-time field is compiled in: another value is another binary
+    assert compiled_form(base.with_overrides(architecture={"n_hidden": 7})) != compiled_form(base)
+    assert compiled_form(build_values(base)) == compiled_form(base)
+
+
+def test_copies_are_blocks_with_their_own_values_and_pools():
+    params = ModelParams().with_overrides(**SMALL)
+    other = params.with_overrides(plasticity={"eta": 0.01}, connections={"delay_feedback": 1 * ms})
+    ensemble = Ensemble([params, other], 8)
+    net = ensemble.build(2, Presentations(np.ones((1, 8)), np.zeros((2, 2), int)))
+    assert len(net.visible) == 16 and len(net.hidden) == 6 and len(net.feedforward) == 2 * 8 * 3
+    # synapses within a copy only, in a single network's order
+    np.testing.assert_array_equal(net.feedforward.i[24:27], [8, 8, 8])
+    np.testing.assert_array_equal(net.feedforward.j[24:27], [3, 4, 5])
+    assert set(net.feedback.i[:24]) == {0, 1, 2} and set(net.feedback.j[:24]) == set(range(8))
+    np.testing.assert_array_equal(net.feedforward.copy_syn[:], [0] * 24 + [1] * 24)
+    np.testing.assert_allclose(net.feedforward.pre_coeff[:], [-0.04] * 24 + [-0.01] * 24)  # STDP: LTD on pre
+    np.testing.assert_array_equal(net.visible.copy[:], [0] * 8 + [1] * 8)
+    np.testing.assert_allclose(net.feedback.delay[:] / ms, [3.0] * 24 + [1.0] * 24)
+    to_pool = net.network["visible_to_pool"]
+    i, j = np.asarray(to_pool.i[:]), np.asarray(to_pool.j[:])
+    assert set(j[i < 8]) == {0, 1} and set(j[i >= 8]) == {2, 3}
+    inhibition = net.network["visible_pool_inhibition"]
+    np.testing.assert_array_equal(inhibition.j[:], [0, 0, 1, 1])  # each copy's pool drives its own output
+    with pytest.raises(SimulationError, match="copy 1 differs from copy 0 in what is compiled.*n_hidden"):
+        Ensemble([params, params.with_overrides(architecture={"n_hidden": 4})], 8)
 
 
 def _pair_network(params, t_visible, t_hidden, duration=60 * ms):
@@ -100,12 +137,8 @@ def _pair_network(params, t_visible, t_hidden, duration=60 * ms):
     visible = NeuronGroup(1, cell, threshold="abs(t - t_spike) < 0.5*dt", dt=params.presentation.dt, name="v")
     hidden = NeuronGroup(1, cell, threshold="abs(t - t_spike) < 0.5*dt", dt=params.presentation.dt, name="h")
     visible.t_spike, hidden.t_spike, hidden.phi = t_visible, t_hidden, 1
-    W = feedforward_synapses(visible, hidden, params)
-    Q = feedback_synapses(hidden, visible, params)
-    for syn in (W, Q):
-        syn.gain = 0
-    W.eta = params.plasticity.eta
-    Q.eta = params.plasticity.eta * params.plasticity.zeta_over_eta
+    W = feedforward_synapses(visible, hidden, params, values_table("feedforward", [params]))
+    Q = feedback_synapses(hidden, visible, params, values_table("feedback", [params]))
     W.w, Q.q = 0.5, 0.5
     net = Network(visible, hidden, W, Q)
     net.run(duration, namespace=namespace(params))
@@ -155,9 +188,7 @@ def test_every_object_runs_on_the_presentation_dt():
 def _initial_bout(refractory):
     params = ModelParams().with_overrides(neurons={"refractory": refractory},
                                           architecture={"n_hidden": 3, "n_visible_pool": 2, "n_hidden_pool": 2})
-    net = build_network(params, 6, 1, stimulus_values=np.full((1, 6), 3.0))
-    for view, value in net.run_time_values().items():
-        view[:] = value
+    net = build_network(params, 6, 1, np.full((1, 6), 3.0))
     net.network.run(params.presentation.readout_split, namespace=net.namespace)
     return np.bincount(net.read_spikes()["visible"][0], minlength=6)
 
