@@ -7,22 +7,26 @@ from ..errors import DamagedFile, MissingResult
 from ..io import read_csv
 from ..results import ResultsFolder
 
-__all__ = ["GRID_COLUMNS", "RESULT_COLUMNS", "TABLE_COLUMNS", "read_sweep_table", "read_pairing", "read_epsp"]
+__all__ = ["RESULT_COLUMNS", "read_sweep", "read_sweep_table", "read_pairing", "read_epsp"]
 
-GRID_COLUMNS = ["location_um", "delay_feedforward_ms", "delay_feedback_ms"]
 RESULT_COLUMNS = ["reconstruction_corr", "qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate"]
-TABLE_COLUMNS = GRID_COLUMNS + RESULT_COLUMNS + ["compiled", "wall_s", "worker"]
+_TEXT_COLUMNS = ("worker", "ensemble")
 
 
 def read_sweep_table(out: str) -> list[dict]:
     """``<out>/sweep.csv`` as a list of rows (numbers as floats, ``compiled`` as a bool)."""
     rows = _table(ResultsFolder(out), "sweep.csv", f"run protocols/sweep.py --out {out}")
-    numeric = GRID_COLUMNS + RESULT_COLUMNS + ["wall_s"]
     try:
-        return [{k: (float(v) if k in numeric else v == "True" if k == "compiled" else v) for k, v in row.items()}
-                for row in rows]
+        return [{k: (v if k in _TEXT_COLUMNS else v == "True" if k == "compiled" else float(v))
+                 for k, v in row.items()} for row in rows]
     except ValueError as error:
         raise DamagedFile(f"{out}/sweep.csv is damaged ({error})") from None
+
+
+def read_sweep(out: str) -> tuple[list[dict], dict]:
+    """(the table's rows, sweep.json: the grid's axes and seeds, wall time, compilations)."""
+    rows = read_sweep_table(out)
+    return rows, ResultsFolder(out).read_json("sweep.json", f"run protocols/sweep.py --out {out}")
 
 
 def read_pairing(folder: str) -> dict:

@@ -1,24 +1,28 @@
-"""Sweeps over synapse location and delays: one training per grid point, run in parallel.
+"""Sweeps over run-time parameters: every point of a grid (× seeds) trained and probed, as the copies of ensembles.
 
-A grid point is (feedback location, feedforward axonal delay, feedback axonal
-delay). Every point trains the autoencoder from the same seed (same initial
-weights, same images) and records the frozen-probe reconstruction_corr,
-corr(Q, Wᵀ) and Δt1, Δt2 of the last training chunk, in one row of
-``<out>/sweep.csv``.
+A grid names run-time fields of :class:`~brianmodel.params.mstdp.ModelParams`
+and their values (``locations.feedback = 50 µm, 250 µm, 450 µm``); a point is
+one value of each, and a seed. Every point trains the autoencoder (its seed
+draws its initial weights and image order) and is probed frozen; its row of
+``<out>/sweep.csv`` holds its values, the probe's reconstruction_corr, and
+corr(Q, Wᵀ), Δt1, Δt2 and the hidden rate of its last training chunk. Its
+results folder, ``<out>/points/<name>``, is a training's like any other.
 
-Builds: locations and delays are run-time parameters, so all points of one
-network shape run one binary. It is compiled once, into ``<out>/builds``
+Ensembles: the points are packed, in grid order, into ensembles of ``copies``
+copies (the last one filled with idle copies), each one binary run in
+lockstep (:func:`brianmodel.training.train_ensemble`): every point's result is
+exactly what it would be trained alone. All ensembles of a sweep have one
+shape, so the sweep compiles once, into ``<out>/builds``
 (:func:`compile_shape`); each worker process copies the compiled folder into
 its own ``<out>/workers/<host>-<pid>`` and runs it from there, so that no
-process deletes run_args files another is about to read. A row records
-whether its worker had to compile code objects (it should not; Brian2
-regenerates main.cpp in every process, with some initialisations in another
-order, so that one file is recompiled, in about a second). A worker that
-cannot see ``<out>/builds`` (a Dask worker on another machine) compiles its own copy.
+process deletes run_args files another is about to read. A worker that cannot
+see ``<out>/builds`` (a Dask worker on another machine) compiles its own copy.
 
 Workers: a local process pool (``workers``), or an existing Dask cluster
-(``scheduler``, the address of a ``dask.distributed`` scheduler). Points whose
-row is saved are not run again, so an interrupted sweep resumes.
+(``scheduler``, the address of a ``dask.distributed`` scheduler), one
+ensemble per task. Ensembles whose points all have a row are not run again,
+and an interrupted one resumes from its last checkpoint, so an interrupted
+sweep resumes.
 """
 from __future__ import annotations
 
@@ -35,75 +39,163 @@ import socket
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from brian2 import ms, um
 
 from ..datasets import load_dataset
 from ..device import Simulator, StandaloneSimulator
-from ..errors import ProtocolError
+from ..errors import ParameterError, ProtocolError
 from ..io import csv_text
-from ..mstdp.model import Model
-from ..mstdp.probes import probe
+from ..mstdp.model import Ensemble
+from ..mstdp.network import RUN_TIME_FIELDS
+from ..mstdp.probes import probe_ensemble
+from ..mstdp.trainer import image_table, training_inputs
+from ..params.base import decode_value, encode_value
 from ..params.mstdp import ModelParams
 from ..params.run import RunSettings
 from ..results import ResultsFolder
-from ..training import train
-from .readers import GRID_COLUMNS, RESULT_COLUMNS, TABLE_COLUMNS
+from ..training import Member, train_ensemble
+from .readers import RESULT_COLUMNS
 
-__all__ = ["SweepGrid", "run_sweep", "compile_shape", "run_point", "point_params", "point_name", "comparable"]
+__all__ = ["Axis", "Grid", "DEFAULT_GRID", "run_sweep", "compile_shape", "run_ensemble", "comparable",
+           "parse_grid", "default_copies"]
 
 log = logging.getLogger(__name__)
 
+# fields a grid may run over: the run-time fields, and synapse locations (their values; whether there is one is
+# compiled in)
+GRID_FIELDS = RUN_TIME_FIELDS | {("locations", "feedback"), ("locations", "feedforward")}
+
 
 @dataclass(frozen=True)
-class SweepGrid:
-    """The grid: every combination of feedback location, feedforward delay and feedback delay."""
+class Axis:
+    """One field of the grid and its values (with units where the field has them)."""
 
-    locations_um: tuple = (50.0, 250.0, 450.0)  # the feedback synapse's distance from the visible soma
-    delays_feedforward_ms: tuple = (2.0, 5.0, 8.0)  # W's axonal delay
-    delays_feedback_ms: tuple = (1.0, 3.0, 5.0)  # Q's axonal delay
+    field: str  # 'section.name'
+    values: tuple
+
+    @property
+    def unit(self):
+        section, name = self.field.split(".")
+        return _field(section, name).metadata.get("unit")
+
+    @property
+    def column(self) -> str:
+        """The table's column: the field, and the unit its numbers are in ('locations.feedback_um')."""
+        return self.field if self.unit is None else f"{self.field}_{_unit_label(self.unit)}"
+
+    def number(self, value) -> float:
+        """A value as the table writes it: a number in the column's unit."""
+        return float(value) if self.unit is None else float(value / self.unit)
+
+    def label(self, value) -> str:
+        return f"{self.field.split('.')[1]}{self.number(value):g}{'' if self.unit is None else _unit_label(self.unit)}"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Axes of run-time values, and seeds: every combination is a point."""
+
+    axes: tuple = ()
+    seeds: tuple = (0,)
 
     def points(self) -> list[dict]:
-        return [dict(zip(GRID_COLUMNS, values)) for values in
-                itertools.product(self.locations_um, self.delays_feedforward_ms, self.delays_feedback_ms)]
+        """{field: value, ..., 'seed': seed} of every point, in grid order (the last axis and seed fastest)."""
+        return [dict(zip([a.field for a in self.axes] + ["seed"], combination))
+                for combination in itertools.product(*[a.values for a in self.axes], self.seeds)]
 
-    def validate(self, base: ModelParams) -> "SweepGrid":
-        for name in ("locations_um", "delays_feedforward_ms", "delays_feedback_ms"):
-            values = getattr(self, name)
-            if not values:
-                raise ProtocolError(f"the grid needs at least one value of {name}")
-            if len(set(values)) != len(values):
-                raise ProtocolError(f"{name} repeats a value: {values}")
-        names = [point_name(point) for point in self.points()]
+    def name(self, point: dict) -> str:
+        return "-".join([a.label(point[a.field]) for a in self.axes] + [f"seed{point['seed']}"])
+
+    def params(self, base: ModelParams, point: dict) -> ModelParams:
+        """``base`` with this point's values (validated: bad values fail before anything runs)."""
+        overrides = {}
+        for axis in self.axes:
+            section, name = axis.field.split(".")
+            overrides.setdefault(section, {})[name] = point[axis.field]
+        return base.with_overrides(**overrides)
+
+    def row(self, point: dict) -> dict:
+        """The point's columns of the table."""
+        return {**{a.column: a.number(point[a.field]) for a in self.axes}, "seed": point["seed"]}
+
+    def validate(self, base: ModelParams) -> "Grid":
+        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
+            raise ProtocolError(f"the seeds must be distinct, at least one; got {self.seeds}")
+        for axis in self.axes:
+            if not axis.values:
+                raise ProtocolError(f"the grid needs at least one value of {axis.field}")
+            if len({encode_value(v) for v in axis.values}) != len(axis.values):
+                raise ProtocolError(f"{axis.field} repeats a value: {[encode_value(v) for v in axis.values]}")
+        if len({a.field for a in self.axes}) != len(self.axes):
+            raise ProtocolError("the grid names a field twice")
+        names = [self.name(point) for point in self.points()]
         if len(set(names)) != len(names):
             raise ProtocolError("grid values closer than 6 significant digits would share a results folder")
         for point in self.points():
-            point_params(base, point)
+            self.params(base, point)
         return self
 
+    def to_dict(self) -> dict:
+        return {"axes": [{"field": a.field, "values": [encode_value(v) for v in a.values], "column": a.column}
+                         for a in self.axes], "seeds": list(self.seeds)}
 
-def point_params(base: ModelParams, point: dict) -> ModelParams:
-    """``base`` with this point's location and delays (validated: bad values fail before anything runs)."""
-    return base.with_overrides(locations={"feedback": point["location_um"] * um},
-                               connections={"delay_feedforward": point["delay_feedforward_ms"] * ms,
-                                            "delay_feedback": point["delay_feedback_ms"] * ms})
+    @classmethod
+    def from_dict(cls, data: dict) -> "Grid":
+        return cls(tuple(Axis(a["field"], tuple(decode_value(v, a["field"]) for v in a["values"]))
+                         for a in data["axes"]), tuple(data["seeds"]))
 
 
-def comparable(rows: list[dict]) -> list[tuple]:
-    """The grid and result columns of ``rows`` as the CSV keeps them (6 significant digits, NaN as
-    'nan': no final bout), for comparing two runs of one sweep."""
+# the location × delay grid of the project's question
+DEFAULT_GRID = Grid((Axis("locations.feedback", (50 * um, 250 * um, 450 * um)),
+                     Axis("connections.delay_feedforward", (2 * ms, 5 * ms, 8 * ms)),
+                     Axis("connections.delay_feedback", (1 * ms, 3 * ms, 5 * ms))))
+
+
+def parse_grid(assignments, seeds) -> Grid:
+    """``['locations.feedback=50*um,250*um', ...]`` and seeds -> a :class:`Grid` (values parsed, never evaluated);
+    no assignment: the location × delay grid (:data:`DEFAULT_GRID`)."""
+    axes = []
+    for assignment in assignments:
+        field, _, text = assignment.partition("=")
+        section, _, name = field.strip().partition(".")
+        if not (section and name and text):
+            raise ParameterError(f"expected --grid SECTION.NAME=VALUE,VALUE,..., got {assignment!r}")
+        _field(section, name)  # known
+        if (section, name) not in GRID_FIELDS:
+            raise ParameterError(f"{section}.{name} is compiled into the binary, and a sweep runs one binary: run "
+                                 f"one sweep per value (a grid runs over run-time fields: "
+                                 f"{', '.join(sorted('.'.join(f) for f in GRID_FIELDS))})")
+        axes.append(Axis(f"{section}.{name}", tuple(decode_value(v.strip(), f"{section}.{name}")
+                                                     for v in text.split(","))))
+    return Grid(tuple(axes) if assignments else DEFAULT_GRID.axes, tuple(seeds))
+
+
+def _field(section: str, name: str):
+    sections = {f.name: f.default_factory for f in fields(ModelParams)}
+    if section not in sections:
+        raise ParameterError(f"unknown parameter section {section!r}; known: {sorted(sections)}")
+    known = {f.name: f for f in fields(sections[section])}
+    if name not in known:
+        raise ParameterError(f"unknown parameter {name!r} in {section!r}; known: {sorted(known)}")
+    return known[name]
+
+
+def _unit_label(unit) -> str:
+    return str(unit).replace(" ", "").replace("**", "").replace("*", ".")
+
+
+def comparable(rows: list[dict], columns) -> list[tuple]:
+    """The given columns of ``rows`` as the CSV keeps them (6 significant digits, NaN as 'nan': no final
+    bout), for comparing two runs of one sweep."""
     def value(v):
         return "nan" if math.isnan(v) else float(f"{v:.5g}")
 
-    return [tuple(value(float(row[k])) for k in GRID_COLUMNS + RESULT_COLUMNS) for row in rows]
+    return [tuple(value(float(row[k])) for k in columns) for row in rows]
 
 
-def point_name(point: dict) -> str:
-    return "loc{location_um:g}um-ff{delay_feedforward_ms:g}ms-fb{delay_feedback_ms:g}ms".format(**point)
-
-
-# -- one point (runs in a worker process) -------------------------------------
+# -- one ensemble of points (runs in a worker process) ---------------------------------------------------
 
 def _worker_root(out: str) -> str:
     return os.path.join(out, "workers", f"{socket.gethostname()}-{os.getpid()}")
@@ -123,57 +215,83 @@ def _private_build(shared_root: str, own_root: str, build_name: str) -> None:
     os.replace(tmp, target)
 
 
-def _simulator(params: ModelParams, settings: RunSettings, n_visible: int, root: str) -> StandaloneSimulator:
-    """The point's simulator (constructing one compiles nothing: it names the build folder)."""
-    return Simulator(Model(params, n_visible), settings.device, settings.effective_chunk, build_root=root,
-                     threads=settings.threads, compute_capability=settings.compute_capability)
+def _ensemble_model(task: dict, n_copies: int) -> Ensemble:
+    """The sweep's ensemble model (what every ensemble of it compiles to)."""
+    base, settings = ModelParams.from_dict(task["params"]), RunSettings(**task["settings"])
+    X, _, _ = training_inputs(load_dataset(settings.dataset), settings)
+    return Ensemble([base] * n_copies, X.shape[1], n_images=len(image_table(X)))
+
+
+def _simulator(task: dict, root: str) -> StandaloneSimulator:
+    """The sweep's simulator (constructing one compiles nothing: it names the build folder)."""
+    settings = RunSettings(**task["settings"])
+    return Simulator(_ensemble_model(task, task["copies"]), settings.device, settings.effective_chunk,
+                     build_root=root, threads=settings.threads, compute_capability=settings.compute_capability)
 
 
 def compile_shape(task: dict) -> dict:
     """Compile the sweep's binary into ``task['builds']`` (unless it is there); {'build': folder name,
     'seconds': build time, 'compiled': whether anything was compiled}."""
-    params, settings = ModelParams.from_dict(task["params"]), RunSettings(**task["settings"])
-    n_visible = load_dataset(settings.dataset).n_visible
-    simulator = _simulator(params, settings, n_visible, task["builds"])
+    simulator = _simulator(task, task["builds"])
     before = _object_times(simulator.build_dir)
     simulator.prepare()
     return {"build": os.path.basename(simulator.build_dir), "seconds": simulator.build_time,
             "compiled": _object_times(simulator.build_dir) != before}
 
 
-def run_point(task: dict) -> dict:
-    """Train and probe one grid point; its row (saved in ``<point folder>/row.json``)."""
-    folder = os.path.join(task["out"], "points", point_name(task["point"]))
-    row_file = os.path.join(folder, "row.json")
-    if os.path.exists(row_file):
-        with open(row_file) as f:
-            return json.load(f)
+def run_ensemble(task: dict) -> list[dict]:
+    """Train and probe one ensemble of grid points; their rows (each saved in ``<point folder>/row.json``)."""
+    grid, points = Grid.from_dict(task["grid"]), task["points"]
+    points = [{**{a.field: decode_value(p[a.field], a.field) for a in grid.axes}, "seed": p["seed"]}
+              for p in points]
+    folders = [ResultsFolder(os.path.join(task["out"], "points", grid.name(p))) for p in points]
+    row_files = [f.file("row.json") for f in folders]
+    if all(os.path.exists(r) for r in row_files):
+        return [f.read_json("row.json") for f in folders]
     start = time.perf_counter()
     base, settings = ModelParams.from_dict(task["params"]), RunSettings(**task["settings"])
-    params = point_params(base, task["point"])
+    members = [Member(grid.params(base, p), dataclasses.replace(settings, seed=p["seed"]), f.path)
+               for p, f in zip(points, folders)]
     own_root = _worker_root(task["out"])
-    n_visible = load_dataset(settings.dataset).n_visible
-    build_dir = _simulator(params, settings, n_visible, own_root).build_dir
+    build_dir = _simulator(task, own_root).build_dir
     _private_build(task["builds"], own_root, os.path.basename(build_dir))
     before = _object_times(build_dir)
+    idle = task["copies"] - len(points)
+    started = [f.has_params() for f in folders]
+    if any(started) and not all(started):  # killed while the folders were being made: none has run a chunk
+        _restart(folders)
+    with _ensemble_log(task["name"], quiet=task.get("quiet", False)):
+        train_ensemble(members, resume=all(started), build_root=own_root, idle=idle)
+        finals = probe_ensemble([f.path for f in folders], "final", presentations=task["probe_presentations"],
+                                idle=idle, build_root=own_root)
+    compiled = _object_times(build_dir) != before
+    wall = time.perf_counter() - start
+    rows = []
+    for point, folder, final in zip(points, folders, finals):
+        last = folder.read_metrics()[-1]
+        row = {**grid.row(point), "reconstruction_corr": float(final["reconstruction_corr"]),
+               **{k: float(last[k]) for k in ("qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate")},
+               "compiled": compiled, "wall_s": wall, "worker": os.path.basename(own_root), "ensemble": task["name"]}
+        with folder.writing("sweep point"):
+            folder.write_json("row.json", row)
+        rows.append(row)
+    return rows
 
-    results = ResultsFolder(folder)
-    with _point_log(point_name(task["point"]), quiet=task.get("quiet", False)):
-        train(params, settings, folder, resume=results.has_params(), build_root=own_root)
-        final = probe(results, "final", presentations=task["probe_presentations"], build_root=own_root)
-    last = results.read_metrics()[-1]
-    row = {**task["point"], "reconstruction_corr": float(final["reconstruction_corr"]),
-           **{k: float(last[k]) for k in ("qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate")},
-           "compiled": _object_times(build_dir) != before,
-           "wall_s": time.perf_counter() - start, "worker": os.path.basename(own_root)}
-    with results.writing("sweep point"):
-        results.write_json("row.json", row)
-    return row
+
+def _restart(folders: list[ResultsFolder]):
+    """Set the folders of an ensemble killed before its first chunk back to empty."""
+    for folder in folders:
+        if folder.has_params():
+            if folder.checkpoints() != [0]:
+                raise ProtocolError(f"{folder.path!r} has trained further than the rest of its ensemble")
+            with folder.writing("sweep restart"):
+                os.remove(folder.file("params.json"))
+                os.remove(folder.file("checkpoint_0000000.npz"))
 
 
 @contextlib.contextmanager
-def _point_log(name: str, quiet: bool):
-    """brianmodel's messages in this worker, prefixed by the point's name (nothing if ``quiet``)."""
+def _ensemble_log(name: str, quiet: bool):
+    """brianmodel's messages in this worker, prefixed by the ensemble's name (nothing if ``quiet``)."""
     logger = logging.getLogger("brianmodel")
     if quiet:
         yield
@@ -201,10 +319,18 @@ def _object_times(build_dir: str) -> dict:
 
 # -- the whole sweep ----------------------------------------------------------
 
-def run_sweep(base: ModelParams, settings: RunSettings, grid: SweepGrid, out: str, *, workers: int = 1,
-              scheduler: str | None = None, probe_presentations: int = 200, build_root: str | None = None,
-              quiet: bool = False) -> list[dict]:
-    """Run every grid point (skipping saved ones), write ``<out>/sweep.csv`` and ``<out>/sweep.json``.
+def default_copies(device: str, points: int, workers: int) -> int:
+    """Points per ensemble: one on cpp, where a bigger ensemble is slower per copy (its neurons' state leaves the
+    core's cache: docs/ensembles.md, 35 net-pres/s at 1 copy, 15 at 14 for the dendritic 100-hidden network);
+    on cuda the points spread over the workers, up to 256 (a GPU's time step costs the same for more copies)."""
+    return 1 if device == "cpp" else max(1, min(256, -(-points // workers)))
+
+
+def run_sweep(base: ModelParams, settings: RunSettings, grid: Grid, out: str, *, copies: int | None = None,
+              workers: int = 1, scheduler: str | None = None, probe_presentations: int = 200,
+              build_root: str | None = None, quiet: bool = False) -> list[dict]:
+    """Run every point of ``grid`` (skipping saved ones) in ensembles of ``copies`` (default:
+    :func:`default_copies`), write ``<out>/sweep.csv`` and ``<out>/sweep.json``.
 
     The binary is compiled into ``build_root`` (default ``<out>/builds``) unless it is there already.
     """
@@ -217,30 +343,47 @@ def run_sweep(base: ModelParams, settings: RunSettings, grid: SweepGrid, out: st
     grid.validate(base)
     if settings.device == "runtime":
         raise ProtocolError("a sweep needs a standalone device (cpp or cuda): its points share one compiled binary")
-    load_dataset(settings.dataset)  # a missing dataset fails here, not in every worker
+    points = grid.points()
+    copies = copies if copies is not None else default_copies(settings.device, len(points), workers)
+    if not isinstance(copies, int) or copies < 1:
+        raise ProtocolError(f"copies must be a positive integer, got {copies!r}")
+    copies = min(copies, len(points))
+    if not scheduler and settings.threads * workers > (os.cpu_count() or 1):
+        # brianmodel's OpenMP threads spin while they wait (device.standalone.openmp_environment): more of them than
+        # cores take turns, and every ensemble slows down
+        log.warning("%d workers × %d OpenMP threads on %d cores: the spinning threads will oversubscribe the cores; "
+                    "use --threads × --workers ≤ cores", workers, settings.threads, os.cpu_count())
     out = os.path.abspath(out)
-    # one build serves every point: compile it for the first point's parameters
-    first = point_params(base, grid.points()[0])
-    common = {"params": first.to_dict(), "settings": dataclasses.asdict(settings),
-              "builds": os.path.abspath(build_root or os.path.join(out, "builds"))}
-    tasks = [{**common, "params": base.to_dict(), "point": point, "out": out,
-              "probe_presentations": probe_presentations, "quiet": quiet} for point in grid.points()]
+    common = {"params": base.to_dict(), "settings": dataclasses.asdict(settings), "copies": copies,
+              "grid": grid.to_dict(), "builds": os.path.abspath(build_root or os.path.join(out, "builds"))}
+    # the points, in ensembles: every point's values differ only in run-time fields (checked), and the memory
+    model = Ensemble([grid.params(base, p) for p in points[:copies]], _ensemble_model(common, 1).n_inputs,
+                     n_images=_ensemble_model(common, 1).n_images)
+    Simulator(model, settings.device, settings.effective_chunk, build_root=common["builds"],
+              threads=settings.threads, compute_capability=settings.compute_capability)
+    tasks = [{**common, "points": [{**{a.field: encode_value(p[a.field]) for a in grid.axes}, "seed": p["seed"]}
+                                   for p in points[k:k + copies]],
+              "out": out, "probe_presentations": probe_presentations, "quiet": quiet, "name": f"ensemble-{n}"}
+             for n, k in enumerate(range(0, len(points), copies))]
     started = time.perf_counter()
     folder = ResultsFolder(out)
     with _executor(workers, scheduler) as submit, folder.writing("sweep"):  # connects first: nothing is written
-        _write_info(folder, base, settings, grid, workers, scheduler, probe_presentations)
-        log.info("compiling the sweep's network (%d points, %s)", len(tasks),
-                 f"scheduler {scheduler}" if scheduler else f"{workers} worker process(es)")
+        _write_info(folder, base, settings, grid, copies, workers, scheduler, probe_presentations)
+        log.info("compiling the sweep's network (%d points in %d ensembles of %d copies, %s)", len(points),
+                 len(tasks), copies, f"scheduler {scheduler}" if scheduler else f"{workers} worker process(es)")
         build = submit(compile_shape, [common])[0]
-        log.info("build %s ready in %.1f s; running the points", build["build"], build["seconds"])
-        rows = submit(run_point, tasks)
+        log.info("build %s ready in %.1f s; running the ensembles", build["build"], build["seconds"])
+        rows = [row for rows in submit(run_ensemble, tasks) for row in rows]
         wall = time.perf_counter() - started
-        folder.write_text("sweep.csv", csv_text(TABLE_COLUMNS, rows))
-        summary = {"points": len(rows), "builds": int(build["compiled"]) + sum(bool(r["compiled"]) for r in rows),
+        columns = [a.column for a in grid.axes] + ["seed", *RESULT_COLUMNS, "compiled", "wall_s", "worker",
+                                                   "ensemble"]
+        folder.write_text("sweep.csv", csv_text(columns, rows))
+        summary = {"points": len(rows), "ensembles": len(tasks), "copies": copies,
+                   "builds": int(build["compiled"]) + len({r["ensemble"] for r in rows if r["compiled"]}),
                    "network_shapes": 1, "wall_s": wall, "workers": workers, "scheduler": scheduler,
-                   "build": build["build"], "build_s": build["seconds"]}
+                   "build": build["build"], "build_s": build["seconds"], **grid.to_dict()}
         folder.write_json("sweep.json", summary)
-    log.info("%d points in %.0f s with %d compilation(s) for 1 network shape; table in %s", len(rows), wall,
+    log.info("%d points in %d ensembles in %.0f s with %d compilation(s); table in %s", len(rows), len(tasks), wall,
              summary["builds"], folder.file("sweep.csv"))
     return rows
 
@@ -264,10 +407,10 @@ class _executor:
             threads = self.client.nthreads()
             if not threads or any(n != 1 for n in threads.values()):
                 self.client.close()
-                # Brian2 holds one standalone project per process: two points at once in one process collide
+                # Brian2 holds one standalone project per process: two ensembles at once in one process collide
                 raise ProtocolError(f"every Dask worker must run one thread (dask worker ... --nthreads 1); "
-                                 f"the cluster at {self.scheduler} has {sorted(set(threads.values()))} threads "
-                                 f"per worker")
+                                    f"the cluster at {self.scheduler} has {sorted(set(threads.values()))} threads "
+                                    f"per worker")
             return lambda function, tasks: self.client.gather(self.client.map(function, tasks, pure=False))
         # spawn: a fresh Brian2 in every worker (a forked one would inherit this process's device)
         self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
@@ -281,15 +424,16 @@ class _executor:
         return False
 
 
-def _write_info(folder: ResultsFolder, base, settings, grid, workers, scheduler, probe_presentations):
-    info = {"model": base.to_dict(), "run": dataclasses.asdict(settings), "grid": dataclasses.asdict(grid),
+def _write_info(folder: ResultsFolder, base, settings, grid, copies, workers, scheduler, probe_presentations):
+    info = {"model": base.to_dict(), "run": dataclasses.asdict(settings), "grid": grid.to_dict(), "copies": copies,
             "workers": workers, "scheduler": scheduler, "probe_presentations": probe_presentations}
     if folder.has_params():  # resuming: the same sweep, or refuse
         saved = folder.read_params()
-        for key in ("model", "run", "probe_presentations"):
+        for key in ("model", "run", "grid", "copies", "probe_presentations"):
             if saved.get(key) != json.loads(json.dumps(info[key])):
                 raise ProtocolError(f"{folder.path!r} holds a sweep with other {key} settings; use another output "
                                     f"folder")
         folder.write_params({**saved, **info}, resumed=True)
     else:
         folder.write_params(info)
+
