@@ -321,7 +321,7 @@ def _object_times(build_dir: str) -> dict:
 
 def default_copies(device: str, points: int, workers: int) -> int:
     """Points per ensemble: one on cpp, where a bigger ensemble is slower per copy (its neurons' state leaves the
-    core's cache: docs/ensembles.md, 35 net-pres/s at 1 copy, 15 at 14 for the dendritic 100-hidden network);
+    core's cache: docs/ensembles.md: 31.2 net-pres/s at 1 copy, 15.2 at 14 for the dendritic 100-hidden network);
     on cuda the points spread over the workers, up to 256 (a GPU's time step costs the same for more copies)."""
     return 1 if device == "cpp" else max(1, min(256, -(-points // workers)))
 

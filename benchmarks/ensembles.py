@@ -1,0 +1,204 @@
+"""Ensembles against separate runs: network-presentations/s, threads, peak memory per copy, and where the time goes.
+
+    python benchmarks/ensembles.py [--copies 1 4 16 64] [--hidden 200] [--presentations 100] [--threads N]
+    python benchmarks/ensembles.py --preset dendritic --hidden 100 --copies 1 2 4 14 --threads 0 --no-profile
+    python benchmarks/ensembles.py --device cuda --copies 16 64 256        # on a GPU machine
+
+For every ensemble size K (the `main` preset on the bundled digits, each copy
+its own seed and image order): an ensemble of K copies in one binary, run on
+one thread and on N OpenMP threads (all cores), against K separate
+single-network runs: one after another on one core (the single network's
+rate), and N at a time on N cores. Rates count network-presentations (K × the
+presentations of a chunk) per second of the binary's run (its start-up,
+reading the state and writing the results included; compilation and writing
+the run_args excluded). Peak memory is the binary's maximum resident set (host memory), per copy.
+On cuda, the ensembles run on the GPU against one network on the GPU and one
+network on one CPU core (cpp).
+Every configuration runs in its own process; builds happen in an earlier one
+so that the compiler's memory does not count.
+
+The profile table gives the share of the binary's time per code object
+(Brian2's standalone profiling, a separate build) for one network and for an
+ensemble of 16, on one thread and on N: with GOMP's default wait policy
+(before) and with the spinning threads brianmodel runs OpenMP with (after).
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+from brian2 import prefs
+
+from brianmodel.analysis import synaptic_events
+from brianmodel.datasets import load_mnist_bundled
+from brianmodel.device import Simulator, check_device, gpu_present
+from brianmodel.errors import DeviceError
+from brianmodel.mstdp import Ensemble, Model, Presentations, preset
+from brianmodel.mstdp.trainer import image_table
+from brianmodel.schedule import presentation_order
+
+PEAK_WRAPPER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
+                "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+                "sys.exit(code)")
+
+
+def network_params(name, hidden):
+    """The preset at ``hidden`` units; ``main``'s feedback gain scaled to keep its drive (as the scaling benchmark)."""
+    if name != "main":
+        return preset(name).with_overrides(architecture={"n_hidden": hidden})
+    return preset("main").with_overrides(architecture={"n_hidden": hidden},
+                                         connections={"g_feedback": preset("main").connections.g_feedback * 200
+                                                      / hidden})
+
+
+def measure_one(device, copies, threads, presentations, hidden, build_only=False, profile=False,
+                gomp_default=False, name="main"):
+    """In a fresh process: one configuration, printed as JSON."""
+    params = network_params(name, hidden)
+    X = load_mnist_bundled().visible_intensities()
+    table = image_table(X)
+    model = (Model(params, X.shape[1], n_images=len(table)) if copies == 1 else
+             Ensemble([params] * copies, X.shape[1], n_images=len(table)))
+    seeds = list(range(copies))
+    order = np.stack([presentation_order(len(X), presentations, seed) for seed in seeds])
+    state = model.initial_state(seeds[0] if copies == 1 else seeds)
+    options = {"profile": True} if profile else {}
+    sim = Simulator(model, device, presentations, threads=threads, **options)
+    start = time.perf_counter()
+    sim.prepare()
+    build = time.perf_counter() - start
+    if build_only:
+        print(json.dumps({"build_s": build}))
+        return
+    # wrap the binary to read its own peak memory (make and the compiler are children too)
+    peak_file = os.path.join(sim.build_dir, f"peak-{os.getpid()}")
+    prefs.devices.cpp_standalone.run_cmd_unix = [sys.executable, "-c", PEAK_WRAPPER, peak_file, "./main"]
+    if gomp_default:  # the threads' wait policy before brianmodel set it (device.standalone.openmp_environment)
+        prefs.devices.cpp_standalone.run_environment_variables = {
+            name: value for name, value in prefs.devices.cpp_standalone.run_environment_variables.items()
+            if name != "OMP_WAIT_POLICY"}
+    result = sim.run_chunk(state, Presentations(table, order))
+    arch = params.architecture
+    events = sum(synaptic_events(spikes, X.shape[1], hidden, arch.n_visible_pool, arch.n_hidden_pool)
+                 for spikes in model.split_spikes(result.spikes))
+    with open(peak_file) as f:
+        peak_mb = int(f.read()) / 1024
+    os.remove(peak_file)
+    print(json.dumps({"network_presentations_per_s": copies * presentations / result.wall_time,
+                      "events_per_s": events / result.wall_time, "peak_mb": peak_mb, "build_s": build,
+                      "wall_s": result.wall_time, "profile": result.profile}))
+
+
+def run(cmd):
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr else "failed")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def command(args, device, copies, threads, *extra):
+    return [sys.executable, __file__, "--presentations", str(args.presentations), "--hidden", str(args.hidden),
+            "--preset", args.preset, "--one", device, str(copies), str(threads), *extra]
+
+
+def separate_runs(args, device, n):
+    """n single-network runs at once (one process each): their network-presentations/s together."""
+    procs = [subprocess.Popen(command(args, device, 1, 0), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(n)]
+    results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+    return n * args.presentations / max(r["wall_s"] for r in results)
+
+
+def profile_table(args, device, threads):
+    """Share of the binary's time per code object, for 1 and 16 copies on 1 and ``threads`` threads."""
+    columns = {}
+    for copies in (1, 16):
+        run(command(args, device, copies, 0, "--build-only", "--profile"))
+        columns[f"K={copies} 1 thr"] = run(command(args, device, copies, 0, "--profile"))["profile"]
+    run(command(args, device, 16, threads, "--build-only", "--profile"))
+    columns[f"K=16 {threads} thr before"] = run(command(args, device, 16, threads, "--profile",
+                                                        "--gomp-default"))["profile"]
+    columns[f"K=16 {threads} thr"] = run(command(args, device, 16, threads, "--profile"))["profile"]
+    shares = {label: {name: seconds / sum(profile.values()) for name, seconds in profile.items()}
+              for label, profile in columns.items()}
+    top = sorted({name for share in shares.values() for name in share},
+                 key=lambda name: -max(share.get(name, 0) for share in shares.values()))[:12]
+    print(f"\nshare of the binary's time per code object ({args.presentations} presentations per copy):")
+    print(f"{'code object':<46}" + "".join(f"{label:>20}" for label in shares))
+    for name in top:
+        print(f"{name[:45]:<46}" + "".join(f"{100 * share.get(name, 0):>19.1f}%" for share in shares.values()))
+    print(f"{'(the rest)':<46}" + "".join(f"{100 * (1 - sum(share.get(n, 0) for n in top)):>19.1f}%"
+                                          for share in shares.values()))
+    print(f"{'total seconds':<46}" + "".join(f"{sum(p.values()):>20.2f}" for p in columns.values()))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--copies", type=int, nargs="+", default=[1, 4, 16, 64])
+    p.add_argument("--preset", default="main", help="the network: main (compact cells) or dendritic (ball-and-stick)")
+    p.add_argument("--hidden", type=int, default=200)
+    p.add_argument("--presentations", type=int, default=100, help="presentations per copy")
+    p.add_argument("--threads", type=int, default=os.cpu_count(), help="OpenMP threads of the multi-thread column")
+    p.add_argument("--device", default="cpp")
+    p.add_argument("--no-profile", action="store_true", help="skip the profile table")
+    p.add_argument("--one", nargs=3, metavar=("DEVICE", "COPIES", "THREADS"), help=argparse.SUPPRESS)
+    p.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--gomp-default", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.one:
+        return measure_one(args.one[0], int(args.one[1]), int(args.one[2]), args.presentations, args.hidden,
+                           args.build_only, args.profile, args.gomp_default, args.preset)
+    if args.device == "cuda":
+        try:
+            check_device("cuda")
+        except DeviceError as error:
+            sys.exit(f"cuda skipped: {error}")
+        if not gpu_present():
+            sys.exit("cuda skipped: no GPU found by nvidia-smi")
+    threads = args.threads if args.device == "cpp" else 0
+    print(f"{args.device}, {args.preset} preset: 1,568 visible, {args.hidden} hidden per copy; "
+          f"{args.presentations} presentations per copy; "
+          f"{os.cpu_count()} cores; multi-thread column: {threads} OpenMP threads")
+    run(command(args, args.device, 1, 0, "--build-only"))
+    single = run(command(args, args.device, 1, 0))["network_presentations_per_s"]
+    parallel = separate_runs(args, args.device, os.cpu_count()) if args.device == "cpp" else None
+    core = None
+    if args.device == "cuda":  # the reference of the GPU's targets: one network on one CPU core
+        run(command(args, "cpp", 1, 0, "--build-only"))
+        core = run(command(args, "cpp", 1, 0))["network_presentations_per_s"]
+        print(f"one network on one CPU core (cpp): {core:.1f} net-pres/s")
+    print(f"separate single-network runs: one after another{' on 1 core' if parallel else ''} {single:.1f} net-pres/s"
+          + (f"; {os.cpu_count()} at once on {os.cpu_count()} cores {parallel:.1f} net-pres/s" if parallel else ""))
+    header = (f"{'K':>4} {'1 thread' if args.device == 'cpp' else args.device:>10} {'vs separate':>12} "
+              f"{'peak MB/copy':>13} {'build s':>8}"
+              + (f" {f'{threads} threads':>11} {'vs 1 thread':>12} {f'vs {os.cpu_count()} separate':>14}"
+                 if threads else "")
+              + (f" {'vs 1 CPU core':>14}" if core else ""))
+    print(header)
+    for copies in args.copies:
+        build = run(command(args, args.device, copies, 0, "--build-only"))["build_s"]
+        one = run(command(args, args.device, copies, 0))
+        line = (f"{copies:>4} {one['network_presentations_per_s']:>10.1f} "
+                f"{one['network_presentations_per_s'] / single:>11.2f}x {one['peak_mb'] / copies:>13.1f} "
+                f"{build:>8.1f}")
+        if threads:
+            run(command(args, args.device, copies, threads, "--build-only"))
+            many = run(command(args, args.device, copies, threads))
+            line += (f" {many['network_presentations_per_s']:>11.1f} "
+                     f"{many['network_presentations_per_s'] / one['network_presentations_per_s']:>11.2f}x "
+                     f"{many['network_presentations_per_s'] / parallel:>13.2f}x")
+        if core:
+            line += f" {one['network_presentations_per_s'] / core:>13.1f}x"
+        print(line, flush=True)
+    if not args.no_profile and threads:
+        profile_table(args, args.device, threads)
+    print(f"(peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
