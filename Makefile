@@ -13,8 +13,8 @@ test:  ## the default (fast) test suite
 	tools/venv.sh test
 	$(PY) -m pytest -q
 
-test-slow:  ## long runs: full trainings, CUDA builds
-	tools/venv.sh test
+test-slow:  ## long runs: full trainings, CUDA builds (cuRAND headers from the cuda extra)
+	tools/venv.sh test,cuda
 	$(PY) -m pytest -q -m slow
 
 benchmark:

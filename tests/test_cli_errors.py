@@ -102,7 +102,7 @@ CASES = {
         (["--grid", "homeostasis.sparsity=0.1"], "unknown parameter 'sparsity'"),
         (["--copies", "0"], "copies must be a positive integer"),
         (["--seeds", "0"], "--seeds must be at least 1"),
-        (["--hidden", "20000"], "use fewer copies or hidden units"),
+        (["--hidden", "20000", "--copies", "27"], "use fewer copies or hidden units"),
         (["--device", "runtime"], "standalone"),
         (["--workers", "0"], "workers must be at least 1"),
         (["--dataset", "imagenet"], "unknown dataset 'imagenet'"),

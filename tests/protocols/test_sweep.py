@@ -40,7 +40,8 @@ def test_every_point_runs_one_binary_compiled_once(pool_sweep):
     out, _, rows = pool_sweep
     assert len(rows) == 4 and not any(row["compiled"] for row in rows)
     rows_back, sweep = read_sweep(out)
-    assert sweep["builds"] == 1 and sweep["ensembles"] == 2 and sweep["copies"] == 3  # 3 + (1 and 2 idle)
+    # one compilation at most (none when tests/mstdp/test_ensemble.py compiled this shape into the shared root)
+    assert sweep["builds"] <= 1 and sweep["ensembles"] == 2 and sweep["copies"] == 3  # 3 + (1 and 2 idle)
     assert len({row["worker"] for row in rows}) == 2  # both workers ran an ensemble, each from its own build copy
     assert len(os.listdir(os.path.join(out, "workers"))) == 2
     # the run-time delays reach the binary: 3 ms more feedback delay, a final bout ~3 ms later
