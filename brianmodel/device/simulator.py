@@ -108,6 +108,7 @@ class Run:
         self._monitors = {name: MonitorData.join(name, [c.monitors[name] for c in chunks], offsets)
                           for name in chunks[0].monitors}
         self._counts = None
+        self._copy_spikes = None  # each copy's spikes, split once
 
     def spikes(self, name: str) -> tuple[np.ndarray, Quantity]:
         """(neuron indices, spike times with units from the run's start) of one of the model's spike monitors."""
@@ -120,6 +121,8 @@ class Run:
         """Copy ``k`` of an ensemble: its state, spikes (its own neuron indices) and counts."""
         if not 0 <= k < self.model.copies:
             raise IndexError(f"copy {k} of an ensemble of {self.model.copies}")
+        if self._copy_spikes is None:
+            self._copy_spikes = self.model.split_spikes(self._spikes)
         return CopyRun(self, k)
 
     @property
@@ -146,7 +149,7 @@ class CopyRun:
     def __init__(self, run: Run, k: int):
         self.run, self.k = run, k
         self.state = run.state[k]
-        self._spikes = run.model.split_spikes(run._spikes)[k]
+        self._spikes = run._copy_spikes[k]
 
     def spikes(self, name: str) -> tuple[np.ndarray, Quantity]:
         """(the copy's neuron indices, spike times with units from the run's start)."""

@@ -182,14 +182,15 @@ class Ensemble:
         sizes = {"visible": self.n_inputs, "hidden": self.n_hidden,
                  "visible_pool": self.copy_params[0].architecture.n_visible_pool,
                  "hidden_pool": self.copy_params[0].architecture.n_hidden_pool}
-        copies = []
-        for k in range(self.copies):
-            mine = {}
-            for name, (i, t) in spikes.items():
-                n = sizes[name]
-                keep = (i >= k * n) & (i < (k + 1) * n)
-                mine[name] = (i[keep] - k * n, t[keep])
-            copies.append(mine)
+        copies = [{} for _ in range(self.copies)]
+        for name, (i, t) in spikes.items():
+            i, t = np.asarray(i), np.asarray(t)
+            copy = i // sizes[name]
+            order = np.argsort(copy, kind="stable")  # one pass for all copies; time order kept within each
+            bounds = np.searchsorted(copy[order], np.arange(self.copies + 1))
+            for k in range(self.copies):
+                mine = order[bounds[k]:bounds[k + 1]]
+                copies[k][name] = (i[mine] - k * sizes[name], t[mine])
         return copies
 
     def counts(self, spikes: dict, n_presentations: int) -> list[BoutCounts]:

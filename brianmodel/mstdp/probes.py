@@ -103,11 +103,12 @@ def probe_ensemble(folders, label: str, *, presentations: int = 1000, checkpoint
         if differ:
             raise ProtocolError(f"trainings probed together share {', '.join(differ)}; {other.folder.path!r} "
                                 f"differs")
-    X, _, _ = training_inputs(load_dataset(settings.dataset), settings)
+    dataset = load_dataset(settings.dataset)  # once: the trainings share it
+    X, _, _ = training_inputs(dataset, settings)
     chunk = settings.effective_chunk
     images = []
     for t in trained:
-        held_out = split(len(X), t.settings.holdout, t.settings.seed, load_dataset(settings.dataset).n_test)[1] \
+        held_out = split(len(X), t.settings.holdout, t.settings.seed, dataset.n_test)[1] \
             if held_out_only else None
         if held_out_only:
             if not len(held_out):

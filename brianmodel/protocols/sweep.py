@@ -357,8 +357,8 @@ def run_sweep(base: ModelParams, settings: RunSettings, grid: Grid, out: str, *,
     common = {"params": base.to_dict(), "settings": dataclasses.asdict(settings), "copies": copies,
               "grid": grid.to_dict(), "builds": os.path.abspath(build_root or os.path.join(out, "builds"))}
     # the points, in ensembles: every point's values differ only in run-time fields (checked), and the memory
-    model = Ensemble([grid.params(base, p) for p in points[:copies]], _ensemble_model(common, 1).n_inputs,
-                     n_images=_ensemble_model(common, 1).n_images)
+    shape = _ensemble_model(common, 1)
+    model = Ensemble([grid.params(base, p) for p in points[:copies]], shape.n_inputs, n_images=shape.n_images)
     Simulator(model, settings.device, settings.effective_chunk, build_root=common["builds"],
               threads=settings.threads, compute_capability=settings.compute_capability)
     tasks = [{**common, "points": [{**{a.field: encode_value(p[a.field]) for a in grid.axes}, "seed": p["seed"]}
