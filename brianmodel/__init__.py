@@ -19,6 +19,8 @@ monitor with units::
 The public API (each loaded when first used, so that reading results does not import brian2):
 
 - ``bm.mstdp``, ``bm.symstdp``: the two networks (``Model``, ``preset``, ``Trainer``, ...)
+- ``bm.rules``: plasticity rules for either pathway (``params.rules``: the paper's ``mirrored``, ``stdp``,
+  ``triplet``, ``bcm``, ``oja``, ``modulated-*``, ...), each writing its Brian2 code, with a reference
 - ``bm.Simulator(model, device="runtime" | "cpp" | "cuda", chunk_size=500)``: ``.run(stimulus, state)``
 - ``bm.load_dataset("mnist" | "fashion" | "natural" | folder)``
 - ``bm.mstdp.Ensemble([params, ...], n_inputs)``: K copies in one binary, each with its own run-time parameters
@@ -41,6 +43,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "mstdp": ("brianmodel.mstdp", None),
     "symstdp": ("brianmodel.symstdp", None),
+    "rules": ("brianmodel.rules", None),
     "Simulator": ("brianmodel.device", "Simulator"),
     "load_dataset": ("brianmodel.datasets", "load_dataset"),
     "train": ("brianmodel.training", "train"),

@@ -23,7 +23,8 @@ def main(argv=None):
         "--pairing", help="a pairing results folder (default: <root>/pairing)"))
     data = read_pairing(args.pairing or os.path.join(args.root, "pairing"))
     protocol = data["info"]["protocol"]
-    scale = protocol["n_pairings"] * data["info"]["eta_used"]  # Δw / (n η) = F(Δ)
+    eta = data["info"]["eta_used"]  # None: the rules' own
+    scale = protocol["n_pairings"] * (eta or 1.0)  # Δw / (n η) = F(Δ)
     lag = data["lag_ms"]
     order = np.argsort(lag)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
@@ -51,11 +52,13 @@ def main(argv=None):
         ax.axhline(0, color="k", lw=0.5)
         ax.axvline(0, color="k", lw=0.5)
         ax.legend(fontsize=7, frameon=False, loc="lower right")
-    axes[0].set_ylabel(f"Δw / (n η)   (n = {protocol['n_pairings']} pairings at {protocol['frequency_hz']:g} Hz)", fontsize=8)
-    error = max(np.max(np.abs(data[f"{n}_change"] - data[f"{n}_configured"]) / np.abs(data[f"{n}_configured"]))
-                for n in ("feedforward", "feedback"))
+    per = "n η" if eta else "n"
+    axes[0].set_ylabel(f"Δw / ({per})   (n = {protocol['n_pairings']} pairings at {protocol['frequency_hz']:g} Hz)",
+                       fontsize=8)
+    error = max(np.max(np.abs(data[f"{n}_change"] - data[f"{n}_configured"])) /
+                max(np.max(np.abs(data[f"{n}_configured"])), 1e-300) for n in ("feedforward", "feedback"))
     title = (f"Fig 2: plasticity windows from the pairing protocol (largest deviation from the configured "
-             f"window: relative {error:.1e})")
+             f"window: {error:.1e} of its peak)")
     for name in ("feedforward", "feedback"):
         if where[name]["location_um"] is not None:
             title += (f"\n{name} synapse at {where[name]['location_um']:g} µm: back-propagating spike "

@@ -30,6 +30,7 @@ from brianmodel.params.base import parse_assignments
 from brianmodel.params.mstdp import PRESETS, preset
 from brianmodel.params.run import RunSettings
 from brianmodel.protocols.cli import command
+from brianmodel.protocols.rule_options import add_rule_argument, rule_overrides
 from brianmodel.protocols.sweep import parse_grid, run_sweep
 
 
@@ -56,8 +57,9 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=0, help="OpenMP threads per ensemble (0: none)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local worker processes")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler's workers instead")
+    add_rule_argument(p)
     args = p.parse_args(argv)
-    overrides = parse_assignments(args.set)
+    overrides = {**parse_assignments(args.set), **rule_overrides(args)}
     overrides.setdefault("architecture", {})["n_hidden"] = args.hidden
     base = preset(args.preset).with_overrides(**overrides)
     settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,

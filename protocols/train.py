@@ -3,6 +3,7 @@
     python protocols/train.py --dataset mnist --presentations 5000 --out results/mnist
     python protocols/train.py --out results/mnist --resume --presentations 15000
     python protocols/train.py --seeds 8 --out results/mnist-seeds      # 8 seeds as one ensemble
+    python protocols/train.py --rule feedforward=triplet,feedback=astdp --out results/triplet
 
 Writes params.json, metrics.csv, one checkpoint_*.npz per chunk and
 last_chunk.npz to --out; figures/training.py draws them. A folder is written
@@ -23,6 +24,7 @@ from brianmodel.params.base import parse_assignments
 from brianmodel.params.mstdp import PRESETS, preset
 from brianmodel.params.run import RunSettings
 from brianmodel.protocols.cli import command
+from brianmodel.protocols.rule_options import add_rule_argument, rule_overrides
 from brianmodel.training import Member, train, train_ensemble
 
 
@@ -43,6 +45,7 @@ def parse_args(argv=None):
     p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE",
                    help="any other parameter, with units where it has them, e.g. --set connections.g_feedback=3 "
                         "--set 'presentation.readout_split=10*ms' (repeatable; see brianmodel/params/mstdp.py)")
+    add_rule_argument(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--seeds", type=int, default=1, help="seeds trained as one ensemble (--seed, --seed + 1, ...)")
     p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
@@ -66,7 +69,7 @@ def params_from_args(args):
     put("plasticity", "zeta_over_eta", args.zeta_over_eta)
     put("connections", "delay_feedforward", None if args.delay_feedforward is None else args.delay_feedforward * ms)
     put("connections", "delay_feedback", None if args.delay_feedback is None else args.delay_feedback * ms)
-    for section, values in parse_assignments(args.set).items():
+    for section, values in {**parse_assignments(args.set), **rule_overrides(args)}.items():
         for name, value in values.items():
             put(section, name, value)
     return preset(args.preset).with_overrides(**overrides)

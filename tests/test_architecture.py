@@ -9,13 +9,16 @@ LAYERS = [
     {"brianmodel", "brianmodel.errors"},
     {"brianmodel.io", "brianmodel.params", "brianmodel.params.values"},
     {"brianmodel.params.base", "brianmodel.results"},
-    {"brianmodel.params.cable", "brianmodel.params.mstdp", "brianmodel.params.symstdp", "brianmodel.params.run"},
+    {"brianmodel.params.cable", "brianmodel.params.mstdp", "brianmodel.params.symstdp", "brianmodel.params.run",
+     "brianmodel.rules"},
     {"brianmodel.schedule", "brianmodel.datasets", "brianmodel.cells", "brianmodel.analysis", "brianmodel.readout",
      "brianmodel.plots", "brianmodel.protocols", "brianmodel.protocols.readers", "brianmodel.protocols.cli"},
     {"brianmodel.device"},
     {"brianmodel.mstdp", "brianmodel.symstdp"},
     {"brianmodel.training"},
-    {"brianmodel.protocols.pairing", "brianmodel.protocols.epsp", "brianmodel.protocols.sweep"},
+    {"brianmodel.protocols.pairing", "brianmodel.protocols.epsp", "brianmodel.protocols.sweep",
+     "brianmodel.protocols.modulation", "brianmodel.protocols.rule_comparison", "brianmodel.protocols.rule_search",
+     "brianmodel.protocols.rule_options"},
 ]
 # function-local imports are kept for optional or heavy dependencies only
 OPTIONAL = {"brian2cuda", "distributed", "skimage", "sklearn", "nvidia", "Cython"}

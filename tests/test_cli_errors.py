@@ -61,6 +61,11 @@ CASES = {
         (["--dataset", "{data}", "--out", "{damaged}"], "already holds a training"),
         (["--dataset", "{data}", "--seeds", "0"], "--seeds must be at least 1"),
         (["--dataset", "{data}", "--hidden", "2000", "--seeds", "2000"], "use fewer copies or hidden units"),
+        (["--rule", "feedforward=hebb"], "unknown rule 'hebb'"),
+        (["--rule", "hidden=stdp"], "PATHWAY=RULE"),
+        (["--rule", "feedforward=stdp(tau_plus=3)"], "needs units of time"),
+        (["--rule", "feedback=stdp(eta=" + PAYLOAD + ")"], "cannot read"),
+        (["--dataset", "{data}", "--rule", "feedforward=modulated-stdp"], "needs a modulator"),
     ],
     "evaluate": [
         (["{out}"], "no params.json"),
@@ -81,7 +86,11 @@ CASES = {
         (["--lags", "0.25"], "multiples of dt"),
         (["--pairings", "0"], "must be positive"),
         (["--location", "600"], "beyond the dendrite"),
-        (["--eta", "0.04"], "past the bounds"),
+        (["--eta", "0.04"], "to the bounds"),
+        (["--rule", "feedback=stdp(eta=1*ms)"], "must be dimensionless"),
+        (["--rule", "feedforward=modulated-stdp"], "needs a modulator"),
+        (["--frequencies", "30"], "multiples of dt"),
+        (["--frequencies", "-1"], "must be positive"),
         (["--device", "gpu"], "unknown device 'gpu'"),
         (["--set", "cable.R_m=1"], "needs units"),
     ],
@@ -107,6 +116,22 @@ CASES = {
         (["--workers", "0"], "workers must be at least 1"),
         (["--dataset", "imagenet"], "unknown dataset 'imagenet'"),
         (["--set", "cable.n_compartments=20"], "too stiff"),
+        (["--rule", "feedforward=nope"], "unknown rule 'nope'"),
+    ],
+    "modulation": [
+        (["--rule", "feedforward=stdp"], "three-factor rule"),
+        (["--delays", "-1"], "non-negative"),
+        (["--reward", "0.5", "--delays", "1"], "before the modulator"),
+    ],
+    "compare_rules": [
+        (["--pair", "feedforward=nope"], "unknown rule 'nope'"),
+        (["--holdout", "0"], "holdout"),
+        (["--workers", "0"], "workers must be at least 1"),
+    ],
+    "rule_search": [
+        (["--population", "2"], "at least 4"),
+        (["--holdout", "0"], "holdout"),
+        (["--hidden", "0"], "must be positive"),
     ],
     "paper": [
         (["--presentations-scale", "0"], "must be positive"),
@@ -120,8 +145,12 @@ FIGURES = [  # figure scripts: missing or damaged results
     ("figures/epsp.py", ["{out}"], "no epsp.csv"),
     ("figures/classification.py", ["{damaged}"], "no classification.json"),
     ("figures/fig04_weights.py", ["--root", "{out}", "--out", "{out}"], "has what this figure needs"),
+    ("figures/frequency.py", ["--pairing", "{out}", "--out", "{out}"], "no pairing.csv"),
+    ("figures/modulation.py", ["--modulation", "{out}", "--out", "{out}"], "no modulation.csv"),
+    ("figures/rules_comparison.py", ["{out}"], "no rules.csv"),
+    ("figures/rule_search.py", ["{out}"], "no search.csv"),
 ]
-OUT_OPTION = {"train", "classify", "pairing", "epsp", "sweep"}  # commands that take --out
+OUT_OPTION = {"train", "classify", "pairing", "epsp", "sweep", "modulation", "compare_rules", "rule_search"}
 ROOT_OPTION = {"paper"}
 
 

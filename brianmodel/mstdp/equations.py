@@ -21,10 +21,13 @@ from __future__ import annotations
 from brian2 import Equations
 
 from ..cells import ball_and_stick_equations
+from ..errors import ParameterError
 from ..params.mstdp import ModelParams
+from ..rules import Modulated, Site
 
 __all__ = ["VISIBLE_EQUATIONS", "HIDDEN_EQUATIONS", "POOL_EQUATIONS", "POOL_OUTPUT_EQUATIONS", "PLASTIC_MODEL",
            "PLASTIC_ON_PRE", "PLASTIC_ON_POST", "FORGET_STALE_TRACES", "PATHWAY_TABLE", "PATHWAY_VARIABLES",
+           "MIRRORED_VARIABLES", "PLACEMENT_VARIABLES", "pathway_columns", "forget_stale",
            "plastic_synapse_code", "pathway_lines", "visible_equations", "hidden_equations", "pool_equations",
            "has_cable"]
 
@@ -73,26 +76,40 @@ apre *= fresh
 apost *= fresh
 """
 
-# Both plastic pathways share one model; what differs is set per pathway and
-# copy at run time (placement.placement): which window (STDP, or aSTDP: the
-# time-reversed rule), where the back-propagating spike arrives (its delay and
-# amplitude, which scales the window), which dendritic compartment the synapse
-# excites. With the paper's placement (W STDP, Q aSTDP, somatic lags) the
-# feedback window against t_hidden - t_visible has the same profile as the
-# feedforward one. The window's amplitudes come precomputed (network.
+
+
+def forget_stale(traces) -> str:
+    """FORGET_STALE_TRACES for a rule's presentation traces."""
+    return "\nfresh = int(lastupdate >= t - (t % presentation_duration))\n" + \
+        "".join(f"{trace} *= fresh\n" for trace in traces)
+
+
+# The network's own rule, ``mirrored`` (params.rules; another rule of
+# brianmodel.rules writes its own code): both plastic pathways share one model;
+# what differs is set per pathway and copy at run time (placement.placement):
+# which window (STDP, or aSTDP: the time-reversed rule), where the
+# back-propagating spike arrives (its delay and amplitude, which scales the
+# window), which dendritic compartment the synapse excites. With the paper's
+# placement (W STDP, Q aSTDP, somatic lags) the feedback window against
+# t_hidden - t_visible has the same profile as the feedforward one. The window's amplitudes come precomputed (network.
 # pathway_values): pre_coeff = η (A₊ or −A₋), post_coeff = η bap (A₊ or −A₋).
 PATHWAY_TABLE = {"feedforward": "feedforward_values", "feedback": "feedback_values"}  # TimedArray names
-PATHWAY_VARIABLES = {  # name: unit, of a pathway's run-time values (the table's columns, in this order)
+# A pathway's run-time values (name: unit) are the table's columns, in this order: its rule's
+# parameters (for ``mirrored``, MIRRORED_VARIABLES; otherwise the rule's fields), then PLACEMENT_VARIABLES.
+MIRRORED_VARIABLES = {
     "pre_coeff": "1",  # weight change per unit of the post trace, on a presynaptic spike
     "post_coeff": "1",  # weight change per unit of the pre trace, on a postsynaptic spike
     "pre_trace_rate": "Hz",  # 1/τ of the presynaptic trace (τ₊ for STDP, τ₋ for aSTDP)
     "post_trace_rate": "Hz",
+}
+PLACEMENT_VARIABLES = {
     "bap": "1",  # back-propagating spike's amplitude at the synapse (1 at the soma)
     "gain": "1",  # conductance per unit weight, in leak units of the compartment it drives (of the soma: cables)
     "compartment": "integer",  # dendritic compartment holding the synapse (ball-and-stick cells)
     "axonal_delay": "second",  # the pre pathway's delay
     "backprop_delay": "second",  # somatic spike -> back-propagating spike at the synapse
 }
+PATHWAY_VARIABLES = {**MIRRORED_VARIABLES, **PLACEMENT_VARIABLES}  # the columns of a ``mirrored`` pathway
 PLASTIC_MODEL = """
 {weight} : 1
 dapre/dt = -apre * pre_trace_rate : 1 (event-driven)
@@ -117,27 +134,50 @@ def _drive(variable, drive, n_compartments):
     return "\n".join(f"{variable}_{k}_post += {drive} * int(compartment == {k})" for k in range(1, n_compartments + 1))
 
 
-def plastic_synapse_code(pathway: str, params: ModelParams) -> dict:
-    """Synapses() keyword arguments of ``pathway`` ('feedforward' or 'feedback')."""
+def pathway_columns(params: ModelParams, pathway: str) -> dict:
+    """{name: unit} of ``pathway``'s table columns, in order."""
+    rule = params.rule(pathway)
+    return {**(MIRRORED_VARIABLES if rule is None else rule.columns()), **PLACEMENT_VARIABLES}
+
+
+def plastic_synapse_code(pathway: str, params: ModelParams, modulated: bool = False) -> dict:
+    """Synapses() keyword arguments of ``pathway`` ('feedforward' or 'feedback'), by its rule.
+
+    A three-factor rule (``modulated-*``) needs a host that drives its
+    modulator (``modulated``: the caller adds the rule's consolidation and
+    the ``modulator`` TimedArray); the network does not.
+    """
     weight, maximum, variable, drive, location = {
         "feedforward": ("w", "w_max", "g_e", FEEDFORWARD_DRIVE, params.locations.feedforward),
         "feedback": ("q", "q_max", "g_d", FEEDBACK_DRIVE, params.locations.feedback)}[pathway]
     n = 0 if location is None else params.cable.n_compartments
-    fill = dict(weight=weight, maximum=maximum)
-    return dict(model=PLASTIC_MODEL.format(**fill) + pathway_lines(pathway),
-                on_pre=FORGET_STALE_TRACES + _drive(variable, drive, n) + PLASTIC_ON_PRE.format(**fill),
-                on_post=FORGET_STALE_TRACES + PLASTIC_ON_POST.format(**fill))
+    rule = params.rule(pathway)
+    lines = pathway_lines(pathway, pathway_columns(params, pathway))
+    if rule is None:
+        fill = dict(weight=weight, maximum=maximum)
+        return dict(model=PLASTIC_MODEL.format(**fill) + lines,
+                    on_pre=FORGET_STALE_TRACES + _drive(variable, drive, n) + PLASTIC_ON_PRE.format(**fill),
+                    on_post=FORGET_STALE_TRACES + PLASTIC_ON_POST.format(**fill))
+    if isinstance(rule, Modulated) and not modulated:
+        raise ParameterError(f"rules.{pathway} = {rule.name!r} is a three-factor rule: it needs a modulator "
+                             f"signal, which only the modulation protocol drives (brianmodel.protocols.modulation)")
+    site = Site(weight, maximum)
+    forget = forget_stale(rule.traces)
+    return dict(model=f"{weight} : 1\n" + rule.model(site) + lines,
+                on_pre=forget + _drive(variable, drive, n) + "\n" + rule.on_pre(site),
+                on_post=forget + rule.on_post(site))
 
 
 # a table holds plain numbers (SI base units); these give them back their unit
-_FROM_TABLE = {"1": "{}", "Hz": "{} / second", "second": "{} * second", "integer": "int({})"}
+_FROM_TABLE = {"1": "{}", "Hz": "{} / second", "hertz": "{} / second", "second": "{} * second",
+               "integer": "int({})"}
 
 
-def pathway_lines(pathway: str) -> str:
+def pathway_lines(pathway: str, columns: dict = PATHWAY_VARIABLES) -> str:
     """Equation lines of a synapse's ``copy`` and of the values it reads from its copy's row of the table."""
     table = PATHWAY_TABLE[pathway]
     lines = ["copy_syn : integer (constant)  # the synapse's ensemble copy (Brian2 keeps ``copy`` for the neurons')"]
-    for column, (name, unit) in enumerate(PATHWAY_VARIABLES.items()):
+    for column, (name, unit) in enumerate(columns.items()):
         read = _FROM_TABLE[unit].format(f"{table}(copy_syn * second, {column})")
         lines.append(f"{name} = {read} : {unit}")
     return "\n".join(lines)

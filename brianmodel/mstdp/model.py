@@ -11,9 +11,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .. import cells
+from .. import cells, rules
 from ..analysis import BoutCounts, bout_counts
-from ..errors import DamagedFile, SimulationError
+from ..errors import DamagedFile, ParameterError, SimulationError
 from ..params.mstdp import ModelParams
 from . import equations, network, placement
 from .network import EnsembleState, NetworkState, Presentations, build_network, build_values, compiled_form
@@ -21,7 +21,9 @@ from .network import EnsembleState, NetworkState, Presentations, build_network, 
 __all__ = ["Model", "Ensemble", "SOURCES", "differences"]
 
 # the files the network's code comes from (a standalone build's key)
-SOURCES = tuple(os.path.abspath(module.__file__) for module in (equations, network, placement, cells))
+SOURCES = tuple(os.path.abspath(module.__file__) for module in (equations, network, placement, cells)) + tuple(
+    sorted(os.path.join(os.path.dirname(rules.__file__), name) for name in os.listdir(os.path.dirname(rules.__file__))
+           if name.endswith(".py")))
 
 # bytes per synapse and per neuron of a running binary (measured: benchmarks/ensembles.py, 200 hidden units)
 SYNAPSE_BYTES, NEURON_BYTES = 80, 600
@@ -36,6 +38,14 @@ def differences(a: dict, b: dict, where: str = "") -> list[str]:
         elif a.get(key) != b.get(key):
             names.append(f"{where}{key}")
     return names
+
+
+def _check_rules(params: ModelParams):
+    for pathway in ("feedforward", "feedback"):
+        if isinstance(params.rule(pathway), rules.Modulated):
+            raise ParameterError(f"rules.{pathway} = {getattr(params.rules, pathway)!r} is a three-factor rule: "
+                                 f"it needs a modulator signal, which only the modulation protocol drives "
+                                 f"(brianmodel.protocols.modulation)")
 
 
 class Ensemble:
@@ -61,6 +71,7 @@ class Ensemble:
             if not isinstance(params, ModelParams):
                 raise SimulationError(f"mstdp copies need mstdp parameters (ModelParams), got {type(params).__name__}")
             params.validate()
+            _check_rules(params)
         reference = compiled_form(copies[0])
         for k, params in enumerate(copies[1:], 1):
             differ = differences(reference, compiled_form(params))

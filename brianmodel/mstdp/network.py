@@ -31,7 +31,7 @@ from ..device.contract import add_extra
 from ..errors import SimulationError
 from ..params.cable import CABLE_METHOD, check_step
 from ..params.mstdp import ModelParams
-from .equations import (PATHWAY_TABLE, PATHWAY_VARIABLES, POOL_OUTPUT_EQUATIONS, has_cable, hidden_equations,
+from .equations import (PATHWAY_TABLE, POOL_OUTPUT_EQUATIONS, has_cable, hidden_equations, pathway_columns,
                         plastic_synapse_code, pool_equations, visible_equations)
 from .placement import placement
 
@@ -76,20 +76,29 @@ NEURON_VALUES = (("visible", "g_input", ("connections", "g_input")), ("hidden", 
 
 
 def pathway_values(pathway: str, params: ModelParams) -> dict:
-    """The run-time values of a plastic pathway's synapses (:data:`.equations.PATHWAY_VARIABLES`).
+    """The run-time values of a plastic pathway's synapses (:func:`.equations.pathway_columns`).
 
-    The window's amplitudes are precomputed here as Brian2 would hoist them
-    out of the synaptic loop for scalars: η (A₊ or −A₋) on presynaptic spikes,
-    (η bap) (A₊ or −A₋) on postsynaptic ones (aSTDP swaps the signs).
+    For the ``mirrored`` rule, the window's amplitudes are precomputed here
+    as Brian2 would hoist them out of the synaptic loop for scalars: η (A₊ or
+    −A₋) on presynaptic spikes, (η bap) (A₊ or −A₋) on postsynaptic ones
+    (aSTDP swaps the signs). Another rule's values are its parameters.
     """
     where = placement(params, pathway)
+    rule = params.rule(pathway)
+    if rule is not None:
+        return {**rule.values(), **_placement_values(pathway, params, where)}
     tau_pre, tau_post = where.trace_time_constants(params)
     pl = params.plasticity
     eta = pl.eta * (pl.zeta_over_eta if pathway == "feedback" else 1.0)
     reversed_window = float(where.reversed_window)
     return {"pre_coeff": eta * ((reversed_window * pl.A_plus) - ((1.0 - reversed_window) * pl.A_minus)),
             "post_coeff": (eta * where.bap) * (((1.0 - reversed_window) * pl.A_plus) - (reversed_window * pl.A_minus)),
-            "pre_trace_rate": 1.0 / tau_pre, "post_trace_rate": 1.0 / tau_post, "bap": where.bap,
+            "pre_trace_rate": 1.0 / tau_pre, "post_trace_rate": 1.0 / tau_post,
+            **_placement_values(pathway, params, where)}
+
+
+def _placement_values(pathway, params, where) -> dict:
+    return {"bap": where.bap,
             "gain": params.connections.g_feedforward if pathway == "feedforward" else params.connections.g_feedback,
             "compartment": where.compartment, "axonal_delay": where.axonal_delay,
             "backprop_delay": where.backprop_delay}
@@ -97,8 +106,9 @@ def pathway_values(pathway: str, params: ModelParams) -> dict:
 
 def pathway_table(pathway: str, copy_params: Sequence[ModelParams]) -> np.ndarray:
     """The rows of ``pathway``'s table: each copy's :func:`pathway_values`, in SI base units."""
+    columns = pathway_columns(copy_params[0], pathway)
     rows = [pathway_values(pathway, params) for params in copy_params]
-    return np.array([[float(row[name]) for name in PATHWAY_VARIABLES] for row in rows])
+    return np.array([[float(row[name]) for name in columns] for row in rows])
 
 
 def copy_values(params: ModelParams) -> dict:
@@ -126,6 +136,9 @@ def build_values(params: ModelParams) -> ModelParams:
     for pathway in ("feedforward", "feedback"):
         if getattr(params.locations, pathway) is not None:
             changes["locations"][pathway] = 0 * um
+        rule = params.rule(pathway)
+        if rule is not None:  # its parameters are run-time values: the build has the defaults
+            changes.setdefault("rules", {})[pathway] = rule.name
     return params.with_overrides(**changes)
 
 
@@ -139,6 +152,9 @@ def compiled_form(params: ModelParams) -> dict:
     for section, name in RUN_TIME_FIELDS:
         compiled[section].pop(name)
     compiled["locations"] = {name: value is not None for name, value in compiled["locations"].items()}
+    # a rule's name is compiled in, its parameters are run-time values
+    compiled["rules"] = {pathway: getattr(params.rule(pathway), "name", spec)
+                         for pathway, spec in compiled["rules"].items()}
     if not has_cable(params):
         compiled.pop("cable")
     return compiled
@@ -349,18 +365,21 @@ def _pool(layer, n_layer, n_pool, g_in, g_out, tau_out, params, prefix, copies):
 
 
 def feedforward_synapses(visible, hidden, params: ModelParams, table: TimedArray, name="feedforward",
-                         one_to_one=False, delays=True, copies=1) -> Synapses:
+                         one_to_one=False, delays=True, copies=1, modulated=False) -> Synapses:
     """W: visible -> hidden, proximal, STDP. Within each copy, synapse k = i * n_hidden + j (all to all),
     or visible k -> hidden k (``one_to_one``, for pairing protocols; one copy). ``table``: the pathway's
-    run-time values (:func:`values_table`). ``delays=False`` leaves :func:`assign_delays` to the caller."""
-    return _plastic_synapses("feedforward", visible, hidden, params, table, name, one_to_one, delays, copies)
+    run-time values (:func:`values_table`). ``delays=False`` leaves :func:`assign_delays` to the caller.
+    ``modulated``: the caller drives a three-factor rule's modulator (:func:`.equations.plastic_synapse_code`)."""
+    return _plastic_synapses("feedforward", visible, hidden, params, table, name, one_to_one, delays, copies,
+                             modulated)
 
 
 def feedback_synapses(hidden, visible, params: ModelParams, table: TimedArray, name="feedback",
-                      one_to_one=False, delays=True, copies=1) -> Synapses:
+                      one_to_one=False, delays=True, copies=1, modulated=False) -> Synapses:
     """Q: hidden -> visible dendrite, distal, aSTDP. Within each copy, synapse k = j * n_visible + i
     (all to all), or hidden k -> visible k (``one_to_one``)."""
-    return _plastic_synapses("feedback", hidden, visible, params, table, name, one_to_one, delays, copies)
+    return _plastic_synapses("feedback", hidden, visible, params, table, name, one_to_one, delays, copies,
+                             modulated)
 
 
 def values_table(pathway: str, copy_params: Sequence[ModelParams]) -> TimedArray:
@@ -368,9 +387,9 @@ def values_table(pathway: str, copy_params: Sequence[ModelParams]) -> TimedArray
     return TimedArray(pathway_table(pathway, copy_params), dt=1 * second, name=PATHWAY_TABLE[pathway])
 
 
-def _plastic_synapses(pathway, source, target, params, table, name, one_to_one, delays, copies):
+def _plastic_synapses(pathway, source, target, params, table, name, one_to_one, delays, copies, modulated):
     # the synapses' own namespace holds their table: assign_delays reads it before any run
-    syn = Synapses(source, target, **plastic_synapse_code(pathway, params), name=name,
+    syn = Synapses(source, target, **plastic_synapse_code(pathway, params, modulated), name=name,
                    namespace={PATHWAY_TABLE[pathway]: table})
     if one_to_one:
         syn.connect(j="i")

@@ -19,8 +19,9 @@ from brian2 import Quantity, ms, um
 from ..cells import backprop, compartment
 from ..errors import ParameterError
 from ..params.mstdp import ModelParams
+from ..rules import ASTDP, STDP, Rule
 
-__all__ = ["Placement", "placement", "synaptic_lag", "analytic_change"]
+__all__ = ["Placement", "placement", "synaptic_lag", "analytic_change", "equivalent_rule"]
 
 
 @dataclass(frozen=True)
@@ -94,3 +95,12 @@ def analytic_change(lags_ms, params: ModelParams, pathway: str, n_pairings: int)
     ltp = (lag > 0) | ((lag == 0) & (not where.reversed_window))
     window = np.where(ltp, pl.A_plus * np.exp(-np.abs(lag) / tau_plus), -pl.A_minus * np.exp(-np.abs(lag) / tau_minus))
     return n_pairings * eta * where.bap * window
+
+
+def equivalent_rule(params: ModelParams, pathway: str) -> Rule:
+    """The ``mirrored`` rule of ``pathway`` as a rule of :mod:`brianmodel.rules`: STDP, or aSTDP where the
+    placement reverses the window, with η (ζ/η η on feedback), A± and τ± of ``params.plasticity``."""
+    pl = params.plasticity
+    eta = pl.eta * (pl.zeta_over_eta if pathway == "feedback" else 1.0)
+    cls = ASTDP if placement(params, pathway).reversed_window else STDP
+    return cls(eta=eta, A_plus=pl.A_plus, A_minus=pl.A_minus, tau_plus=pl.tau_plus, tau_minus=pl.tau_minus)

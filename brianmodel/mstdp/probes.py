@@ -66,7 +66,7 @@ def load_training(folder: ResultsFolder | str, checkpoint: int | None = None) ->
 
 
 def _frozen(params: ModelParams) -> ModelParams:
-    return params.with_overrides(plasticity={"eta": 0.0}, homeostasis={"rate": 0.0})
+    return params.frozen()
 
 
 def probe(folder: ResultsFolder | str, label: str, *, presentations: int = 1000, checkpoint: int | None = None,

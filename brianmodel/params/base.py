@@ -29,7 +29,8 @@ _UNITS = {name: getattr(brian2.units, name) for name in dir(brian2.units)
 
 
 def field(default, unit=None, *, positive=False, nonnegative=False):
-    """A parameter field: its default, the unit it must carry (None: a plain number) and its sign."""
+    """A parameter field: its default, the unit it must carry (None: a plain number; ``str``: text,
+    such as a rule's name, which its parameter set checks) and its sign."""
     meta = {"unit": unit, "positive": positive, "nonnegative": nonnegative}
     if isinstance(default, Quantity):  # unhashable, so dataclasses want a factory
         return dataclasses.field(default_factory=lambda: default, metadata=meta)
@@ -79,7 +80,9 @@ class ParameterSet:
             unknown = set(values) - known
             if unknown:
                 raise ParameterError(f"unknown parameter(s) {sorted(unknown)} in {s.name!r}; known: {sorted(known)}")
-            sections[s.name] = s.default_factory(**{k: decode_value(v, f"{s.name}.{k}") for k, v in values.items()})
+            text = {f.name for f in fields(s.default_factory) if f.metadata.get("unit") is str}
+            sections[s.name] = s.default_factory(**{k: v if k in text else decode_value(v, f"{s.name}.{k}")
+                                                    for k, v in values.items()})
         return cls(**sections).validate()
 
     def to_json(self) -> str:
@@ -95,6 +98,10 @@ def validate_section(section_name: str, section) -> None:
         if value is None:
             continue
         unit = meta.get("unit")
+        if unit is str:
+            if not isinstance(value, str):
+                raise ParameterError(f"{where} = {value!r} must be text")
+            continue
         if unit is not None:
             if not isinstance(value, Quantity) or get_dimensions(value) != get_dimensions(unit):
                 raise ParameterError(f"{where} = {value!r} needs units of {_unit_name(unit)} (e.g. {unit!r})")

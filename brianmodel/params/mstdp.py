@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from brian2 import Quantity, ms, mV, um
 
 from ..errors import ParameterError
+from ..rules import rule
 from .base import ParameterSet, field
 from .cable import Cable, check_step
 
 __all__ = ["Neurons", "Dendrite", "Architecture", "Connections", "Plasticity", "Homeostasis", "Presentation",
-           "Locations", "Cable", "ModelParams", "PRESETS", "preset", "NATURAL_OVERRIDES", "Recipe", "RECIPES"]
+           "Locations", "Rules", "Cable", "ModelParams", "MIRRORED", "PRESETS", "preset", "NATURAL_OVERRIDES",
+           "Recipe", "RECIPES"]
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,25 @@ class Locations:
     crossover: Quantity | None = field(None, um, nonnegative=True)
 
 
+MIRRORED = "mirrored"  # the network's own rule: Plasticity's window, placed by the synapses' locations
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The plasticity rule of each plastic pathway (# ours: the paper's is ``mirrored`` on both).
+
+    ``mirrored``: the paper's rule, :class:`Plasticity`'s window (STDP on W,
+    aSTDP on Q, or by ``locations.crossover``) with the placement's lags and
+    back-propagating amplitude. Otherwise a rule of :mod:`brianmodel.rules`,
+    ``NAME`` or ``NAME(param=value, ...)``, with its own parameters (each a
+    run-time value: copies of an ensemble may differ in them, not in the
+    rule's name). Every rule sees the same delays, locations and gains.
+    """
+
+    feedforward: str = field(MIRRORED, str)
+    feedback: str = field(MIRRORED, str)
+
+
 @dataclass(frozen=True)
 class Presentation:
     """Stimulus timing and readout."""
@@ -200,6 +221,7 @@ class ModelParams(ParameterSet):
     presentation: Presentation = dataclasses.field(default_factory=Presentation)
     locations: Locations = dataclasses.field(default_factory=Locations)
     cable: Cable = dataclasses.field(default_factory=Cable)
+    rules: Rules = dataclasses.field(default_factory=Rules)
 
     # -- validation -------------------------------------------------------
     def validate(self) -> "ModelParams":
@@ -233,7 +255,25 @@ class ModelParams(ParameterSet):
                                      f"(cable.length = {self.cable.length})")
         if located:
             check_step(self.cable, p.dt)
+        for pathway in ("feedforward", "feedback"):
+            self.rule(pathway)
         return self
+
+    def frozen(self) -> "ModelParams":
+        """These parameters with plasticity off: η 0 for the mirrored rule and every other rule, no homeostasis."""
+        rules = {p: self.rule(p).with_values(eta=0.0).spec() for p in ("feedforward", "feedback")
+                 if self.rule(p) is not None}
+        return self.with_overrides(plasticity={"eta": 0.0}, homeostasis={"rate": 0.0}, rules=rules)
+
+    def rule(self, pathway: str):
+        """``pathway``'s rule of :mod:`brianmodel.rules`, or None for the network's own (``mirrored``)."""
+        spec = getattr(self.rules, pathway)
+        if spec == MIRRORED:
+            return None
+        try:
+            return rule(spec)
+        except ParameterError as error:
+            raise ParameterError(f"rules.{pathway}: {error}") from None
 
 
 # -- named presets ---------------------------------------------------------

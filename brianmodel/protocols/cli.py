@@ -7,13 +7,14 @@ line and exit status 1. Anything else is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sys
 
 from ..errors import BrianModelError
 
-__all__ = ["command", "configure_logging"]
+__all__ = ["command", "configure_logging", "worker_log"]
 
 
 def configure_logging(level: int = logging.INFO):
@@ -25,6 +26,25 @@ def configure_logging(level: int = logging.INFO):
         handler._brianmodel = True
         logger.addHandler(handler)
     logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def worker_log(name: str, quiet: bool = False, stream=None):
+    """brianmodel's messages in a worker process, each line prefixed by ``[name]`` (nothing if ``quiet``)."""
+    logger = logging.getLogger("brianmodel")
+    if quiet:
+        yield
+        return
+    handler = logging.StreamHandler(stream or sys.stdout)
+    handler.setFormatter(logging.Formatter(f"[{name}] %(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def command(main):

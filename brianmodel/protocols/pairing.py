@@ -1,19 +1,23 @@
-"""The in-vitro pairing protocol on the model's own synapses (Burbank 2015, Fig 2).
+"""The in-vitro pairing protocols on the model's own synapses (Burbank 2015, Fig 2), for any rule.
 
 One visible and one hidden cell per spike-time lag Δ = t_hidden − t_visible;
-each pair is joined by one feedforward synapse (visible → hidden, STDP) and
-one feedback synapse (hidden → visible, aSTDP), built by the same functions
-and equation strings as the network's (:mod:`brianmodel.mstdp.network`),
-with the same delays, and at the same dendritic locations
-(``params.locations``: the back-propagating spike then reaches the synapse
-later and weaker). The cells do not integrate anything: they fire on
-schedule, the visible cell at ``offset`` and the hidden cell at ``offset + Δ``
-in every pairing period, ``n_pairings`` times. The weight change after the
-protocol, against Δ, is the measured window;
-:func:`brianmodel.mstdp.placement.analytic_change` is the configured one.
+each pair is joined by one feedforward synapse (visible → hidden) and one
+feedback synapse (hidden → visible), built by the same functions and
+equation strings as the network's (:mod:`brianmodel.mstdp.network`), with
+each pathway's rule (``params.rules``: the paper's ``mirrored`` STDP/aSTDP
+or any rule of :mod:`brianmodel.rules`), the same delays, and at the same
+dendritic locations (``params.locations``: the back-propagating spike then
+reaches the synapse later and weaker). The cells do not integrate anything:
+they fire on schedule, the visible cell at ``offset`` and the hidden cell at
+``offset + Δ`` in every pairing period, ``n_pairings`` times. The weight
+change after the protocol is the measured one; :func:`configured_change`,
+from the rule's equations without Brian2, the configured one.
 
-Each pairing period counts as one "presentation" for the synapses' trace
-reset, so pairings do not interact (at 1 Hz they would not anyway).
+:class:`PairingProtocol` measures the window against Δ; each pairing period
+counts as one "presentation" for the synapses' trace reset, so pairings do
+not interact. :class:`FrequencyProtocol` measures the change against the
+pairing frequency, for both orders; there the traces carry over from one
+pairing to the next, which is what makes a triplet rule depend on it.
 """
 from __future__ import annotations
 
@@ -30,11 +34,12 @@ from ..errors import ProtocolError
 from ..io import csv_text
 from ..mstdp.model import SOURCES
 from ..mstdp.network import feedback_synapses, feedforward_synapses, namespace, values_table
-from ..mstdp.placement import analytic_change, placement
+from ..mstdp.placement import analytic_change, equivalent_rule, placement
 from ..params.mstdp import ModelParams
 from ..results import ResultsFolder
 
-__all__ = ["PairingProtocol", "run_pairing", "save_pairing", "DEFAULT_LAGS_MS", "PAIRING_COLUMNS"]
+__all__ = ["PairingProtocol", "FrequencyProtocol", "Schedule", "run_pairing", "run_frequency", "run_schedule",
+           "configured_change", "with_protocol_eta", "save_pairing", "DEFAULT_LAGS_MS", "PAIRING_COLUMNS"]
 
 PAIRING_COLUMNS = ("lag_ms", "feedforward_change", "feedforward_configured", "feedback_change", "feedback_configured")
 DEFAULT_LAGS_MS = tuple(sorted({*range(-50, 51, 5), -2, -1, 1, 2} - {0}))
@@ -45,6 +50,7 @@ g_e : 1  # targets of the feedforward synapse's on_pre
 phi : 1
 g_d : 1  # target of the feedback synapse's on_pre
 first_step : integer (constant)
+period_steps : integer (constant)
 """
 
 
@@ -69,8 +75,8 @@ class PairingProtocol:
     n_pairings: int = 60
     frequency_hz: float = 1.0
     offset_ms: float = 100.0  # time of the visible spike in each pairing period
-    # η for the protocol (None: the model's). Small, so that 60 pairings stay inside the weight bounds
-    # (the model's 0.04 would move a weight by 2.2 w_max); the window's shape does not depend on it.
+    # η for the protocol (None: the model's, or each rule's own). Small, so that 60 pairings stay inside the
+    # weight bounds (the model's 0.04 would move a weight by 2.2 w_max); the window's shape does not depend on it.
     eta: float | None = 0.002
 
     def validate(self, params: ModelParams) -> "PairingProtocol":
@@ -81,93 +87,227 @@ class PairingProtocol:
         if self.n_pairings <= 0 or self.frequency_hz <= 0:
             raise ProtocolError(f"n_pairings and frequency must be positive, got {self.n_pairings}, "
                                 f"{self.frequency_hz}")
-        steps = lags / dt
-        if np.any(np.abs(steps - np.round(steps)) > 1e-6):
-            raise ProtocolError(f"lags must be multiples of dt = {dt} ms, got {self.lags_ms}")
+        _check_lags(lags, dt)
         period = 1000.0 / self.frequency_hz
         if self.offset_ms + lags.min() < 0 or self.offset_ms + lags.max() >= period or self.offset_ms >= period:
             raise ProtocolError(f"visible spike at {self.offset_ms} ms and hidden spikes at lags {lags.min()}.."
                                 f"{lags.max()} ms must fall inside the {period:g} ms pairing period")
+        # each pairing is one presentation: its spikes must also reach the synapses within it
+        latest = self.offset_ms + max(lags.max(), 0) + max(
+            float(max(where.axonal_delay, where.backprop_delay) / ms)
+            for where in (placement(params, p) for p in ("feedforward", "feedback")))
+        if latest >= period:
+            raise ProtocolError(f"the last spike of a pairing reaches its synapse {latest:g} ms into the {period:g} ms "
+                                f"pairing period, after it ends: pair at a lower frequency or an earlier offset")
         return self
 
     @property
     def period(self):
         return (1.0 / self.frequency_hz) * second
 
+    def schedule(self) -> "Schedule":
+        """One cell pair per lag; each pairing period counts as a presentation (traces do not carry over)."""
+        lags = np.asarray(self.lags_ms, dtype=float)
+        period = 1000.0 / self.frequency_hz
+        return Schedule(np.full(len(lags), self.offset_ms), lags, np.full(len(lags), period), self.n_pairings,
+                        reset_ms=period)
 
-def run_pairing(params: ModelParams, protocol: PairingProtocol = PairingProtocol(), device: str = "cpp",
-                build_root: str | None = None) -> dict:
-    """Run the protocol; {'lag_ms', 'feedforward_change', 'feedback_change'} (one value per lag),
-    plus 'eta', the learning rate it ran with."""
-    params.validate()
-    protocol.validate(params)
-    if protocol.eta is not None:
-        params = params.with_overrides(plasticity={"eta": protocol.eta})
-    lags = np.asarray(protocol.lags_ms, dtype=float)
+
+@dataclass(frozen=True)
+class FrequencyProtocol:
+    """Pairings at several frequencies, both orders (Sjöström, Turrigiano & Nelson 2001): a rule's frequency
+    dependence. Traces carry over from pairing to pairing (no presentation resets)."""
+
+    frequencies_hz: tuple = (0.1, 10.0, 20.0, 40.0, 50.0)  # Sjöström et al. 2001
+    lags_ms: tuple = (10.0, -10.0)  # Δ = t_hidden − t_visible: +10 ms pre→post on W, −10 ms post→pre
+    n_pairings: int = 60  # Pfister & Gerstner's simulation of the protocol
+    eta: float | None = None  # the rule's own (None) or this
+    # the weight bound for the protocol (weights start at half of it): high enough that no change reaches it
+    w_max: float = 4.0
+    offset_ms: float = 100.0  # the first visible spike
+
+    def validate(self, params: ModelParams) -> "FrequencyProtocol":
+        frequencies = np.asarray(self.frequencies_hz, dtype=float)
+        if frequencies.size == 0 or np.any(frequencies <= 0) or self.n_pairings <= 0 or self.w_max <= 0:
+            raise ProtocolError(f"frequencies, n_pairings and w_max must be positive, got {self.frequencies_hz}, "
+                                f"{self.n_pairings}, {self.w_max}")
+        lags = np.asarray(self.lags_ms, dtype=float)
+        if lags.size == 0 or self.offset_ms + lags.min() < 0:
+            raise ProtocolError(f"lags {self.lags_ms} ms must keep the first hidden spike after t = 0 "
+                                f"(offset {self.offset_ms} ms)")
+        _check_lags(lags, float(params.presentation.dt / ms))
+        periods = 1000.0 / frequencies
+        _check_lags(periods, float(params.presentation.dt / ms), "pairing periods")
+        return self
+
+    def schedule(self) -> "Schedule":
+        frequency, lag = (a.ravel() for a in np.meshgrid(np.asarray(self.frequencies_hz, dtype=float),
+                                                         np.asarray(self.lags_ms, dtype=float), indexing="ij"))
+        return Schedule(np.full(len(lag), self.offset_ms), lag, 1000.0 / frequency, self.n_pairings, reset_ms=None)
+
+
+def _check_lags(values, dt, what="lags"):
+    steps = np.asarray(values) / dt
+    if np.any(np.abs(steps - np.round(steps)) > 1e-6):
+        raise ProtocolError(f"{what} must be multiples of dt = {dt} ms, got {tuple(np.asarray(values).tolist())}")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Cell pairs that fire on schedule: visible at ``first_ms`` + k period, hidden ``lag_ms`` later."""
+
+    first_ms: np.ndarray
+    lag_ms: np.ndarray
+    period_ms: np.ndarray
+    n_pairings: int
+    reset_ms: float | None  # the synapses drop their traces at each multiple of this (None: never)
+
+    @property
+    def duration_ms(self) -> float:
+        return float(np.max(self.first_ms + np.maximum(self.lag_ms, 0) + self.n_pairings * self.period_ms))
+
+    def arrivals(self, params: ModelParams, pathway: str, k: int) -> tuple:
+        """(presynaptic, postsynaptic) spike arrival times (s) at cell pair ``k``'s ``pathway`` synapse."""
+        where = placement(params, pathway)
+        visible = (self.first_ms[k] + np.arange(self.n_pairings) * self.period_ms[k]) * 1e-3
+        hidden = visible + self.lag_ms[k] * 1e-3
+        pre, post = (visible, hidden) if pathway == "feedforward" else (hidden, visible)
+        return pre + float(where.axonal_delay), post + float(where.backprop_delay)
+
+
+def with_protocol_eta(params: ModelParams, eta: float | None) -> ModelParams:
+    """``params`` with learning rate ``eta`` for the protocol: the mirrored rule's η and each other rule's."""
+    if eta is None:
+        return params
+    rules = {p: params.rule(p).with_values(eta=eta).spec() for p in ("feedforward", "feedback")
+             if params.rule(p) is not None}
+    return params.with_overrides(plasticity={"eta": eta}, rules=rules)
+
+
+def configured_change(params: ModelParams, pathway: str, schedule: Schedule) -> np.ndarray:
+    """The change each cell pair's ``pathway`` synapse gets by its rule's equations (no Brian2): the
+    closed-form window for the mirrored rule at one pairing per presentation, the rule's event-by-event
+    reference (:meth:`brianmodel.rules.Rule.change`) otherwise."""
+    pl = params.plasticity
+    maximum = pl.w_max if pathway == "feedforward" else pl.q_max
+    rule = params.rule(pathway)
+    if rule is None and schedule.reset_ms is not None:
+        return np.array([analytic_change([lag], params, pathway, schedule.n_pairings)[0] for lag in schedule.lag_ms])
+    rule = rule or equivalent_rule(params, pathway)
+    bap = placement(params, pathway).bap
+    reset = None if schedule.reset_ms is None else schedule.reset_ms * 1e-3
+    return np.array([rule.change(*schedule.arrivals(params, pathway, k), w0=maximum / 2, w_max=maximum, bap=bap,
+                                 period=reset) for k in range(len(schedule.lag_ms))])
+
+
+def run_schedule(params: ModelParams, schedule: Schedule, device: str = "cpp", build_root: str | None = None,
+                 name: str = "pairing") -> dict:
+    """Run the cell pairs of ``schedule`` on the model's synapses; {'feedforward_change', 'feedback_change'}."""
     pl = params.plasticity
     w0, q0 = pl.w_max / 2, pl.q_max / 2
-    expected = max(np.abs(analytic_change(lags, params, p, protocol.n_pairings)).max() for p in ("feedforward", "feedback"))
-    if expected >= min(w0, q0):
-        raise ProtocolError(f"the protocol would change weights by up to {expected:.3g}, past the bounds from "
-                            f"w_max/2 = {w0:g}: lower eta or the number of pairings")
+    n = len(schedule.lag_ms)
 
     def make():
         dt = params.presentation.dt
         defaultclock.dt = dt  # every object on the defaultclock, as in the network
-        period_steps = int(round(float(protocol.period / dt)))
         ns = namespace(params)
-        ns.update(presentation_duration=protocol.period, n_pairings=protocol.n_pairings, period_steps=period_steps)
-        offset = int(round(protocol.offset_ms / float(dt / ms)))
+        # traces dropped at each pairing period, or never (longer than the run)
+        reset = schedule.reset_ms if schedule.reset_ms is not None else schedule.duration_ms + 1000.0
+        ns.update(presentation_duration=reset * ms, n_pairings=schedule.n_pairings)
+        steps = float(dt / ms)
         cell = _scheduled_cell(params)
-        visible = NeuronGroup(len(lags), cell, threshold=SCHEDULED_THRESHOLD, reset="", name="visible")
-        hidden = NeuronGroup(len(lags), cell, threshold=SCHEDULED_THRESHOLD, reset="", name="hidden")
-        visible.first_step = offset
-        hidden.first_step = offset + np.round(lags / float(dt / ms)).astype(int)
+        visible = NeuronGroup(n, cell, threshold=SCHEDULED_THRESHOLD, reset="", name="visible")
+        hidden = NeuronGroup(n, cell, threshold=SCHEDULED_THRESHOLD, reset="", name="hidden")
+        visible.first_step = np.round(schedule.first_ms / steps).astype(int)
+        hidden.first_step = np.round((schedule.first_ms + schedule.lag_ms) / steps).astype(int)
+        visible.period_steps = hidden.period_steps = np.round(schedule.period_ms / steps).astype(int)
         hidden.phi = 1.0
-        # the model's window, gains and delays (one copy)
+        # the model's rules, gains and delays (one copy)
         feedforward = feedforward_synapses(visible, hidden, params, values_table("feedforward", [params]),
                                            one_to_one=True)
         feedback = feedback_synapses(hidden, visible, params, values_table("feedback", [params]), one_to_one=True)
         feedforward.w, feedback.q = w0, q0
-        network = Network(visible, hidden, feedforward, feedback, name="pairing")
-        duration = protocol.n_pairings * protocol.period
+        network = Network(visible, hidden, feedforward, feedback, name=name)
 
         def read():
-            return {"lag_ms": lags, "eta": pl.eta, "feedforward_change": np.asarray(feedforward.w[:]) - w0,
+            return {"feedforward_change": np.asarray(feedforward.w[:]) - w0,
                     "feedback_change": np.asarray(feedback.q[:]) - q0}
-        return network, ns, duration, read
+        return network, ns, schedule.duration_ms * ms, read
 
-    key = json.dumps({"params": params.to_dict(), "protocol": protocol.__dict__}, sort_keys=True, default=str)
-    return run_once(make, device=device, name="pairing", key=hashlib.sha1(key.encode()).hexdigest(),
+    key = json.dumps({"params": params.to_dict(), "schedule": {k: np.asarray(v).tolist() if isinstance(v, np.ndarray)
+                                                               else v for k, v in schedule.__dict__.items()}},
+                     sort_keys=True, default=str)
+    return run_once(make, device=device, name=name, key=hashlib.sha1(key.encode()).hexdigest(),
                     sources=SOURCES, build_root=build_root)
 
 
-def save_pairing(out: str, params: ModelParams, protocol: PairingProtocol, result: dict, device: str) -> ResultsFolder:
-    """Write ``out``/params.json and ``out``/pairing.csv (measured and configured change per lag).
+def _run(params, protocol, device, build_root, name):
+    params.validate()
+    protocol.validate(params)
+    params = with_protocol_eta(params, protocol.eta)
+    schedule = protocol.schedule()
+    configured = {p: configured_change(params, p, schedule) for p in ("feedforward", "feedback")}
+    pl = params.plasticity
+    # a change that reaches a bound (the reference clips too) says little about the rule
+    expected = max(np.abs(configured[p]).max() for p in configured)
+    if expected >= 0.999 * min(pl.w_max, pl.q_max) / 2:
+        raise ProtocolError(f"the protocol would change weights by up to {expected:.3g}, to the bounds from "
+                            f"w_max/2 = {min(pl.w_max, pl.q_max) / 2:g}: lower eta or the number of pairings")
+    result = run_schedule(params, schedule, device, build_root, name)
+    return {"lag_ms": schedule.lag_ms, "eta": protocol.eta, "params": params,
+            **result, **{f"{p}_configured": configured[p] for p in configured}}
+
+
+def run_pairing(params: ModelParams, protocol: PairingProtocol = PairingProtocol(), device: str = "cpp",
+                build_root: str | None = None) -> dict:
+    """Run the protocol; {'lag_ms', 'feedforward_change', 'feedback_change', and each '*_configured'} (one
+    value per lag), 'eta' (the learning rate it ran with; None: the rules' own) and 'params' (as run)."""
+    return _run(params, protocol, device, build_root, "pairing")
+
+
+def run_frequency(params: ModelParams, protocol: FrequencyProtocol = FrequencyProtocol(), device: str = "cpp",
+                  build_root: str | None = None) -> dict:
+    """Run the frequency protocol: as :func:`run_pairing`, plus 'frequency_hz', one value per
+    (frequency, lag) cell pair, frequency-major."""
+    params = params.with_overrides(plasticity={"w_max": protocol.w_max, "q_max": protocol.w_max})
+    result = _run(params, protocol, device, build_root, "frequency")
+    frequency = np.repeat(np.asarray(protocol.frequencies_hz, dtype=float), len(protocol.lags_ms))
+    return {**result, "frequency_hz": frequency}
+
+
+def save_pairing(out: str, params: ModelParams, protocol, result: dict, device: str) -> ResultsFolder:
+    """Write ``out``/params.json and ``out``/pairing.csv (measured and configured change per lag; and
+    per frequency for the frequency protocol).
 
     params.json also records where each pathway sits and which rule it
     follows, so that a figure reads them without the model.
     """
-    used = params.with_overrides(plasticity={"eta": float(result["eta"])})
-    configured = {p: analytic_change(result["lag_ms"], used, p, protocol.n_pairings)
-                  for p in ("feedforward", "feedback")}
-    rows = [{"lag_ms": f"{lag:g}", **{f"{p}_{kind}": f"{values[k]:.9g}" for p in ("feedforward", "feedback")
-                                      for kind, values in (("change", result[f"{p}_change"]),
-                                                           ("configured", configured[p]))}}
+    frequency = "frequency_hz" in result
+    columns = (("frequency_hz",) if frequency else ()) + PAIRING_COLUMNS
+    rows = [{**({"frequency_hz": f"{result['frequency_hz'][k]:g}"} if frequency else {}), "lag_ms": f"{lag:g}",
+             **{f"{p}_{kind}": f"{result[f'{p}_{kind}'][k]:.9g}" for p in ("feedforward", "feedback")
+                for kind in ("change", "configured")}}
             for k, lag in enumerate(result["lag_ms"])]
+    used = result["params"]
     folder = ResultsFolder(out)
     with folder.writing("pairing protocol"):
-        folder.write_text("pairing.csv", csv_text(PAIRING_COLUMNS, rows))
-        folder.write_params({"model": params.to_dict(), "protocol": dataclasses.asdict(protocol), "device": device,
-                             "eta_used": float(result["eta"]),
-                             "pathways": {p: _pathway_summary(params, p) for p in ("feedforward", "feedback")}})
+        folder.write_text("pairing.csv", csv_text(columns, rows))
+        folder.write_params({"model": params.to_dict(), "protocol": _protocol_dict(protocol), "device": device,
+                             "protocol_kind": "frequency" if frequency else "window",
+                             "eta_used": result["eta"],
+                             "pathways": {p: _pathway_summary(used, p) for p in ("feedforward", "feedback")}})
     return folder
+
+
+def _protocol_dict(protocol) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(protocol).items()}
 
 
 def _pathway_summary(params: ModelParams, pathway: str) -> dict:
     where = placement(params, pathway)
     location = getattr(params.locations, pathway)
-    return {"rule": "aSTDP" if where.reversed_window else "STDP",
+    rule = params.rule(pathway)
+    return {"rule": ("aSTDP" if where.reversed_window else "STDP") if rule is None else rule.spec(),
             "location_um": None if location is None else float(location / um),
             "axonal_delay_ms": float(where.axonal_delay / ms), "backprop_delay_ms": float(where.backprop_delay / ms),
             "bap": where.bap}

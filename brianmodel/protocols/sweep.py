@@ -26,7 +26,6 @@ sweep resumes.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
 import json
@@ -36,7 +35,6 @@ import multiprocessing
 import os
 import shutil
 import socket
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
@@ -56,6 +54,7 @@ from ..params.mstdp import ModelParams
 from ..params.run import RunSettings
 from ..results import ResultsFolder
 from ..training import Member, train_ensemble
+from .cli import worker_log
 from .readers import RESULT_COLUMNS
 
 __all__ = ["Axis", "Grid", "DEFAULT_GRID", "run_sweep", "compile_shape", "run_ensemble", "comparable",
@@ -260,7 +259,7 @@ def run_ensemble(task: dict) -> list[dict]:
     started = [f.has_params() for f in folders]
     if any(started) and not all(started):  # killed while the folders were being made: none has run a chunk
         _restart(folders)
-    with _ensemble_log(task["name"], quiet=task.get("quiet", False)):
+    with worker_log(task["name"], quiet=task.get("quiet", False)):
         train_ensemble(members, resume=all(started), build_root=own_root, idle=idle)
         finals = probe_ensemble([f.path for f in folders], "final", presentations=task["probe_presentations"],
                                 idle=idle, build_root=own_root)
@@ -287,25 +286,6 @@ def _restart(folders: list[ResultsFolder]):
             with folder.writing("sweep restart"):
                 os.remove(folder.file("params.json"))
                 os.remove(folder.file("checkpoint_0000000.npz"))
-
-
-@contextlib.contextmanager
-def _ensemble_log(name: str, quiet: bool):
-    """brianmodel's messages in this worker, prefixed by the ensemble's name (nothing if ``quiet``)."""
-    logger = logging.getLogger("brianmodel")
-    if quiet:
-        yield
-        return
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter(f"[{name}] %(message)s"))
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def _object_times(build_dir: str) -> dict:

@@ -7,12 +7,13 @@ import numpy as np
 
 from ..errors import DamagedFile, SimulationError
 from ..params.symstdp import SymStdpParams
+from ..rules import base as rule_base, pair
 from . import network
 from .network import N_LABELS, SymState, build_network, build_values, compiled_form, slot_steps
 
 __all__ = ["Model"]
 
-_SOURCES = (os.path.abspath(network.__file__),)
+_SOURCES = tuple(os.path.abspath(module.__file__) for module in (network, pair, rule_base))  # the code's sources
 _STATE = ("W_input", "W_label", "theta", "retries", "seed", "chunk")
 
 

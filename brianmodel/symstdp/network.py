@@ -34,6 +34,7 @@ from ..device.contract import add_extra
 from ..errors import DatasetError, SimulationError
 from ..params.run import N_CLASSES
 from ..params.symstdp import SymStdpParams
+from ..rules import Site, SymSTDP
 from ..schedule import stimulus_table
 
 __all__ = ["SymState", "SymStdpNetwork", "build_network", "build_values", "compiled_form",
@@ -101,28 +102,17 @@ n_spikes = 0
 teaching = int(stimulus(image * period, n_pixels) >= 0)
 """
 
-# sym-STDP, shared by both plastic pathways: either order potentiates; weights kept in [0, w_max]; the
-# post neuron's incoming sum follows every change (synaptic scaling reads it)
+# sym-STDP (brianmodel.rules.SymSTDP), shared by both plastic pathways: either order potentiates; weights
+# kept in [0, w_max]; the post neuron's incoming sum follows every change (synaptic scaling reads it). The
+# rule's η is each pathway's shared variable (eta_input, eta_label; 0 when frozen), its trace's size and τ
+# the network's constants.
+SYM_STDP_SITE = Site(weight="w", maximum="w_max", bap=None, total="w_total_post")
 SYM_STDP_MODEL = """
 w : 1
 eta : 1 (shared)
-w_max : 1 (shared, constant)
-dapre/dt = -apre/tau_trace : 1 (event-driven)  # presynaptic trace
-dapost/dt = -apost/tau_trace : 1 (event-driven)  # postsynaptic trace
-"""
-SYM_STDP_ON_PRE = """
-g_e_post += w
-change = clip(w + eta * apost, 0, w_max) - w
-w += change
-w_total_post += change
-apre += trace_increment
-"""
-SYM_STDP_ON_POST = """
-change = clip(w + eta * apre, 0, w_max) - w
-w += change
-w_total_post += change
-apost += trace_increment
-"""
+w_max : 1 (shared, constant)""" + SymSTDP().model(SYM_STDP_SITE)
+SYM_STDP_ON_PRE = "\ng_e_post += w\n" + SymSTDP().on_pre(SYM_STDP_SITE) + "\n"
+SYM_STDP_ON_POST = "\n" + SymSTDP().on_post(SYM_STDP_SITE) + "\n"
 # before every presentation: each post neuron's incoming weights rescaled to weight_sum (while learning)
 # ({weight_sum}: the pathway's target sum, input_weight_sum or label_weight_sum)
 SYNAPTIC_SCALING = "w = w * (plastic_post * {weight_sum} / w_total_post + (1 - plastic_post))"
