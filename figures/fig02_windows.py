@@ -46,7 +46,7 @@ def main(argv=None):
     if not np.allclose(data["feedback_configured"], data["feedforward_configured"]):  # unequal delays
         axes[2].plot(lag[order], data["feedback_configured"][order] / scale, "--", color="C0", lw=1,
                      label="configured (feedback)")
-    axes[2].set_title("c  mSTDP: both against t_hidden − t_visible", fontsize=9, loc="left")
+    axes[2].set_title("c  both against t_hidden − t_visible (mirrored rules coincide)", fontsize=9, loc="left")
     axes[2].set_xlabel("t_hidden − t_visible (ms)", fontsize=8)
     for ax in axes:
         ax.axhline(0, color="k", lw=0.5)

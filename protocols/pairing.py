@@ -37,6 +37,16 @@ from brianmodel.protocols.pairing import (DEFAULT_LAGS_MS, FrequencyProtocol, Pa
                                          run_pairing, save_pairing)
 
 
+def _window_eta(args, overrides):
+    """--eta for every rule; otherwise 0.002 for the paper's rule, and a rule given with --rule keeps its own η."""
+    if args.eta is not None:
+        return args.eta
+    if not args.rule:
+        return 0.002
+    overrides.setdefault("plasticity", {}).setdefault("eta", 0.002)  # the mirrored pathway, if any
+    return None
+
+
 @command
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -50,8 +60,8 @@ def main(argv=None):
                    help="the frequency protocol instead: --pairings pairings at each of these frequencies, both "
                         "orders, traces carried over (e.g. 0.1 10 20 40 50, Sjöström et al. 2001)")
     p.add_argument("--eta", type=float,
-                   help="learning rate during the protocol (default: 0.002 for the window, the rules' own for "
-                        "--frequencies)")
+                   help="learning rate during the protocol, for every rule (default: 0.002 for the paper's rule; "
+                        "each rule's own with --rule or --frequencies)")
     add_rule_argument(p)
     p.add_argument("--preset", default="main")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE",
@@ -63,6 +73,7 @@ def main(argv=None):
     overrides = {**parse_assignments(args.set), **rule_overrides(args)}
     if args.location is not None:
         overrides.setdefault("locations", {})["feedback"] = args.location * um
+    eta = args.eta if args.frequencies else _window_eta(args, overrides)
     params = preset(args.preset).with_overrides(**overrides)
     if args.frequencies:
         protocol = FrequencyProtocol(frequencies_hz=tuple(args.frequencies), lags_ms=tuple(args.lags or (10.0, -10.0)),
@@ -71,8 +82,7 @@ def main(argv=None):
         figure = ["frequency.py", "--pairing", args.out, "--out", args.out]
     else:
         protocol = PairingProtocol(lags_ms=tuple(args.lags or DEFAULT_LAGS_MS), n_pairings=args.pairings,
-                                   frequency_hz=args.frequency,
-                                   eta=0.002 if args.eta is None else args.eta).validate(params)
+                                   frequency_hz=args.frequency, eta=eta).validate(params)
         result = run_pairing(params, protocol, device=args.device)
         figure = ["fig02_windows.py", "--pairing", args.out, "--out", args.out]
     save_pairing(args.out, params, protocol, result, args.device)

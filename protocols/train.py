@@ -72,7 +72,11 @@ def params_from_args(args):
     for section, values in {**parse_assignments(args.set), **rule_overrides(args)}.items():
         for name, value in values.items():
             put(section, name, value)
-    return preset(args.preset).with_overrides(**overrides)
+    params = preset(args.preset).with_overrides(**overrides)
+    for section, values in overrides.items():  # a value given that the rules in use ignore is a mistake
+        for name in values:
+            params.check_effective(section, name)
+    return params
 
 
 @command

@@ -66,6 +66,7 @@ CASES = {
         (["--rule", "feedforward=stdp(tau_plus=3)"], "needs units of time"),
         (["--rule", "feedback=stdp(eta=" + PAYLOAD + ")"], "cannot read"),
         (["--dataset", "{data}", "--rule", "feedforward=modulated-stdp"], "needs a modulator"),
+        (["--rule", "feedforward=stdp,feedback=stdp", "--eta", "0.02"], "plasticity.eta has no effect"),
     ],
     "evaluate": [
         (["{out}"], "no params.json"),
@@ -117,11 +118,13 @@ CASES = {
         (["--dataset", "imagenet"], "unknown dataset 'imagenet'"),
         (["--set", "cable.n_compartments=20"], "too stiff"),
         (["--rule", "feedforward=nope"], "unknown rule 'nope'"),
+        (["--rule", "feedforward=stdp,feedback=bcm", "--grid", "plasticity.eta=0.01,0.02"], "has no effect"),
     ],
     "modulation": [
         (["--rule", "feedforward=stdp"], "three-factor rule"),
         (["--delays", "-1"], "non-negative"),
         (["--reward", "0.5", "--delays", "1"], "before the modulator"),
+        (["--delays", "0.00005"], "multiples of dt"),
     ],
     "compare_rules": [
         (["--pair", "feedforward=nope"], "unknown rule 'nope'"),

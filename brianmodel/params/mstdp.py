@@ -179,6 +179,7 @@ class Locations:
 
 
 MIRRORED = "mirrored"  # the network's own rule: Plasticity's window, placed by the synapses' locations
+MIRRORED_FIELDS = ("eta", "zeta_over_eta", "A_plus", "A_minus", "tau_plus", "tau_minus")  # its window's fields
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,18 @@ class ModelParams(ParameterSet):
         rules = {p: self.rule(p).with_values(eta=0.0).spec() for p in ("feedforward", "feedback")
                  if self.rule(p) is not None}
         return self.with_overrides(plasticity={"eta": 0.0}, homeostasis={"rate": 0.0}, rules=rules)
+
+    def check_effective(self, section: str, name: str) -> None:
+        """Refuse a field the rules in use ignore: the mirrored rule's window (``plasticity``'s η, ζ/η, A±, τ±)
+        when no pathway follows it (ζ/η: when the feedback does not)."""
+        if section != "plasticity" or name not in MIRRORED_FIELDS:
+            return
+        users = ("feedback",) if name == "zeta_over_eta" else ("feedforward", "feedback")
+        if all(self.rule(p) is not None for p in users):
+            raise ParameterError(f"plasticity.{name} has no effect here: it shapes the mirrored rule, and "
+                                 f"{' and '.join(users)} follow{'s' if len(users) == 1 else ''} "
+                                 f"{', '.join(getattr(self.rules, p) for p in users)}; set the rule's own "
+                                 f"parameters instead (e.g. --rule 'feedforward=stdp(eta=0.02)')")
 
     def rule(self, pathway: str):
         """``pathway``'s rule of :mod:`brianmodel.rules`, or None for the network's own (``mirrored``)."""

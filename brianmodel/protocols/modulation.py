@@ -60,6 +60,11 @@ class ModulationProtocol:
         if self.reward_s - delays.max() + min(self.lag_ms, 0) / 1000 < 0:
             raise ProtocolError("the earliest pairing's hidden spike would fall before t = 0")
         dt = float(params.presentation.dt / ms)
+        if self.after_s < 0:
+            raise ProtocolError(f"after_s = {self.after_s} must not be negative (the run must hold the whole pulse)")
+        for delay in delays:
+            if abs(delay * 1000 / dt - round(delay * 1000 / dt)) > 1e-6:
+                raise ProtocolError(f"delays must be multiples of dt = {dt} ms, got {self.delays_s}")
         for what, value in (("step_ms", self.step_ms), ("lag_ms", self.lag_ms),
                             ("reward_duration_ms", self.reward_duration_ms), ("reward", self.reward_s * 1000)):
             if value < 0 or abs(value / dt - round(value / dt)) > 1e-6:

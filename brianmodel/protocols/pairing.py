@@ -30,13 +30,14 @@ import numpy as np
 from brian2 import Network, NeuronGroup, defaultclock, ms, second, um
 
 from ..device import run_once
-from ..errors import ProtocolError
+from ..errors import ParameterError, ProtocolError
 from ..io import csv_text
 from ..mstdp.model import SOURCES
 from ..mstdp.network import feedback_synapses, feedforward_synapses, namespace, values_table
 from ..mstdp.placement import analytic_change, equivalent_rule, placement
 from ..params.mstdp import ModelParams
 from ..results import ResultsFolder
+from ..rules import Modulated
 
 __all__ = ["PairingProtocol", "FrequencyProtocol", "Schedule", "run_pairing", "run_frequency", "run_schedule",
            "configured_change", "with_protocol_eta", "save_pairing", "DEFAULT_LAGS_MS", "PAIRING_COLUMNS"]
@@ -243,6 +244,11 @@ def run_schedule(params: ModelParams, schedule: Schedule, device: str = "cpp", b
 
 def _run(params, protocol, device, build_root, name):
     params.validate()
+    for pathway in ("feedforward", "feedback"):
+        if isinstance(params.rule(pathway), Modulated):
+            raise ParameterError(f"rules.{pathway} = {getattr(params.rules, pathway)!r} is a three-factor rule: it "
+                                 f"needs a modulator signal, which only the modulation protocol drives "
+                                 f"(brianmodel.protocols.modulation)")
     protocol.validate(params)
     params = with_protocol_eta(params, protocol.eta)
     schedule = protocol.schedule()

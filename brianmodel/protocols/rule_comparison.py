@@ -85,9 +85,15 @@ def compare_rules(base: ModelParams, settings: RunSettings, pairs: list[dict], o
     if len({t["folder"] for t in tasks}) < len(tasks):
         raise ProtocolError("the same pair of rules is listed twice")
     folder = ResultsFolder(out)
+    info = {"model": base.to_dict(), "run": dataclasses.asdict(settings)}
+    if folder.has_params():  # resuming: the rows there must come from the same network and training
+        saved = folder.read_params()
+        differ = [key for key in info if saved.get(key) != info[key]]
+        if differ:
+            raise ProtocolError(f"{out!r} holds a comparison with other {' and '.join(differ)} settings: choose "
+                                f"another --out")
     with folder.writing("rule comparison"):
-        folder.write_params({"model": base.to_dict(), "run": dataclasses.asdict(settings), "pairs": pairs,
-                             "workers": workers})
+        folder.write_params({**info, "pairs": pairs, "workers": workers})
     # spawn: a fresh Brian2 in every worker (one standalone project per process)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         rows = list(pool.map(_run_pair, tasks))

@@ -21,8 +21,11 @@ with its windows and scores), ``generations.json`` (what resume replays),
 ``params.json``; each generation's best training in
 ``generation-NNN/best/`` (the others are deleted once scored: a training
 folder is megabytes). An interrupted search resumes: finished generations
-are replayed into CMA-ES (same seed, same candidates), an interrupted
-generation continues from its checkpoints.
+are replayed into CMA-ES (same seed, same candidates: CMA-ES draws from
+numpy's global generator, which nothing else in the search draws from), an
+interrupted generation continues from its candidates' last checkpoints
+(or trains again, if it was interrupted while its folders were being made
+or tidied).
 """
 from __future__ import annotations
 
@@ -38,8 +41,9 @@ import cma
 import numpy as np
 from brian2 import ms
 
-from ..errors import ProtocolError
+from ..errors import DamagedFile, ProtocolError
 from ..io import csv_text
+from ..mstdp.placement import equivalent_rule
 from ..mstdp.probes import probe_ensemble
 from ..params.mstdp import ModelParams
 from ..params.run import RunSettings
@@ -106,14 +110,18 @@ def encode(rules: dict) -> np.ndarray:
 
 
 def mstdp_reference(params: ModelParams) -> dict:
-    """The paper's mirrored rule in the pair family: STDP on W, aSTDP (ζ/η η) on Q."""
-    pl = params.plasticity
-    eta_q = pl.eta * pl.zeta_over_eta
-    return {"feedforward": Pair(eta=1.0, a_plus=pl.eta * pl.A_plus, a_minus=-pl.eta * pl.A_minus,
-                                tau_plus=pl.tau_plus, tau_minus=pl.tau_minus),
-            # aSTDP: pre before post depresses (with τ₋), post before pre potentiates (with τ₊)
-            "feedback": Pair(eta=1.0, a_plus=-eta_q * pl.A_minus, a_minus=eta_q * pl.A_plus,
-                             tau_plus=pl.tau_minus, tau_minus=pl.tau_plus)}
+    """The network's mirrored rule in the pair family, pathway by pathway as its placement makes it (the paper's:
+    STDP on W, aSTDP with ζ/η η on Q)."""
+    rules = {}
+    for pathway in PATHWAYS:
+        r = equivalent_rule(params, pathway)
+        if r.reversed:  # aSTDP: pre before post depresses (with τ₋), post before pre potentiates (with τ₊)
+            rules[pathway] = Pair(eta=1.0, a_plus=-r.eta * r.A_minus, a_minus=r.eta * r.A_plus,
+                                  tau_plus=r.tau_minus, tau_minus=r.tau_plus)
+        else:
+            rules[pathway] = Pair(eta=1.0, a_plus=r.eta * r.A_plus, a_minus=-r.eta * r.A_minus,
+                                  tau_plus=r.tau_plus, tau_minus=r.tau_minus)
+    return rules
 
 
 def mirror_scores(rules: dict, lags_ms=np.arange(-49.75, 50.0, 0.5)) -> tuple:
@@ -231,7 +239,15 @@ def _resume(folder: ResultsFolder, info: dict) -> list:
             folder.write_params({**saved, "search": info["search"]}, resumed=True)
     if not os.path.exists(folder.file("generations.json")):
         return []
-    return folder.read_json("generations.json")["generations"]
+    history = folder.read_json("generations.json").get("generations")
+    population = info["search"]["population"]
+    if not isinstance(history, list) or not all(
+            isinstance(g, dict) and len(g.get("x", [])) == population == len(g.get("fitness", []))
+            and all(isinstance(x, list) and len(x) == 8 for x in g["x"]) and isinstance(g.get("rows"), list)
+            and isinstance(g.get("wall_s"), (int, float)) for g in history):
+        raise DamagedFile(f"{folder.file('generations.json')} is damaged (not the generations of this search): "
+                          f"move it away to start the search again")
+    return history
 
 
 def _save(folder: ResultsFolder, info, history, rows, x0):

@@ -132,6 +132,8 @@ class Grid:
         names = [self.name(point) for point in self.points()]
         if len(set(names)) != len(names):
             raise ProtocolError("grid values closer than 6 significant digits would share a results folder")
+        for axis in self.axes:
+            base.check_effective(*axis.field.split("."))
         for point in self.points():
             self.params(base, point)
         return self

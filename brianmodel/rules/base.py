@@ -103,6 +103,10 @@ class Rule:
 
     # -- parameters ------------------------------------------------------
     def validate(self) -> "Rule":
+        for f in fields(self):  # every parameter has a value, and a finite one (params.json must read it back)
+            value = getattr(self, f.name)
+            if value is None or (isinstance(value, (int, float, Quantity)) and not np.all(np.isfinite(value))):
+                raise ParameterError(f"rule {self.name}.{f.name} = {value!r} must be a finite value")
         validate_section(f"rule {self.name}", self)
         return self
 

@@ -2,7 +2,7 @@
 
 Two presynaptic traces r1 (τ₊), r2 (τx) and two postsynaptic ones o1 (τ₋),
 o2 (τy). On a presynaptic spike the weight is depressed by the pair term and
-by a triplet term that grows with the recent postsynaptic activity; on a
+by a triplet term that grows with the recent presynaptic activity (r2); on a
 postsynaptic spike it is potentiated by the pair term and by a triplet term
 that grows with the recent postsynaptic activity before this spike::
 

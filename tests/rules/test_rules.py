@@ -31,6 +31,8 @@ def test_every_rule_is_named_parsed_and_round_trips_through_its_spec():
     ("bcm(nu_target=10*ms)", "nu_target"),
     ("stdp(gamma=1)", "has no parameter"),
     ("stdp(eta=1", "cannot read the rule"),
+    ("stdp(eta=None)", "finite value"),
+    ("triplet(tau_x=1e400*ms)", "finite value"),
 ])
 def test_a_bad_rule_is_one_clear_error(spec, message):
     with pytest.raises(ParameterError, match=message):
@@ -170,3 +172,29 @@ def test_a_pair_of_long_rules_gets_a_short_folder_name():
     long = rule("pair(a_plus=0.0424276395967369, a_minus=-0.0733091827824771)").spec()
     name = pair_name({"feedforward": long, "feedback": long})
     assert len(name) < 40 and name.startswith("pair-")
+
+
+def test_a_mirrored_rule_field_is_refused_where_no_pathway_follows_the_mirrored_rule():
+    both = ModelParams().with_overrides(rules={"feedforward": "stdp", "feedback": "bcm"})
+    with pytest.raises(ParameterError, match="plasticity.eta has no effect"):
+        both.check_effective("plasticity", "eta")
+    feedback_only = ModelParams().with_overrides(rules={"feedback": "bcm"})
+    feedback_only.check_effective("plasticity", "eta")  # W still follows it
+    with pytest.raises(ParameterError, match="zeta_over_eta has no effect"):
+        feedback_only.check_effective("plasticity", "zeta_over_eta")
+    both.check_effective("plasticity", "w_max")  # the bounds hold for every rule
+
+
+def test_a_comparison_folder_with_other_settings_is_refused_before_anything_runs(tmp_path):
+    import dataclasses
+    from brianmodel.errors import ProtocolError
+    from brianmodel.params.run import RunSettings
+    from brianmodel.protocols.rule_comparison import compare_rules
+    from brianmodel.results import ResultsFolder
+    folder = ResultsFolder(tmp_path)
+    with folder.writing():
+        folder.write_params({"model": ModelParams().to_dict(),
+                             "run": dataclasses.asdict(RunSettings(presentations=10, holdout=5))})
+    with pytest.raises(ProtocolError, match="other run settings"):
+        compare_rules(ModelParams(), RunSettings(presentations=20, holdout=5), [{"feedforward": "stdp",
+                                                                                 "feedback": "stdp"}], str(tmp_path))
