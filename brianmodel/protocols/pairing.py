@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Network, NeuronGroup, defaultclock, ms, second, um
+from brian2 import Network, NeuronGroup, defaultclock, ms, um
 
 from ..device import run_once
 from ..errors import ParameterError, ProtocolError
@@ -101,10 +101,6 @@ class PairingProtocol:
             raise ProtocolError(f"the last spike of a pairing reaches its synapse {latest:g} ms into the {period:g} ms "
                                 f"pairing period, after it ends: pair at a lower frequency or an earlier offset")
         return self
-
-    @property
-    def period(self):
-        return (1.0 / self.frequency_hz) * second
 
     def schedule(self) -> "Schedule":
         """One cell pair per lag; each pairing period counts as a presentation (traces do not carry over)."""
