@@ -16,7 +16,8 @@ from ..analysis import BoutCounts, bout_counts
 from ..errors import DamagedFile, ParameterError, SimulationError
 from ..params.mstdp import ModelParams
 from . import equations, network, placement
-from .network import EnsembleState, NetworkState, Presentations, build_network, build_values, compiled_form
+from .network import (EnsembleState, NetworkState, Presentations, build_network, build_values, compiled_form,
+                      synapse_state_names)
 
 __all__ = ["Model", "Ensemble", "SOURCES", "differences"]
 
@@ -154,8 +155,10 @@ class Ensemble:
         missing = {"W", "Q", "phi", "count"} - set(arrays)
         if missing or len(arrays["W"]) != self.copies:
             raise DamagedFile(f"not the state of {self.copies} mstdp copies: {sorted(arrays)}")
+        names = [n for n in synapse_state_names(self.copy_params[0]) if n in arrays]  # (older checkpoints: none)
         return EnsembleState(self._check_state(NetworkState(W=arrays["W"][k], Q=arrays["Q"][k], phi=arrays["phi"][k],
-                                                            count=arrays["count"][k]))
+                                                            count=arrays["count"][k],
+                                                            synapses={n: arrays[n][k] for n in names}))
                              for k in range(self.copies))
 
     def _check_state(self, state: NetworkState) -> NetworkState:
@@ -248,7 +251,9 @@ class Model(Ensemble):
         missing = {"W", "Q", "phi", "count"} - set(arrays)
         if missing:
             raise DamagedFile(f"not an mstdp state: {sorted(missing)} missing among {sorted(arrays)}")
-        return self._check_state(NetworkState(W=arrays["W"], Q=arrays["Q"], phi=arrays["phi"], count=arrays["count"]))
+        names = [n for n in synapse_state_names(self.params) if n in arrays]  # (older checkpoints: none)
+        return self._check_state(NetworkState(W=arrays["W"], Q=arrays["Q"], phi=arrays["phi"], count=arrays["count"],
+                                              synapses={n: arrays[n] for n in names}))
 
     def counts(self, spikes: dict, n_presentations: int) -> BoutCounts:
         return super().counts(spikes, n_presentations)[0]

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
-from brian2 import NeuronGroup, Network, SpikeMonitor, Synapses, TimedArray, defaultclock, linked_var, ms, \
-    second, um
+from brian2 import NeuronGroup, Network, Quantity, SpikeMonitor, Synapses, TimedArray, defaultclock, linked_var, \
+    ms, second, um
 
 from ..cells import cable_namespace
 from ..device.contract import add_extra
@@ -35,7 +35,8 @@ from .equations import (PATHWAY_TABLE, POOL_OUTPUT_EQUATIONS, has_cable, hidden_
                         plastic_synapse_code, pool_equations, visible_equations)
 from .placement import placement
 
-__all__ = ["MStdpNetwork", "NetworkState", "EnsembleState", "Presentations", "build_network", "namespace",
+__all__ = ["MStdpNetwork", "NetworkState", "EnsembleState", "STATE_ARRAYS", "synapse_state_names", "Presentations",
+           "build_network", "namespace",
            "stimulus_tables",
            "feedforward_synapses", "feedback_synapses", "assign_delays", "pathway_values", "pathway_table", "copy_values",
            "RUN_TIME_FIELDS", "build_values", "compiled_form"]
@@ -169,6 +170,9 @@ class NetworkState:
     Q: np.ndarray  # (n_visible, n_hidden) feedback weights Q_ij
     phi: np.ndarray  # (n_hidden,) homeostatic scaling factors
     count: np.ndarray  # (n_hidden,) spikes in the last presentation (homeostasis input)
+    # a rule's variables that outlast a presentation (BCM's ν̄, an eligibility), per synapse in synapse order,
+    # as '<pathway>_<variable>', with '<pathway>_lastupdate' (their last event, relative to the chunk's end)
+    synapses: dict = field(default_factory=dict)
 
     @classmethod
     def initial(cls, params: ModelParams, n_visible: int, seed: int) -> "NetworkState":
@@ -181,7 +185,20 @@ class NetworkState:
                    count=np.zeros(n_hidden))
 
     def arrays(self) -> dict:
-        return {"W": self.W, "Q": self.Q, "phi": self.phi, "count": self.count}
+        return {"W": self.W, "Q": self.Q, "phi": self.phi, "count": self.count, **self.synapses}
+
+
+STATE_ARRAYS = ("W", "Q", "phi", "count")
+
+
+def synapse_state_names(params: ModelParams) -> list:
+    """The names of :attr:`NetworkState.synapses` for ``params``' rules (none for the mirrored rule)."""
+    names = []
+    for pathway in PATHWAY_TABLE:
+        rule = params.rule(pathway)
+        if rule is not None and rule.persistent:
+            names += [f"{pathway}_{variable}" for variable in (*rule.persistent, "lastupdate")]
+    return names
 
 
 class EnsembleState(tuple):
@@ -189,7 +206,8 @@ class EnsembleState(tuple):
 
     def arrays(self) -> dict:
         """The copies' arrays stacked along a first axis (copy)."""
-        return {name: np.stack([state.arrays()[name] for state in self]) for name in ("W", "Q", "phi", "count")}
+        names = (*STATE_ARRAYS, *self[0].synapses)
+        return {name: np.stack([state.arrays()[name] for state in self]) for name in names}
 
 
 @dataclass
@@ -284,10 +302,16 @@ class MStdpNetwork:
     def state_values(self, state) -> dict:
         """{VariableView: flat array} that sets every copy's state (for run_args)."""
         states = self._per_copy(state)
-        return {self.feedforward.w: np.concatenate([s.W.T.ravel() for s in states]),
-                self.feedback.q: np.concatenate([s.Q.T.ravel() for s in states]),
-                self.hidden.phi: np.concatenate([s.phi for s in states]),
-                self.hidden.count: np.concatenate([s.count for s in states])}
+        values = {self.feedforward.w: np.concatenate([s.W.T.ravel() for s in states]),
+                  self.feedback.q: np.concatenate([s.Q.T.ravel() for s in states]),
+                  self.hidden.phi: np.concatenate([s.phi for s in states]),
+                  self.hidden.count: np.concatenate([s.count for s in states])}
+        for name in synapse_state_names(self.copy_params[0]):
+            if all(name in s.synapses for s in states):  # (an initial state has none: every value 0)
+                pathway, _, variable = name.partition("_")
+                view = getattr(getattr(self, pathway), variable)
+                values[view] = Quantity(np.concatenate([s.synapses[name] for s in states]), dim=view.dim)
+        return values
 
     def read_state(self):
         k = self.copies
@@ -295,8 +319,15 @@ class MStdpNetwork:
         w = np.asarray(self.feedforward.w[:]).reshape(k, n_vis, n_hid)
         q = np.asarray(self.feedback.q[:]).reshape(k, n_hid, n_vis)
         phi, count = np.asarray(self.hidden.phi[:]).reshape(k, n_hid), np.asarray(self.hidden.count[:]).reshape(k, n_hid)
-        states = [NetworkState(W=w[c].T.copy(), Q=q[c].T.copy(), phi=phi[c].copy(), count=count[c].copy())
-                  for c in range(k)]
+        synapses = {}
+        for name in synapse_state_names(self.copy_params[0]):
+            pathway, _, variable = name.partition("_")
+            values = np.asarray(getattr(getattr(self, pathway), variable)[:], dtype=float)
+            if variable == "lastupdate":  # relative to the chunk's end: the next chunk starts at t = 0
+                values = values - float(self.duration)
+            synapses[name] = values.reshape(k, -1)
+        states = [NetworkState(W=w[c].T.copy(), Q=q[c].T.copy(), phi=phi[c].copy(), count=count[c].copy(),
+                               synapses={name: v[c].copy() for name, v in synapses.items()}) for c in range(k)]
         return states[0] if self.single else EnsembleState(states)
 
     def read_spikes(self) -> dict:

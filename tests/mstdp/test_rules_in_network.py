@@ -61,3 +61,22 @@ def test_a_three_factor_rule_in_the_network_is_refused_with_the_reason(images):
     with pytest.raises(ParameterError, match="needs a modulator"):
         _run(Model(_params(feedforward="modulated-stdp"), images.shape[1]), images,
              Model(_params(), images.shape[1]).initial_state(seed=0))
+
+
+def test_a_rules_slow_variable_carries_over_chunks_and_checkpoints(images):
+    # BCM's threshold average ν̄ outlasts presentations: two chunks of 2 give the weights of one chunk of 4
+    # (one digit shown 4 times: the units that answer it fire again, and BCM changes W from their second spike)
+    same = images[[0] * PRESENTATIONS]
+    params = _params(feedforward="bcm(tau_theta=100*ms, nu_target=5*Hz)")
+    model = Model(params, images.shape[1])
+    start = model.initial_state(seed=3)
+    whole = _run(model, same, start)
+    halves = bm.Simulator(model, "runtime", PRESENTATIONS // 2, runtime_target="numpy").run(same, state=start)
+    assert np.abs(whole.state.W - start.W).max() > 1e-3
+    assert set(whole.state.synapses) == {"feedforward_nu", "feedforward_lastupdate"}
+    assert whole.state.synapses["feedforward_nu"].max() > 0
+    np.testing.assert_allclose(halves.state.W, whole.state.W, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(halves.state.synapses["feedforward_nu"], whole.state.synapses["feedforward_nu"],
+                               rtol=1e-9)
+    # and through a checkpoint's arrays
+    assert model.load_state(whole.state.arrays()).synapses.keys() == whole.state.synapses.keys()
