@@ -149,23 +149,39 @@ class Rule:
 
     # -- the reference -----------------------------------------------------
     def change(self, pre_times, post_times, w0: float = 0.5, w_max: float = 1.0, bap: float = 1.0,
-               period: float | None = None) -> float:
+               period: float | None = None, **host) -> float:
         """Weight change after spikes arrive at the synapse at ``pre_times``, ``post_times`` (s), by the
         rule's equations, event by event. ``period``: a host that drops the ``traces`` at the first event
-        of each new presentation of this length (s)."""
-        state = {name: 0.0 for name in self.decays()}
+        of each new presentation of this length (s). ``host``: what a rule's host drives besides spikes
+        (a three-factor rule's modulator)."""
+        decays = self.decays()
+        state = {name: 0.0 for name in decays}
         w, last = w0, None
-        for t, kind in events(pre_times, post_times):
+        for t, kind in self._timeline(pre_times, post_times, **host):
+            if kind < 0:  # a tick of the host's own clock, before the spikes of its time step
+                w = self._tick(state, w, w_max, t, last, **host)
+                continue
             if last is not None:
-                for name, tau in self.decays().items():
+                for name, tau in decays.items():
                     state[name] *= math.exp(-(t - last) / tau)
                 if period is not None and math.floor(last / period + 1e-9) < math.floor(t / period + 1e-9):
                     for name in self.traces:
                         state[name] = 0.0
-            w = self._post(state, w, w_max, bap) if kind else self._pre(state, w, w_max)
-            w = min(max(w, 0.0), w_max)
+            w = self._spike(state, w, w_max, bap, kind)
             last = t
         return w - w0
+
+    def _timeline(self, pre_times, post_times, **host):
+        """(time, kind) in the order the host runs them: kind 0 pre, 1 post (and −1 a tick of its clock)."""
+        return events(pre_times, post_times)
+
+    def _tick(self, state, w, w_max, t, last, **host) -> float:
+        raise NotImplementedError
+
+    def _spike(self, state, w, w_max, bap, kind) -> float:
+        """The weight after a spike, kept in [0, w_max]."""
+        w = self._post(state, w, w_max, bap) if kind else self._pre(state, w, w_max)
+        return min(max(w, 0.0), w_max)
 
     def _pre(self, state: dict, w: float, w_max: float) -> float:
         """The weight after a presynaptic spike (updating ``state``, the traces, in place)."""

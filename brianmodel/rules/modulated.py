@@ -18,7 +18,7 @@ from a TimedArray named ``modulator`` (dimensionless) that it provides.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -69,36 +69,30 @@ class Modulated:
                modulation_dt: float = 1e-3) -> float:
         """Weight change for spikes and a modulator M(t) = ``modulator[k]`` on [k dt, (k+1) dt) (None: 0),
         consolidated at the start of each step as the host does (before that step's spikes)."""
-        base = self.base(**{f.name: getattr(self, f.name) for f in fields(self.base)})
-        decays = self.decays()
-        state = {name: 0.0 for name in decays}
-        w, last = w0, None
         modulator = np.zeros(0) if modulator is None else np.asarray(modulator, dtype=float)
-        ticks = np.flatnonzero(modulator) * modulation_dt
+        return super().change(pre_times, post_times, w0, w_max, bap, period, modulator=modulator,
+                              modulation_dt=modulation_dt)
+
+    def _timeline(self, pre_times, post_times, modulator, modulation_dt):
+        ticks = np.flatnonzero(modulator) * modulation_dt  # (where M = 0 a tick changes nothing)
         arrivals = events(pre_times, post_times)
-        # consolidation ticks (kind −1) run before the spikes of their time step
         times = np.concatenate([ticks, arrivals.times])
         kinds = np.concatenate([-np.ones(len(ticks), int), arrivals.kinds])
-        for k in np.lexsort((kinds, times)):
-            t, kind = float(times[k]), int(kinds[k])
-            if kind < 0:
-                if last is not None:
-                    e = state["elig"] * math.exp(-(t - last) / decays["elig"])
-                    m = modulator[int(round(t / modulation_dt))]
-                    w = min(max(w + m * e * modulation_dt / float(self.tau_modulation), 0.0), w_max)
-                continue
-            if last is not None:
-                for name, tau in decays.items():
-                    state[name] *= math.exp(-(t - last) / tau)
-                if period is not None and math.floor(last / period + 1e-9) < math.floor(t / period + 1e-9):
-                    for name in base.traces:
-                        state[name] = 0.0
-            # the rule's change, unclipped, goes to the eligibility trace
-            before = w
-            after = base._post(state, before, w_max, bap) if kind else base._pre(state, before, w_max)
-            state["elig"] += after - before
-            last = t
-        return w - w0
+        order = np.lexsort((kinds, times))
+        return zip(times[order].tolist(), kinds[order].tolist())
+
+    def _tick(self, state, w, w_max, t, last, modulator, modulation_dt):
+        if last is None:
+            return w
+        e = state["elig"] * math.exp(-(t - last) / float(self.tau_eligibility))
+        m = modulator[int(round(t / modulation_dt))]
+        return min(max(w + m * e * modulation_dt / float(self.tau_modulation), 0.0), w_max)
+
+    def _spike(self, state, w, w_max, bap, kind):
+        # the rule's change, unclipped, goes to the eligibility trace; the weight waits for the modulator
+        after = self._post(state, w, w_max, bap) if kind else self._pre(state, w, w_max)
+        state["elig"] += after - w
+        return w
 
 
 def modulated(rule: type[Rule]) -> type[Rule]:
