@@ -35,7 +35,7 @@ from brian2 import prefs
 
 from brianmodel.analysis import synaptic_events
 from brianmodel.datasets import load_mnist_bundled
-from brianmodel.device import Simulator, check_device, gpu_present
+from brianmodel.device import Simulator, check_device, gpu_present, standalone
 from brianmodel.errors import DeviceError
 from brianmodel.mstdp import Ensemble, Model, Presentations, preset
 from brianmodel.mstdp.trainer import image_table
@@ -72,7 +72,8 @@ def measure_one(device, copies, threads, presentations, hidden, build_only=False
     sim.prepare()
     build = time.perf_counter() - start
     if build_only:
-        print(json.dumps({"build_s": build}))
+        print(json.dumps({"build_s": build, "build_dir": sim.build_dir,
+                          "binary": standalone.binary_origin(sim.build_dir)}))
         return
     # wrap the binary to read its own peak memory (make and the compiler are children too)
     peak_file = os.path.join(sim.build_dir, f"peak-{os.getpid()}")
@@ -89,6 +90,7 @@ def measure_one(device, copies, threads, presentations, hidden, build_only=False
         peak_mb = int(f.read()) / 1024
     os.remove(peak_file)
     print(json.dumps({"network_presentations_per_s": copies * presentations / result.wall_time,
+                      "binary": standalone.binary_origin(sim.build_dir),
                       "events_per_s": events / result.wall_time, "peak_mb": peak_mb, "build_s": build,
                       "wall_s": result.wall_time, "profile": result.profile}))
 
@@ -164,7 +166,11 @@ def main(argv=None):
     print(f"{args.device}, {args.preset} preset: 1,568 visible, {args.hidden} hidden per copy; "
           f"{args.presentations} presentations per copy; "
           f"{os.cpu_count()} cores; multi-thread column: {threads} OpenMP threads")
-    run(command(args, args.device, 1, 0, "--build-only"))
+    # on cpp, builds run first in a process of their own so that separate runs started together do not compete
+    # with a compiler; on cuda (binaries carried or built once) each configuration is one process
+    separate_build = args.device == "cpp"
+    if separate_build:
+        run(command(args, args.device, 1, 0, "--build-only"))
     single = run(command(args, args.device, 1, 0))["network_presentations_per_s"]
     parallel = separate_runs(args, args.device, os.cpu_count()) if args.device == "cpp" else None
     core = None
@@ -178,11 +184,12 @@ def main(argv=None):
               f"{'peak MB/copy':>13} {'build s':>8}"
               + (f" {f'{threads} threads':>11} {'vs 1 thread':>12} {f'vs {os.cpu_count()} separate':>14}"
                  if threads else "")
-              + (f" {'vs 1 CPU core':>14}" if core else ""))
+              + (f" {'vs 1 CPU core':>14} {'events/s':>10}" if core else ""))
     print(header)
     for copies in args.copies:
-        build = run(command(args, args.device, copies, 0, "--build-only"))["build_s"]
+        build = run(command(args, args.device, copies, 0, "--build-only"))["build_s"] if separate_build else None
         one = run(command(args, args.device, copies, 0))
+        build = one["build_s"] if build is None else build
         line = (f"{copies:>4} {one['network_presentations_per_s']:>10.1f} "
                 f"{one['network_presentations_per_s'] / single:>11.2f}x {one['peak_mb'] / copies:>13.1f} "
                 f"{build:>8.1f}")
@@ -193,7 +200,7 @@ def main(argv=None):
                      f"{many['network_presentations_per_s'] / one['network_presentations_per_s']:>11.2f}x "
                      f"{many['network_presentations_per_s'] / parallel:>13.2f}x")
         if core:
-            line += f" {one['network_presentations_per_s'] / core:>13.1f}x"
+            line += f" {one['network_presentations_per_s'] / core:>13.1f}x {one['events_per_s']:>10.3g}"
         print(line, flush=True)
     if not args.no_profile and threads:
         profile_table(args, args.device, threads)

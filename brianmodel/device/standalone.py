@@ -8,6 +8,12 @@ compiled into a build folder named by a hash of what is compiled in
 ``~/.cache/brianmodel/builds`` or ``BRIANMODEL_BUILD_ROOT``), so that
 re-running it with other run-time values recompiles nothing.
 
+A build folder may be compiled on another machine and carried to the one
+that runs it (:func:`mark_prebuilt`, ``benchmarks/gpu/prebuild.py``: CUDA
+binaries compiled here for a GPU machine): its binary is run as is when the
+project generated there matches the one it was compiled from
+(:func:`generated_sources_digest`), and compiled again otherwise.
+
 Brian2 holds one standalone project per process: :func:`activate` resets
 the device, and the project of the last build is kept (:data:`project`) so
 that simulators of the same build folder share it; generating it again in one
@@ -17,11 +23,16 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import logging
 import os
+import platform
+import time
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 
 from brian2 import Network, device as brian_device, prefs, set_device
+from brian2.codegen.cpp_prefs import get_compiler_and_args
 from brian2.devices.device import all_devices
 from brian2.utils.filelock import FileLock
 
@@ -30,7 +41,8 @@ from .cuda import check_cuda_target, configure_cuda, cuda_toolkit, environment_c
 
 __all__ = ["DEVICES", "check_device", "default_build_root", "activate", "openmp_environment", "release_project",
            "source_hash",
-           "run_once", "runtime_target", "Project"]
+           "run_once", "runtime_target", "Project", "PREBUILT", "mark_prebuilt", "generated_sources_digest",
+           "binary_origin"]
 
 log = logging.getLogger(__name__)
 
@@ -129,15 +141,98 @@ def openmp_environment() -> dict:
 
 
 def build(build_dir: str, run: bool = False):
-    """Compile the generated project into ``build_dir`` (and run it), one process at a time per folder."""
+    """Compile the generated project into ``build_dir`` (and run it), one process at a time per folder.
+
+    A folder marked by :func:`mark_prebuilt` keeps its binary when the project
+    generated now matches the one it was compiled from; make alone would
+    compare file times, which a copy to another machine does not keep.
+    """
     os.makedirs(os.path.dirname(build_dir), exist_ok=True)
     with FileLock(build_dir + ".lock"):  # parallel processes may share a build
-        brian_device.build(directory=build_dir, compile=True, run=run, with_output=False)
+        marker = _prebuilt(build_dir)
+        if marker is None:
+            brian_device.build(directory=build_dir, compile=True, run=run, with_output=False)
+            return
+        brian_device.build(directory=build_dir, compile=False, run=False, with_output=False)
+        if generated_sources_digest(build_dir) != marker.get("sources"):
+            log.warning("the project generated in %s differs from the one its prebuilt binary (%s) was compiled "
+                        "from: compiling it here", build_dir, marker.get("built_on", "?"))
+            os.remove(os.path.join(build_dir, PREBUILT))
+            brian_device.compile_source(build_dir, get_compiler_and_args()[0], False, False)
+        else:
+            log.info("running the binary prebuilt in %s on %s", build_dir, marker.get("built_on", "?"))
+        if run:
+            brian_device.run(directory=build_dir, results_directory="results", with_output=False)
+
+
+PREBUILT = "PREBUILT.json"  # in a build folder: its binary was compiled elsewhere, from the sources hashed there
+SOURCE_SUFFIXES = (".cu", ".cpp", ".c", ".h", ".hpp", ".cuh")
+
+
+def generated_sources_digest(build_dir: str) -> str:
+    """Hash of what generated a project folder's C++/CUDA sources: the code generator's versions and each
+    source file's name and size (not the makefile, which names local paths, nor the data).
+
+    Sizes, not contents: brian2cuda writes some code in the order of Python
+    sets of objects, which changes from process to process (the order of
+    statements; which of a monitor's equally long arrays gives its size), so
+    one network's sources differ in order between two generations; another
+    code generator, or another network, changes their sizes.
+    """
+    digest = hashlib.sha1(json.dumps(_generator_versions(), sort_keys=True).encode())
+    for root, dirs, files in os.walk(build_dir):
+        dirs[:] = sorted(d for d in dirs if d not in ("results", "static_arrays"))
+        for name in sorted(files):
+            if name.endswith(SOURCE_SUFFIXES):
+                path = os.path.join(root, name)
+                digest.update(f"{os.path.relpath(path, build_dir)}:{os.path.getsize(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def _generator_versions() -> dict:
+    versions = {}
+    for name in ("brian2", "brian2cuda", "sympy", "jinja2"):
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def mark_prebuilt(build_dir: str, note: str = "") -> dict:
+    """Mark a compiled project folder as carried elsewhere: writes ``PREBUILT.json`` (the sources' hash,
+    where and when it was built) into it; returns what was written."""
+    if not os.access(os.path.join(build_dir, "main"), os.X_OK):
+        raise DeviceError(f"{build_dir} holds no compiled binary 'main' to carry")
+    marker = {"sources": generated_sources_digest(build_dir), "built_on": platform.node() or "?",
+              "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "note": note}
+    with open(os.path.join(build_dir, PREBUILT), "w") as f:
+        json.dump(marker, f, indent=1)
+    return marker
+
+
+def binary_origin(build_dir: str) -> str:
+    """'carried binary' (compiled elsewhere and run as is) or 'compiled here', for a built folder."""
+    return "carried binary" if _prebuilt(build_dir) is not None else "compiled here"
+
+
+def _prebuilt(build_dir: str) -> dict | None:
+    path = os.path.join(build_dir, PREBUILT)
+    if not os.path.exists(path) or not os.access(os.path.join(build_dir, "main"), os.X_OK):
+        return None
+    try:
+        with open(path) as f:
+            marker = json.load(f)
+    except (OSError, ValueError):
+        log.warning("unreadable %s: compiling %s here", path, build_dir)
+        return None
+    return marker if isinstance(marker, dict) else None
 
 
 def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", sources=(),
-             build_root: str | None = None, compute_capability: float | None = None):
-    """Build and run a small one-off network (a protocol's), return what ``make``'s reader returns.
+             build_root: str | None = None, compute_capability: float | None = None, run: bool = True):
+    """Build and run a small one-off network (a protocol's), return what ``make``'s reader returns
+    (``run=False``: build it only, for a machine that runs it later, and return its folder).
 
     ``make()`` builds the Brian2 objects and returns ``(network, namespace,
     duration, read)``; ``read()`` is called after the run. Standalone builds
@@ -145,6 +240,8 @@ def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", s
     repeating a protocol with the same ``key`` recompiles nothing.
     """
     check_device(device)
+    if device == "runtime" and not run:
+        raise DeviceError("the runtime device builds nothing ahead: run=False needs 'cpp' or 'cuda'")
     if device == "runtime":
         set_device("runtime")
         network, namespace, duration, read = make()
@@ -163,6 +260,7 @@ def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", s
         raise TypeError(f"make() must return a brian2 Network first, got {type(network).__name__}")
     network.run(duration, namespace=namespace)
     log.info("building and running the %s network (%s) in %s", name, device, build_dir)
-    with FileLock(build_dir + ".lock"):  # parallel processes may share the build and its results folder
-        brian_device.build(directory=build_dir, compile=True, run=True, with_output=False)
-        return read()
+    os.makedirs(build_root, exist_ok=True)
+    with FileLock(build_dir + ".run.lock"):  # parallel processes may share the build and its results folder
+        build(build_dir, run=run)
+        return read() if run else build_dir

@@ -198,8 +198,9 @@ def configured_change(params: ModelParams, pathway: str, schedule: Schedule) -> 
 
 
 def run_schedule(params: ModelParams, schedule: Schedule, device: str = "cpp", build_root: str | None = None,
-                 name: str = "pairing") -> dict:
-    """Run the cell pairs of ``schedule`` on the model's synapses; {'feedforward_change', 'feedback_change'}."""
+                 name: str = "pairing", run: bool = True) -> dict | str:
+    """Run the cell pairs of ``schedule`` on the model's synapses; {'feedforward_change', 'feedback_change'}
+    (``run=False``: build only, return the build folder)."""
     pl = params.plasticity
     w0, q0 = pl.w_max / 2, pl.q_max / 2
     n = len(schedule.lag_ms)
@@ -235,10 +236,10 @@ def run_schedule(params: ModelParams, schedule: Schedule, device: str = "cpp", b
                                                                else v for k, v in schedule.__dict__.items()}},
                      sort_keys=True, default=str)
     return run_once(make, device=device, name=name, key=hashlib.sha1(key.encode()).hexdigest(),
-                    sources=SOURCES, build_root=build_root)
+                    sources=SOURCES, build_root=build_root, run=run)
 
 
-def _run(params, protocol, device, build_root, name):
+def _run(params, protocol, device, build_root, name, run=True):
     params.validate()
     for pathway in ("feedforward", "feedback"):
         if isinstance(params.rule(pathway), Modulated):
@@ -255,16 +256,19 @@ def _run(params, protocol, device, build_root, name):
     if expected >= 0.999 * min(pl.w_max, pl.q_max) / 2:
         raise ProtocolError(f"the protocol would change weights by up to {expected:.3g}, to the bounds from "
                             f"w_max/2 = {min(pl.w_max, pl.q_max) / 2:g}: lower eta or the number of pairings")
-    result = run_schedule(params, schedule, device, build_root, name)
+    result = run_schedule(params, schedule, device, build_root, name, run)
+    if not run:
+        return {"build_dir": result}
     return {"lag_ms": schedule.lag_ms, "eta": protocol.eta, "params": params,
             **result, **{f"{p}_configured": configured[p] for p in configured}}
 
 
 def run_pairing(params: ModelParams, protocol: PairingProtocol = PairingProtocol(), device: str = "cpp",
-                build_root: str | None = None) -> dict:
+                build_root: str | None = None, run: bool = True) -> dict:
     """Run the protocol; {'lag_ms', 'feedforward_change', 'feedback_change', and each '*_configured'} (one
-    value per lag), 'eta' (the learning rate it ran with; None: the rules' own) and 'params' (as run)."""
-    return _run(params, protocol, device, build_root, "pairing")
+    value per lag), 'eta' (the learning rate it ran with; None: the rules' own) and 'params' (as run).
+    ``run=False``: build it only (for a GPU machine), {'build_dir'}."""
+    return _run(params, protocol, device, build_root, "pairing", run)
 
 
 def run_frequency(params: ModelParams, protocol: FrequencyProtocol = FrequencyProtocol(), device: str = "cpp",

@@ -77,3 +77,19 @@ def test_ensemble_compiles_for_cuda_without_a_gpu(tmp_path):
         assert "-arch=sm_90" in f.read()
     with open(os.path.join(sim.build_dir, "code_objects", "feedback_pre_codeobject.cu")) as f:
         assert "feedback_values" in f.read()  # each synapse reads its copy's row
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not gpu_present(), reason="needs a GPU (nvidia-smi -L finds none)")
+def test_pairing_window_on_a_gpu_equals_cpp(tmp_path):
+    """Feedback synapses on the dendrite, so both pathways of every synapse are delayed (brian2cuda issue #61:
+    an on_post pathway's delays left unset): the window on cuda equals cpp's to the bit (so it was on an H200,
+    docs/gpu.md; no sum there has two terms in one step)."""
+    from numpy.testing import assert_array_equal
+    from brianmodel.protocols.pairing import PairingProtocol, run_pairing
+    params, protocol = mstdp.preset("dendritic"), PairingProtocol(lags_ms=(-20.0, -5.0, 5.0, 20.0), n_pairings=10)
+    cpp = run_pairing(params, protocol, "cpp", build_root=str(tmp_path))
+    cuda = run_pairing(params, protocol, "cuda", build_root=str(tmp_path))
+    for pathway in ("feedforward", "feedback"):
+        assert abs(cpp[f"{pathway}_change"]).min() > 0  # every lag changes the weight
+        assert_array_equal(cuda[f"{pathway}_change"], cpp[f"{pathway}_change"])
