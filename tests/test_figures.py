@@ -75,3 +75,14 @@ def test_figures_read_results_without_brian2(script, argv, tiny_root, tmp_path):
     subprocess.run([sys.executable, "-c", code, os.path.join(FIGURES, f"{script}.py"), *argv], check=True,
                    capture_output=True)
     assert any(name.endswith(".png") for name in os.listdir(tmp_path))
+
+
+def test_gpu_learning_curves_draw_from_the_committed_run_without_brian2(tmp_path):
+    results = os.path.join(os.path.dirname(FIGURES), "benchmarks", "results", "gpu-h200")
+    code = ("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); "
+            "assert 'brian2' not in sys.modules, 'brian2 imported'")
+    subprocess.run([sys.executable, "-c", code, os.path.join(FIGURES, "gpu.py"), results, "--out", str(tmp_path)],
+                   check=True, capture_output=True)
+    assert (tmp_path / "learning_curves.png").stat().st_size > 10_000
+    with pytest.raises(SystemExit, match="^error: no learning.csv in"):
+        load_script(os.path.join(FIGURES, "gpu.py")).main([str(tmp_path)])

@@ -47,9 +47,9 @@ def _log(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def _prebuilt_note(build_dir):
-    from brianmodel.device import standalone
-    return standalone.binary_origin(build_dir)
+def _binary_origin(build_dir):
+    from brianmodel.device.standalone import binary_origin  # (brian2 is imported by the stage itself)
+    return binary_origin(build_dir)
 
 
 def _mnist_trainer(device, presentations, chunk_size):
@@ -70,7 +70,7 @@ def chunk(device, work, build_only):
     sim.prepare()
     prepared = time.perf_counter() - start
     if build_only:
-        print(json.dumps({"build_dir": sim.build_dir, "build_s": prepared, "binary": _prebuilt_note(sim.build_dir)}))
+        print(json.dumps({"build_dir": sim.build_dir, "build_s": prepared, "binary": _binary_origin(sim.build_dir)}))
         return
     states = trainer.initial_states()
     after, _, rows, activities = trainer.run_chunk(sim, states, 0)
@@ -86,7 +86,7 @@ def pairing(device, work, build_only):
     from brianmodel.protocols.pairing import PairingProtocol, run_pairing
     result = run_pairing(preset(PAIRING_PRESET), PairingProtocol(), device, run=not build_only)
     if build_only:
-        print(json.dumps({"build_dir": result["build_dir"], "binary": _prebuilt_note(result["build_dir"])}))
+        print(json.dumps({"build_dir": result["build_dir"], "binary": _binary_origin(result["build_dir"])}))
         return
     np.savez(os.path.join(work, f"pairing-{device}.npz"),
              **{k: np.asarray(v) for k, v in result.items() if k not in ("params", "eta")})
@@ -101,7 +101,7 @@ def learn(device, work, build_only):
         trainer = _mnist_trainer(device, LEARNING, LEARNING_CHUNK)
         sim = Simulator(trainer.model, device, LEARNING_CHUNK)
         sim.prepare()
-        print(json.dumps({"build_dir": sim.build_dir, "binary": _prebuilt_note(sim.build_dir)}))
+        print(json.dumps({"build_dir": sim.build_dir, "binary": _binary_origin(sim.build_dir)}))
         return
     out = os.path.join(work, f"learn-{device}")
     shutil.rmtree(out, ignore_errors=True)
