@@ -6,9 +6,12 @@
 
 For every ensemble size K (the `main` preset on the bundled digits, each copy
 its own seed and image order): an ensemble of K copies in one binary, run on
-one thread and on N OpenMP threads (all cores), against K separate
-single-network runs: one after another on one core (the single network's
-rate), and N at a time on N cores. Rates count network-presentations (K × the
+one thread, on N OpenMP threads (all cores), and as N processes of K/N
+copies each (how the sweep uses N cores: --workers N --copies K/N), against
+K separate single-network runs: one after another on one core (the single
+network's rate), and N at a time on N cores. Every configuration is measured
+once per round, over --repeats rounds, and each ratio is the median of its
+rounds' ratios (this VM's speed drifts between minutes). Rates count network-presentations (K × the
 presentations of a chunk) per second of the binary's run (its start-up,
 reading the state and writing the results included; compilation and writing
 the run_args excluded). Peak memory is the binary's maximum resident set (host memory), per copy.
@@ -107,12 +110,47 @@ def command(args, device, copies, threads, *extra):
             "--preset", args.preset, "--one", device, str(copies), str(threads), *extra]
 
 
-def separate_runs(args, device, n):
-    """n single-network runs at once (one process each): their network-presentations/s together."""
-    procs = [subprocess.Popen(command(args, device, 1, 0), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(n)]
+def separate_runs(args, device, n, copies=1):
+    """n runs of ``copies``-copy ensembles at once (one process each, one thread): their network-presentations/s
+    together."""
+    procs = [subprocess.Popen(command(args, device, copies, 0), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(n)]
     results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
-    return n * args.presentations / max(r["wall_s"] for r in results)
+    return n * copies * args.presentations / max(r["wall_s"] for r in results)
+
+
+def rounds(args, device, threads, cores):
+    """Every configuration once per round, the rounds one after another: {configuration: [rate per round]}.
+
+    This VM's speed drifts by tens of percent from minute to minute (other
+    machines share its host), so a ratio is taken between measurements of
+    the same round and the median over rounds is reported.
+    """
+    rates = {}
+
+    def add(key, rate):
+        rates.setdefault(key, []).append(rate)
+
+    for r in range(args.repeats):
+        print(f"round {r + 1} of {args.repeats}", file=sys.stderr, flush=True)
+        add("single", run(command(args, device, 1, 0))["network_presentations_per_s"])
+        if device == "cpp":
+            add("separate", separate_runs(args, device, cores))
+        for copies in args.copies:
+            one = run(command(args, device, copies, 0))
+            add(("one", copies), one["network_presentations_per_s"])
+            add(("peak", copies), one["peak_mb"] / copies)
+            add(("events", copies), one["events_per_s"])
+            add(("build", copies), one["build_s"])
+            if threads:
+                add(("threads", copies), run(command(args, device, copies, threads))["network_presentations_per_s"])
+            if device == "cpp" and copies % cores == 0 and copies > cores:
+                add(("split", copies), separate_runs(args, device, cores, copies // cores))
+    return rates
+
+
+def median_ratio(rates, top, bottom):
+    return float(np.median(np.array(rates[top]) / np.array(rates[bottom])))
 
 
 def profile_table(args, device, threads):
@@ -147,6 +185,7 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="OpenMP threads of the multi-thread column")
     p.add_argument("--device", default="cpp")
     p.add_argument("--no-profile", action="store_true", help="skip the profile table")
+    p.add_argument("--repeats", type=int, help="rounds of measurements (default: 3 on cpp, 1 on cuda)")
     p.add_argument("--one", nargs=3, metavar=("DEVICE", "COPIES", "THREADS"), help=argparse.SUPPRESS)
     p.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
@@ -163,44 +202,55 @@ def main(argv=None):
         if not gpu_present():
             sys.exit("cuda skipped: no GPU found by nvidia-smi")
     threads = args.threads if args.device == "cpp" else 0
+    args.repeats = args.repeats or (3 if args.device == "cpp" else 1)
     print(f"{args.device}, {args.preset} preset: 1,568 visible, {args.hidden} hidden per copy; "
           f"{args.presentations} presentations per copy; "
           f"{os.cpu_count()} cores; multi-thread column: {threads} OpenMP threads")
-    # on cpp, builds run first in a process of their own so that separate runs started together do not compete
-    # with a compiler; on cuda (binaries carried or built once) each configuration is one process
+    # on cpp, builds run first, each in a process of its own, so that no measurement competes with a compiler;
+    # on cuda (binaries carried or built once) each configuration is one process, its build timed in it
     separate_build = args.device == "cpp"
     if separate_build:
         run(command(args, args.device, 1, 0, "--build-only"))
-    single = run(command(args, args.device, 1, 0))["network_presentations_per_s"]
-    parallel = separate_runs(args, args.device, os.cpu_count()) if args.device == "cpp" else None
     core = None
     if args.device == "cuda":  # the reference of the GPU's targets: one network on one CPU core
         run(command(args, "cpp", 1, 0, "--build-only"))
         core = run(command(args, "cpp", 1, 0))["network_presentations_per_s"]
         print(f"one network on one CPU core (cpp): {core:.1f} net-pres/s")
-    print(f"separate single-network runs: one after another{' on 1 core' if parallel else ''} {single:.1f} net-pres/s"
-          + (f"; {os.cpu_count()} at once on {os.cpu_count()} cores {parallel:.1f} net-pres/s" if parallel else ""))
+    build = {}
+    for copies in args.copies if separate_build else ():
+        build[copies] = run(command(args, args.device, copies, 0, "--build-only"))["build_s"]
+        if threads:
+            run(command(args, args.device, copies, threads, "--build-only"))
+        if copies % os.cpu_count() == 0 and copies > os.cpu_count():  # the split column's K/cores copies
+            run(command(args, args.device, copies // os.cpu_count(), 0, "--build-only"))
+    cores = os.cpu_count()
+    rates = rounds(args, args.device, threads, cores)
+    build = build or {copies: rates[("build", copies)][0] for copies in args.copies}
+    median = {key: float(np.median(values)) for key, values in rates.items()}
+    print(f"medians of {args.repeats} rounds; each ratio is the median of its rounds' ratios")
+    print(f"separate single-network runs: one after another{' on 1 core' if threads else ''} "
+          f"{median['single']:.1f} net-pres/s (rounds: {', '.join(f'{v:.1f}' for v in rates['single'])})"
+          + (f"; {cores} at once on {cores} cores {median['separate']:.1f} net-pres/s" if 'separate' in median else ""))
     header = (f"{'K':>4} {'1 thread' if args.device == 'cpp' else args.device:>10} {'vs separate':>12} "
               f"{'peak MB/copy':>13} {'build s':>8}"
-              + (f" {f'{threads} threads':>11} {'vs 1 thread':>12} {f'vs {os.cpu_count()} separate':>14}"
-                 if threads else "")
+              + (f" {f'{threads} threads':>11} {'vs 1 thread':>12} {f'{cores} x K/{cores} proc':>16} "
+                 f"{'vs 1 thread':>12} {f'vs {cores} separate':>14}" if threads else "")
               + (f" {'vs 1 CPU core':>14} {'events/s':>10}" if core else ""))
     print(header)
     for copies in args.copies:
-        build = run(command(args, args.device, copies, 0, "--build-only"))["build_s"] if separate_build else None
-        one = run(command(args, args.device, copies, 0))
-        build = one["build_s"] if build is None else build
-        line = (f"{copies:>4} {one['network_presentations_per_s']:>10.1f} "
-                f"{one['network_presentations_per_s'] / single:>11.2f}x {one['peak_mb'] / copies:>13.1f} "
-                f"{build:>8.1f}")
+        line = (f"{copies:>4} {median[('one', copies)]:>10.1f} {median_ratio(rates, ('one', copies), 'single'):>11.2f}x "
+                f"{median[('peak', copies)]:>13.1f} {build[copies]:>8.1f}")
         if threads:
-            run(command(args, args.device, copies, threads, "--build-only"))
-            many = run(command(args, args.device, copies, threads))
-            line += (f" {many['network_presentations_per_s']:>11.1f} "
-                     f"{many['network_presentations_per_s'] / one['network_presentations_per_s']:>11.2f}x "
-                     f"{many['network_presentations_per_s'] / parallel:>13.2f}x")
+            line += (f" {median[('threads', copies)]:>11.1f} "
+                     f"{median_ratio(rates, ('threads', copies), ('one', copies)):>11.2f}x")
+            if ("split", copies) in rates:
+                line += (f" {median[('split', copies)]:>16.1f} "
+                         f"{median_ratio(rates, ('split', copies), ('one', copies)):>11.2f}x "
+                         f"{median_ratio(rates, ('split', copies), 'separate'):>13.2f}x")
+            else:
+                line += f" {'-':>16} {'-':>12} {'-':>14}"
         if core:
-            line += f" {one['network_presentations_per_s'] / core:>13.1f}x {one['events_per_s']:>10.3g}"
+            line += f" {median[('one', copies)] / core:>13.1f}x {median[('events', copies)]:>10.3g}"
         print(line, flush=True)
     if not args.no_profile and threads:
         profile_table(args, args.device, threads)

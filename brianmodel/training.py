@@ -24,13 +24,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
+import os
+import shutil
+import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol, Sequence
 
 from . import mstdp, symstdp
 from .datasets import load_dataset
-from .device import Model, Simulator
+from .device import Model, Simulator, standalone
+from .device.simulator import available_memory
 from .errors import DamagedFile, TrainingError
 from .io import csv_text
 from .params.mstdp import ModelParams
@@ -38,7 +44,8 @@ from .params.run import RunSettings
 from .params.symstdp import SymStdpParams
 from .results import ResultsFolder
 
-__all__ = ["Trainer", "ModelKind", "MODELS", "Member", "train", "train_ensemble", "load_params"]
+__all__ = ["Trainer", "ModelKind", "MODELS", "Member", "train", "train_ensemble", "plan", "write_summary",
+           "split_members", "load_params"]
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +115,7 @@ def train(params, settings: RunSettings, out: str, *, resume: bool = False,
 
 
 def train_ensemble(members: Sequence[Member], *, resume: bool = False, build_root: str | None = None,
-                   idle: int = 0, summary: str | None = None) -> list[ResultsFolder]:
+                   idle: int = 0, summary: str | None = None, workers: int = 1) -> list[ResultsFolder]:
     """Train the ``members`` as the copies of one ensemble (one binary, in lockstep), each into its folder.
 
     The members share the network's shape and the settings of
@@ -116,7 +123,41 @@ def train_ensemble(members: Sequence[Member], *, resume: bool = False, build_roo
     and in every run-time parameter. ``idle`` more copies fill the ensemble to
     a size whose binary exists. ``summary``: a folder for ``ensemble.csv``
     (each copy's folder, seed, run-time values and last metrics).
+    ``workers`` > 1: the members train as that many smaller ensembles at
+    once, one process each (:func:`split_members`; on CPUs, how an ensemble
+    uses several cores: OpenMP threads gain little on this network); every
+    copy's results are the same.
     """
+    if not isinstance(workers, int) or workers < 1:
+        raise TrainingError(f"workers must be a positive integer, got {workers!r}")
+    if workers > 1 and len(members) > 1:
+        return _train_in_processes(members, workers, resume=resume, build_root=build_root, summary=summary)
+    members, folders, trainer, simulator = plan(members, resume=resume, build_root=build_root, idle=idle)
+    summary_folder = ResultsFolder(summary) if summary else None
+    with contextlib.ExitStack() as stack:
+        for folder in folders + ([summary_folder] if summary_folder else []):
+            stack.enter_context(folder.writing("training"))
+        if resume:
+            for member, folder in zip(members, folders):
+                folder.write_params({**folder.read_params(), "run": member.settings.to_dict()}, resumed=True)
+            done, chunks, states, rows = _resume_point(folders, trainer)
+        else:
+            _check_fresh(folders)  # (here, holding their locks: a folder being written says so first)
+            done, chunks, states, rows = 0, 0, trainer.initial_states(), [[] for _ in folders]
+            for member, folder, state in zip(members, folders, states):
+                folder.write_params({"model": member.params.to_dict(), "run": member.settings.to_dict(),
+                                     "dataset": trainer.dataset_info()})
+                folder.save_checkpoint(0, state.arrays(), chunks=0)
+        _loop(trainer, simulator, folders, states, done, chunks, rows)
+        if summary_folder:
+            write_summary(summary_folder, members, folders, rows)
+    return folders
+
+
+def plan(members: Sequence[Member], *, resume: bool = False, build_root: str | None = None, idle: int = 0):
+    """(members as they will train, their folders, the trainer, the simulator) of an ensemble training, checked:
+    the errors on input (settings, parameters, dataset, device, memory) come here, before anything is written
+    or compiled."""
     if not members:
         raise TrainingError("an ensemble training needs at least one member")
     folders = [ResultsFolder(m.out) for m in members]
@@ -132,28 +173,13 @@ def train_ensemble(members: Sequence[Member], *, resume: bool = False, build_roo
                           threads=settings.threads, compute_capability=settings.compute_capability)
     for note in trainer.notes:
         log.info(note)
-    summary_folder = ResultsFolder(summary) if summary else None
-    with contextlib.ExitStack() as stack:
-        for folder in folders + ([summary_folder] if summary_folder else []):
-            stack.enter_context(folder.writing("training"))
-        if resume:
-            for member, folder in zip(members, folders):
-                folder.write_params({**folder.read_params(), "run": member.settings.to_dict()}, resumed=True)
-            done, chunks, states, rows = _resume_point(folders, trainer)
-        else:
-            for folder in folders:
-                if folder.has_params():
-                    raise TrainingError(f"{folder.path!r} already holds a training; use resume or another "
-                                        f"output folder")
-            done, chunks, states, rows = 0, 0, trainer.initial_states(), [[] for _ in folders]
-            for member, folder, state in zip(members, folders, states):
-                folder.write_params({"model": member.params.to_dict(), "run": member.settings.to_dict(),
-                                     "dataset": trainer.dataset_info()})
-                folder.save_checkpoint(0, state.arrays(), chunks=0)
-        _loop(trainer, simulator, folders, states, done, chunks, rows)
-        if summary_folder:
-            _write_summary(summary_folder, members, folders, rows)
-    return folders
+    return members, folders, trainer, simulator
+
+
+def _check_fresh(folders: list[ResultsFolder]):
+    for folder in folders:
+        if folder.has_params():
+            raise TrainingError(f"{folder.path!r} already holds a training; use resume or another output folder")
 
 
 def _prepare(member: Member, folder: ResultsFolder, resume: bool) -> Member:
@@ -220,7 +246,7 @@ def _loop(trainer: Trainer, simulator: Simulator, folders: list[ResultsFolder], 
         log.info("%s  %s", progress.line(done), trainer.describe([copy_rows[-1] for copy_rows in rows]))
 
 
-def _write_summary(folder: ResultsFolder, members: list[Member], folders: list[ResultsFolder], rows: list[list]):
+def write_summary(folder: ResultsFolder, members: list[Member], folders: list[ResultsFolder], rows: list[list]):
     """ensemble.csv: one row per copy: its folder, seed, the run-time values that differ between copies, its last
     metrics."""
     values = [{f"{section}.{name}": value for section, fields in m.params.to_dict().items()
@@ -233,6 +259,87 @@ def _write_summary(folder: ResultsFolder, members: list[Member], folders: list[R
     columns = ["folder", "seed", *varying, "presentations", *metrics]
     folder.write_text("ensemble.csv", csv_text(columns, table))
     folder.write_params({"copies": [f.path for f in folders], "varying": varying})
+
+
+# -- an ensemble over processes -------------------------------------------------
+# OpenMP threads gain little on this network: a third of each time step runs on one thread (the thresholders and
+# the presynaptic pathways, which write to neurons) and the threads wait for each other some 40 times per step
+# (docs/ensembles.md). Processes share nothing: ``workers`` of them, each training an ensemble of a share of the
+# copies, use as many cores about fully. A copy's results are what it gives trained alone, however the copies are
+# split. The shared binary is compiled once, into the build root; each process runs its own copy of the build
+# folder (standalone.private_copy), removed at the end.
+
+def split_members(members, workers: int) -> tuple[list[list], int]:
+    """(the members in ``workers`` consecutive groups of equal size but the last, idle copies that fill the last
+    to the others' size, so that every group runs one binary)."""
+    size = -(-len(members) // min(workers, len(members)))
+    groups = [list(members[k:k + size]) for k in range(0, len(members), size)]
+    return groups, size - len(groups[-1])
+
+
+def _train_in_processes(members, workers: int, *, resume: bool = False, build_root: str | None = None,
+                        summary: str | None = None) -> list[ResultsFolder]:
+    """Train ``members`` as ``workers`` ensembles at once, one process each; their folders, in member order."""
+    groups, last_idle = split_members(members, workers)
+    idle = [0] * (len(groups) - 1) + [last_idle]
+    build_root = os.path.abspath(build_root or standalone.default_build_root())
+    # every group checked here, before any process starts, compiles or writes
+    planned = [plan(group, resume=resume, build_root=build_root, idle=n) for group, n in zip(groups, idle)]
+    if not resume:
+        _check_fresh([folder for _, group_folders, _, _ in planned for folder in group_folders])
+    simulator = planned[0][3]
+    needed, available = len(groups) * simulator.model.memory_estimate(simulator.chunk_size), available_memory()
+    if available is not None and needed > 0.8 * available:
+        raise TrainingError(f"{len(groups)} processes of {simulator.model!r} need about {needed / 2 ** 30:.1f} GiB "
+                            f"together; this machine has {available / 2 ** 30:.1f} GiB available: use fewer "
+                            f"workers or copies")
+    log.info("%d copies in %d processes of %d copies each", len(members), len(groups), len(groups[0]))
+    level = logging.getLogger().getEffectiveLevel()
+    # spawn, one task per process: a fresh Brian2 for every project (a forked one would inherit this process's
+    # device; a second project in one process differs from the first by a line, and would compile again)
+    with ProcessPoolExecutor(len(groups), mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1,
+                             initializer=_log_to_stderr, initargs=(level,)) as pool:
+        name = pool.submit(_compile, groups[0], build_root, resume).result()
+        tasks = [pool.submit(_train, group, n, resume, build_root, name, label)
+                 for group, n, label in zip(groups, idle, _labels(groups))]
+        for task in tasks:
+            task.result()
+    folders = [folder for _, group_folders, _, _ in planned for folder in group_folders]
+    if summary:
+        summary_folder = ResultsFolder(summary)
+        with summary_folder.writing("training"):
+            write_summary(summary_folder, [m for group_members, *_ in planned for m in group_members], folders,
+                          [folder.read_metrics() for folder in folders])
+    return folders
+
+
+def _labels(groups) -> list[str]:
+    labels, first = [], 0
+    for group in groups:
+        labels.append(f"copies {first}-{first + len(group) - 1}")
+        first += len(group)
+    return labels
+
+
+def _compile(group: list[Member], build_root: str, resume: bool) -> str:
+    """Compile the groups' binary into the shared build root; its folder's name."""
+    simulator = plan(group, resume=resume, build_root=build_root)[3]
+    simulator.prepare()
+    return os.path.basename(simulator.build_dir)
+
+
+def _train(group: list[Member], idle: int, resume: bool, build_root: str, name: str, label: str):
+    own_root = tempfile.mkdtemp(prefix="process-", dir=build_root)
+    try:
+        standalone.private_copy(build_root, own_root, name)
+        log.info("%s: training in process %d", label, os.getpid())
+        train_ensemble(group, resume=resume, build_root=own_root, idle=idle)
+    finally:
+        shutil.rmtree(own_root, ignore_errors=True)
+
+
+def _log_to_stderr(level: int):
+    logging.basicConfig(level=level, format=f"%(asctime)s [process {os.getpid()}] %(message)s", datefmt="%H:%M:%S")
 
 
 class _Progress:

@@ -3,6 +3,7 @@
     python protocols/train.py --dataset mnist --presentations 5000 --out results/mnist
     python protocols/train.py --out results/mnist --resume --presentations 15000
     python protocols/train.py --seeds 8 --out results/mnist-seeds      # 8 seeds as one ensemble
+    python protocols/train.py --seeds 8 --workers 2 --out results/s8   # as 2 ensembles of 4, one per core
     python protocols/train.py --rule feedforward=triplet,feedback=astdp --out results/triplet
 
 Writes params.json, metrics.csv, one checkpoint_*.npz per chunk and
@@ -10,7 +11,9 @@ last_chunk.npz to --out; figures/training.py draws them. A folder is written
 by one training at a time; --resume continues from its last good checkpoint.
 With --seeds N > 1 the seeds --seed .. --seed + N − 1 train as the copies of
 one ensemble (one binary, in lockstep), each into <out>/seed-<s> exactly as
-it would train alone, with a summary table in <out>/ensemble.csv.
+it would train alone, with a summary table in <out>/ensemble.csv; --workers W
+splits them into W ensembles trained at once, one process each (the same
+results; on cpp, how they use W cores).
 """
 import argparse
 import dataclasses
@@ -48,6 +51,9 @@ def parse_args(argv=None):
     add_rule_argument(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--seeds", type=int, default=1, help="seeds trained as one ensemble (--seed, --seed + 1, ...)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="with --seeds: train the seeds as this many smaller ensembles at once, one process each "
+                        "(on cpp, how they use several cores; default 1)")
     p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
     p.add_argument("--threads", type=int, default=0, help="OpenMP threads for cpp (0: single-threaded)")
     p.add_argument("--compute-capability", type=float, metavar="CC",
@@ -88,12 +94,14 @@ def main(argv=None):
                            compute_capability=args.compute_capability).validate()
     if args.seeds < 1:
         raise ParameterError(f"--seeds must be at least 1, got {args.seeds}")
+    if args.workers < 1 or (args.workers > 1 and args.seeds == 1):
+        raise ParameterError(f"--workers must be at least 1 (more than 1 with --seeds > 1), got {args.workers}")
     if args.seeds == 1:
         train(params, settings, args.out, resume=args.resume)
         return
     members = [Member(params, dataclasses.replace(settings, seed=seed), os.path.join(args.out, f"seed-{seed}"))
                for seed in range(args.seed, args.seed + args.seeds)]
-    train_ensemble(members, resume=args.resume, summary=args.out)
+    train_ensemble(members, resume=args.resume, summary=args.out, workers=args.workers)
 
 
 if __name__ == "__main__":

@@ -61,6 +61,8 @@ CASES = {
         (["--dataset", "{data}", "--out", "{damaged}"], "already holds a training"),
         (["--dataset", "{data}", "--seeds", "0"], "--seeds must be at least 1"),
         (["--dataset", "{data}", "--hidden", "2000", "--seeds", "2000"], "use fewer copies or hidden units"),
+        (["--dataset", "{data}", "--workers", "2"], "more than 1 with --seeds > 1"),
+        (["--dataset", "{data}", "--hidden", "2000", "--seeds", "2000", "--workers", "2"], "use fewer copies"),
         (["--rule", "feedforward=hebb"], "unknown rule 'hebb'"),
         (["--rule", "hidden=stdp"], "PATHWAY=RULE"),
         (["--rule", "feedforward=stdp(tau_plus=3)"], "needs units of time"),

@@ -69,6 +69,10 @@ class Network(Protocol):
     def read_spikes(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """{name: (indices, times in s from the chunk start)} of the model's spike monitors."""
 
+    # Optional: ``results() -> list`` of the Brian2 variables of its synapses that read_state reads (e.g.
+    # ``synapses.variables['w']``). A standalone binary then writes no other per-synapse array after a run
+    # (Brian2 writes every array); without it, it writes them all.
+
 
 @runtime_checkable
 class Model(Protocol):

@@ -349,10 +349,20 @@ class StandaloneSimulator(Simulator):
         start = time.perf_counter()
         fresh = not os.path.exists(os.path.join(build_dir, "main"))
         log.info("%s %s network in %s", "compiling" if fresh else "checking build of", self.device, build_dir)
-        standalone.build(build_dir)
+        standalone.build(build_dir, unwritten=_unread_arrays(net))
         self.build_time = time.perf_counter() - start
         log.info("build ready in %.1f s", self.build_time)
         return standalone.Project(build_dir, net, get_device(), self.build_time)
+
+
+def _unread_arrays(net) -> list:
+    """The model's per-synapse arrays that its network does not read back after a run (Network.results);
+    none without that declaration, or for the user's extra objects."""
+    if not hasattr(net, "results"):
+        return []
+    extra = {id(obj) for obj in net.extra_objects}
+    return standalone.unread_synapse_arrays([obj for obj in net.network.objects if id(obj) not in extra],
+                                            net.results())
 
 
 def available_memory() -> int | None:

@@ -27,11 +27,13 @@ import json
 import logging
 import os
 import platform
+import re
+import shutil
 import time
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
-from brian2 import Network, device as brian_device, prefs, set_device
+from brian2 import Network, Synapses, device as brian_device, prefs, set_device
 from brian2.codegen.cpp_prefs import get_compiler_and_args
 from brian2.devices.device import all_devices
 from brian2.utils.filelock import FileLock
@@ -42,7 +44,7 @@ from .cuda import check_cuda_target, configure_cuda, cuda_toolkit, environment_c
 __all__ = ["DEVICES", "check_device", "default_build_root", "activate", "openmp_environment", "release_project",
            "source_hash",
            "run_once", "runtime_target", "Project", "PREBUILT", "mark_prebuilt", "generated_sources_digest",
-           "binary_origin"]
+           "binary_origin", "unread_synapse_arrays", "skip_writing", "private_copy"]
 
 log = logging.getLogger(__name__)
 
@@ -140,29 +142,108 @@ def openmp_environment() -> dict:
     return environment
 
 
-def build(build_dir: str, run: bool = False):
+def build(build_dir: str, run: bool = False, unwritten=()):
     """Compile the generated project into ``build_dir`` (and run it), one process at a time per folder.
 
-    A folder marked by :func:`mark_prebuilt` keeps its binary when the project
-    generated now matches the one it was compiled from; make alone would
-    compare file times, which a copy to another machine does not keep.
+    ``unwritten``: names of arrays the binary does not write after a run
+    (:func:`unread_synapse_arrays`; cpp only). A folder marked by
+    :func:`mark_prebuilt` keeps its binary when the project generated now
+    matches the one it was compiled from; make alone would compare file
+    times, which a copy to another machine does not keep.
     """
     os.makedirs(os.path.dirname(build_dir), exist_ok=True)
     with FileLock(build_dir + ".lock"):  # parallel processes may share a build
         marker = _prebuilt(build_dir)
-        if marker is None:
-            brian_device.build(directory=build_dir, compile=True, run=run, with_output=False)
-            return
+        previous = _source_state(os.path.join(build_dir, OBJECTS_SOURCE))
         brian_device.build(directory=build_dir, compile=False, run=False, with_output=False)
-        if generated_sources_digest(build_dir) != marker.get("sources"):
+        skip_writing(build_dir, unwritten, previous)
+        if marker is not None and generated_sources_digest(build_dir) != marker.get("sources"):
             log.warning("the project generated in %s differs from the one its prebuilt binary (%s) was compiled "
                         "from: compiling it here", build_dir, marker.get("built_on", "?"))
             os.remove(os.path.join(build_dir, PREBUILT))
+            marker = None
+        if marker is None:
             brian_device.compile_source(build_dir, get_compiler_and_args()[0], False, False)
         else:
             log.info("running the binary prebuilt in %s on %s", build_dir, marker.get("built_on", "?"))
         if run:
             brian_device.run(directory=build_dir, results_directory="results", with_output=False)
+
+
+# -- what a binary writes after a run --------------------------------------------
+OBJECTS_SOURCE = "objects.cpp"  # cpp_standalone's; its _write_arrays() writes every array after a run
+
+
+def unread_synapse_arrays(objects, results) -> list[str]:
+    """Names of the per-synapse arrays of the Synapses among ``objects`` other than those of the Brian2
+    variables ``results``: what no one reads after a run (indices, delays, traces, ...).
+
+    Brian2 writes every array after a run; an ensemble of 16 networks
+    wrote 600 MB that way, a tenth of its run time, to read back 80 MB of
+    weights.
+    """
+    owners = {obj.name for obj in objects if isinstance(obj, Synapses)}
+    kept = {brian_device.get_array_name(variable, access_data=False) for variable in results}
+    return sorted(name for variable, name in brian_device.dynamic_arrays.items()
+                  if _owner_name(variable) in owners and name not in kept)
+
+
+def _owner_name(variable):
+    try:
+        return variable.owner.name
+    except (AttributeError, ReferenceError):  # no owner, or one gone
+        return None
+
+
+def skip_writing(build_dir: str, names, previous=None):
+    """Take the writing of the arrays ``names`` out of a generated cpp project (the binary then writes the
+    others only). ``previous``: the patched source's (text, times) before Brian2 generated it again, whose
+    times are kept when the text comes out the same, so that make does not recompile it."""
+    path = os.path.join(build_dir, OBJECTS_SOURCE)
+    if not names or not os.path.exists(path):  # (cuda_standalone: objects.cu, written otherwise; left alone)
+        return
+    with open(path) as f:
+        text = f.read()
+    for name in names:
+        block = re.compile(r"\n[ \t]*ofstream outfile_" + re.escape(name) + r";\n.*?Error writing output file for "
+                           + re.escape(name) + r"\.\" << endl;\n[ \t]*\}", re.DOTALL)
+        text, found = block.subn("", text)
+        if found != 1:
+            raise DeviceError(f"cannot take {name} out of {path}'s results: Brian2's objects.cpp template is "
+                              f"not the one brianmodel knows ({found} blocks found)")
+    with open(path, "w") as f:
+        f.write(text)
+    if previous is not None and previous[0] == text:  # Brian2 rewrote it unpatched: as it was before
+        os.utime(path, ns=previous[1])
+
+
+def _source_state(path):
+    """(text, (atime_ns, mtime_ns)) of a file, None if it does not exist."""
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        stat = os.stat(path)
+        return f.read(), (stat.st_atime_ns, stat.st_mtime_ns)
+
+
+def private_copy(shared_root: str, own_root: str, build_name: str) -> str:
+    """A compiled build folder copied (once, atomically) from ``shared_root`` into ``own_root``; its path.
+
+    Processes that run one binary at once each run their own copy: a
+    process that generates the project again rewrites its data files,
+    which another's binary may be reading.
+    """
+    target = os.path.join(own_root, build_name)
+    source = os.path.join(shared_root, build_name)
+    if os.path.exists(target) or not os.path.exists(os.path.join(source, "main")):
+        return target
+    os.makedirs(own_root, exist_ok=True)
+    tmp = target + f".copy-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    # copy2 keeps modification times: make sees the objects up to date and compiles nothing
+    shutil.copytree(source, tmp, symlinks=True, ignore=shutil.ignore_patterns("results", "init_*.dat"))
+    os.replace(tmp, target)
+    return target
 
 
 PREBUILT = "PREBUILT.json"  # in a build folder: its binary was compiled elsewhere, from the sources hashed there

@@ -306,9 +306,8 @@ class MStdpNetwork:
                   self.feedback.q: np.concatenate([s.Q.T.ravel() for s in states]),
                   self.hidden.phi: np.concatenate([s.phi for s in states]),
                   self.hidden.count: np.concatenate([s.count for s in states])}
-        for name in synapse_state_names(self.copy_params[0]):
+        for name, (pathway, variable) in self._synapse_state().items():
             if all(name in s.synapses for s in states):  # (an initial state has none: every value 0)
-                pathway, _, variable = name.partition("_")
                 view = getattr(getattr(self, pathway), variable)
                 values[view] = Quantity(np.concatenate([s.synapses[name] for s in states]), dim=view.dim)
         return values
@@ -320,8 +319,7 @@ class MStdpNetwork:
         q = np.asarray(self.feedback.q[:]).reshape(k, n_hid, n_vis)
         phi, count = np.asarray(self.hidden.phi[:]).reshape(k, n_hid), np.asarray(self.hidden.count[:]).reshape(k, n_hid)
         synapses = {}
-        for name in synapse_state_names(self.copy_params[0]):
-            pathway, _, variable = name.partition("_")
+        for name, (pathway, variable) in self._synapse_state().items():
             values = np.asarray(getattr(getattr(self, pathway), variable)[:], dtype=float)
             if variable == "lastupdate":  # relative to the chunk's end: the next chunk starts at t = 0
                 values = values - float(self.duration)
@@ -329,6 +327,15 @@ class MStdpNetwork:
         states = [NetworkState(W=w[c].T.copy(), Q=q[c].T.copy(), phi=phi[c].copy(), count=count[c].copy(),
                                synapses={name: v[c].copy() for name, v in synapses.items()}) for c in range(k)]
         return states[0] if self.single else EnsembleState(states)
+
+    def _synapse_state(self) -> dict:
+        """{state name: (pathway, variable)} of the synaptic variables the state holds besides W and Q."""
+        return {name: tuple(name.split("_", 1)) for name in synapse_state_names(self.copy_params[0])}
+
+    def results(self) -> list:
+        """The synapses' variables :meth:`read_state` reads (a standalone binary writes no others)."""
+        return [self.feedforward.variables["w"], self.feedback.variables["q"]] + [
+            getattr(self, pathway).variables[variable] for pathway, variable in self._synapse_state().values()]
 
     def read_spikes(self) -> dict:
         """{monitor name: (indices, times in seconds)} as numpy arrays (indices over all copies)."""

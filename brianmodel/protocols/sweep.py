@@ -33,7 +33,6 @@ import logging
 import math
 import multiprocessing
 import os
-import shutil
 import socket
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -42,7 +41,7 @@ from dataclasses import dataclass, fields
 from brian2 import ms, um
 
 from ..datasets import load_dataset
-from ..device import Simulator, StandaloneSimulator
+from ..device import Simulator, StandaloneSimulator, standalone
 from ..errors import ParameterError, ProtocolError
 from ..io import csv_text
 from ..mstdp.model import Ensemble
@@ -202,20 +201,6 @@ def _worker_root(out: str) -> str:
     return os.path.join(out, "workers", f"{socket.gethostname()}-{os.getpid()}")
 
 
-def _private_build(shared_root: str, own_root: str, build_name: str) -> None:
-    """Copy the compiled build into this worker's build root (once), atomically."""
-    target = os.path.join(own_root, build_name)
-    source = os.path.join(shared_root, build_name)
-    if os.path.exists(target) or not os.path.exists(os.path.join(source, "main")):
-        return
-    os.makedirs(own_root, exist_ok=True)
-    tmp = target + f".copy-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    # copy2 keeps modification times: make sees the objects up to date and compiles nothing
-    shutil.copytree(source, tmp, symlinks=True, ignore=shutil.ignore_patterns("results", "init_*.dat"))
-    os.replace(tmp, target)
-
-
 def _ensemble_model(task: dict, n_copies: int) -> Ensemble:
     """The sweep's ensemble model (what every ensemble of it compiles to)."""
     base, settings = ModelParams.from_dict(task["params"]), RunSettings(**task["settings"])
@@ -255,7 +240,7 @@ def run_ensemble(task: dict) -> list[dict]:
                for p, f in zip(points, folders)]
     own_root = _worker_root(task["out"])
     build_dir = _simulator(task, own_root).build_dir
-    _private_build(task["builds"], own_root, os.path.basename(build_dir))
+    standalone.private_copy(task["builds"], own_root, os.path.basename(build_dir))
     before = _object_times(build_dir)
     idle = task["copies"] - len(points)
     started = [f.has_params() for f in folders]

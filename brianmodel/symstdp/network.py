@@ -225,6 +225,10 @@ class SymStdpNetwork:
                         seed=np.array(0), chunk=np.array(0),  # (the training loop sets these two)
                         last_slot=np.array([int(self.control.image[0]), int(self.control.retries[0])]))
 
+    def results(self) -> list:
+        """The synapses' variables :meth:`read_state` reads (a standalone binary writes no others)."""
+        return [self.input_to_excitatory.variables["w"], self.excitatory_to_label.variables["w"]]
+
     def read_spikes(self) -> dict:
         return {name: (np.asarray(m.i[:]).copy(), np.asarray(m.t[:] / second).copy())
                 for name, m in self.monitors.items()}

@@ -1,5 +1,6 @@
 """Simulators run any model that meets the contract: one build per shape, run_args, runtime against C++."""
 import os
+import re
 
 import numpy as np
 import pytest
@@ -160,3 +161,43 @@ def test_run_time_values_reach_the_binary(learning_params, stimulus, build_root)
     assert len(result.spikes["hidden"][0]) > 0
     np.testing.assert_array_equal(result.state.W, state.W)
     np.testing.assert_array_equal(result.state.phi, state.phi)
+
+
+def test_a_run_writes_back_only_the_synapses_the_network_reads(learning_params, stimulus, build_root):
+    model = Model(learning_params, 392)
+    simulator = Simulator(model, "cpp", CHUNK, build_root=build_root)
+    simulator.run_chunk(model.initial_state(7), stimulus)  # (W read back: compared with the runtime device above)
+    with open(os.path.join(simulator.build_dir, "objects.cpp")) as f:
+        written = set(re.findall(r'results_dir \+ "(_dynamic_array_\w+)_\d+"', f.read()))
+    plastic = {name for name in written if name.startswith(("_dynamic_array_feedforward_", "_dynamic_array_feedback_"))}
+    assert plastic == {"_dynamic_array_feedforward_w", "_dynamic_array_feedback_q"}  # no delays, traces, indices
+    assert {"_dynamic_array_hidden_spikes_i", "_dynamic_array_hidden_spikes_t"} <= written  # monitors are
+
+
+WRITE_BLOCK = """
+    ofstream outfile_{name};
+    outfile_{name}.open(results_dir + "{name}_1", ios::binary | ios::out);
+    if(outfile_{name}.is_open())
+    {{
+        outfile_{name}.close();
+    }} else
+    {{
+        std::cout << "Error writing output file for {name}." << endl;
+    }}
+"""
+
+
+def test_skipping_writes_keeps_the_others_and_refuses_a_template_it_does_not_know(tmp_path):
+    source = tmp_path / "objects.cpp"
+    generated = "void _write_arrays()\n{" + WRITE_BLOCK.format(name="_a") + WRITE_BLOCK.format(name="_b") + "}\n"
+    source.write_text(generated)
+    standalone.skip_writing(str(tmp_path), ["_a"])
+    assert source.read_text() == "void _write_arrays()\n{\n" + WRITE_BLOCK.format(name="_b") + "}\n"
+    # generated again (unpatched) after a patch: patched again, with the file times it had, so make compiles nothing
+    os.utime(source, ns=(1, 10 ** 18))
+    previous = standalone._source_state(str(source))
+    source.write_text(generated)
+    standalone.skip_writing(str(tmp_path), ["_a"], previous)
+    assert source.read_text() == previous[0] and os.stat(source).st_mtime_ns == 10 ** 18
+    with pytest.raises(DeviceError, match="cannot take _c out of .*0 blocks found"):
+        standalone.skip_writing(str(tmp_path), ["_c"])

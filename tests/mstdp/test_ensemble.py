@@ -70,6 +70,28 @@ def test_the_ensemble_has_a_summary_table(trained):
     assert "neurons.tau_m" not in table[0]  # what the copies share is not a column
 
 
+def test_an_ensemble_split_over_processes_trains_the_same_copies(trained, copies, tiny_idx_folder, build_root,
+                                                                 tmp_path):
+    root, folders, _ = trained
+    members = [Member(p, RunSettings(dataset=tiny_idx_folder, presentations=2 * CHUNK, chunk_size=CHUNK, seed=k),
+                      str(tmp_path / f"copy{k}")) for k, p in enumerate(copies)]
+    # two processes: copies 0-1, and copy 2 with an idle copy (one binary of two copies for both)
+    split = train_ensemble(members, build_root=build_root, summary=str(tmp_path), workers=2)
+    assert [f.path for f in split] == [m.out for m in members]
+    for k, (one, other) in enumerate(zip(split, folders)):
+        for name in ("W", "Q", "phi", "count"):
+            np.testing.assert_array_equal(one.load_checkpoint(20)[name], other.load_checkpoint(20)[name],
+                                          err_msg=f"{k} {name}")
+        np.testing.assert_array_equal(one.load_last_chunk()["hidden_t"], other.load_last_chunk()["hidden_t"])
+    table = read_csv(os.path.join(tmp_path, "ensemble.csv"))
+    assert [row["folder"] for row in table] == [f.path for f in split] and table[2]["presentations"] == "20"
+    assert not [name for name in os.listdir(build_root) if name.startswith("process-")]  # private copies removed
+    with pytest.raises(TrainingError, match="already holds a training"):  # checked before any process starts
+        train_ensemble(members, build_root=build_root, workers=2)
+    with pytest.raises(TrainingError, match="workers must be a positive integer"):
+        train_ensemble(members, build_root=build_root, workers=0)
+
+
 def test_an_ensemble_resumes(trained, copies, tiny_idx_folder, build_root, tmp_path):
     _, folders, _ = trained
     members = [Member(p, RunSettings(dataset=tiny_idx_folder, presentations=CHUNK, chunk_size=CHUNK, seed=k),
