@@ -44,8 +44,7 @@ from .params.run import RunSettings
 from .params.symstdp import SymStdpParams
 from .results import ResultsFolder
 
-__all__ = ["Trainer", "ModelKind", "MODELS", "Member", "train", "train_ensemble", "plan", "write_summary",
-           "split_members", "load_params"]
+__all__ = ["Trainer", "ModelKind", "MODELS", "Member", "train", "train_ensemble", "load_params"]
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +123,7 @@ def train_ensemble(members: Sequence[Member], *, resume: bool = False, build_roo
     a size whose binary exists. ``summary``: a folder for ``ensemble.csv``
     (each copy's folder, seed, run-time values and last metrics).
     ``workers`` > 1: the members train as that many smaller ensembles at
-    once, one process each (:func:`split_members`; on CPUs, how an ensemble
+    once, one process each (:func:`_split_members`; on CPUs, how an ensemble
     uses several cores: OpenMP threads gain little on this network); every
     copy's results are the same.
     """
@@ -132,7 +131,7 @@ def train_ensemble(members: Sequence[Member], *, resume: bool = False, build_roo
         raise TrainingError(f"workers must be a positive integer, got {workers!r}")
     if workers > 1 and len(members) > 1:
         return _train_in_processes(members, workers, resume=resume, build_root=build_root, summary=summary)
-    members, folders, trainer, simulator = plan(members, resume=resume, build_root=build_root, idle=idle)
+    members, folders, trainer, simulator = _plan(members, resume=resume, build_root=build_root, idle=idle)
     summary_folder = ResultsFolder(summary) if summary else None
     with contextlib.ExitStack() as stack:
         for folder in folders + ([summary_folder] if summary_folder else []):
@@ -150,11 +149,11 @@ def train_ensemble(members: Sequence[Member], *, resume: bool = False, build_roo
                 folder.save_checkpoint(0, state.arrays(), chunks=0)
         _loop(trainer, simulator, folders, states, done, chunks, rows)
         if summary_folder:
-            write_summary(summary_folder, members, folders, rows)
+            _write_summary(summary_folder, members, folders, rows)
     return folders
 
 
-def plan(members: Sequence[Member], *, resume: bool = False, build_root: str | None = None, idle: int = 0):
+def _plan(members: Sequence[Member], *, resume: bool = False, build_root: str | None = None, idle: int = 0):
     """(members as they will train, their folders, the trainer, the simulator) of an ensemble training, checked:
     the errors on input (settings, parameters, dataset, device, memory) come here, before anything is written
     or compiled."""
@@ -246,7 +245,7 @@ def _loop(trainer: Trainer, simulator: Simulator, folders: list[ResultsFolder], 
         log.info("%s  %s", progress.line(done), trainer.describe([copy_rows[-1] for copy_rows in rows]))
 
 
-def write_summary(folder: ResultsFolder, members: list[Member], folders: list[ResultsFolder], rows: list[list]):
+def _write_summary(folder: ResultsFolder, members: list[Member], folders: list[ResultsFolder], rows: list[list]):
     """ensemble.csv: one row per copy: its folder, seed, the run-time values that differ between copies, its last
     metrics."""
     values = [{f"{section}.{name}": value for section, fields in m.params.to_dict().items()
@@ -262,14 +261,14 @@ def write_summary(folder: ResultsFolder, members: list[Member], folders: list[Re
 
 
 # -- an ensemble over processes -------------------------------------------------
-# OpenMP threads gain little on this network: a third of each time step runs on one thread (the thresholders and
-# the presynaptic pathways, which write to neurons) and the threads wait for each other some 40 times per step
-# (docs/ensembles.md). Processes share nothing: ``workers`` of them, each training an ensemble of a share of the
+# OpenMP threads gain little on this network: 17% of a step's work runs on one thread (the thresholders and the
+# presynaptic pathways, which write to neurons), the neurons' state moves between the cores every step, and the
+# threads wait for each other some 40 times per step (docs/ensembles.md, benchmarks/threads_perf.py). Processes share nothing: ``workers`` of them, each training an ensemble of a share of the
 # copies, use as many cores about fully. A copy's results are what it gives trained alone, however the copies are
 # split. The shared binary is compiled once, into the build root; each process runs its own copy of the build
 # folder (standalone.private_copy), removed at the end.
 
-def split_members(members, workers: int) -> tuple[list[list], int]:
+def _split_members(members, workers: int) -> tuple[list[list], int]:
     """(the members in ``workers`` consecutive groups of equal size but the last, idle copies that fill the last
     to the others' size, so that every group runs one binary)."""
     size = -(-len(members) // min(workers, len(members)))
@@ -280,11 +279,11 @@ def split_members(members, workers: int) -> tuple[list[list], int]:
 def _train_in_processes(members, workers: int, *, resume: bool = False, build_root: str | None = None,
                         summary: str | None = None) -> list[ResultsFolder]:
     """Train ``members`` as ``workers`` ensembles at once, one process each; their folders, in member order."""
-    groups, last_idle = split_members(members, workers)
+    groups, last_idle = _split_members(members, workers)
     idle = [0] * (len(groups) - 1) + [last_idle]
     build_root = os.path.abspath(build_root or standalone.default_build_root())
     # every group checked here, before any process starts, compiles or writes
-    planned = [plan(group, resume=resume, build_root=build_root, idle=n) for group, n in zip(groups, idle)]
+    planned = [_plan(group, resume=resume, build_root=build_root, idle=n) for group, n in zip(groups, idle)]
     if not resume:
         _check_fresh([folder for _, group_folders, _, _ in planned for folder in group_folders])
     simulator = planned[0][3]
@@ -308,7 +307,7 @@ def _train_in_processes(members, workers: int, *, resume: bool = False, build_ro
     if summary:
         summary_folder = ResultsFolder(summary)
         with summary_folder.writing("training"):
-            write_summary(summary_folder, [m for group_members, *_ in planned for m in group_members], folders,
+            _write_summary(summary_folder, [m for group_members, *_ in planned for m in group_members], folders,
                           [folder.read_metrics() for folder in folders])
     return folders
 
@@ -323,7 +322,7 @@ def _labels(groups) -> list[str]:
 
 def _compile(group: list[Member], build_root: str, resume: bool) -> str:
     """Compile the groups' binary into the shared build root; its folder's name."""
-    simulator = plan(group, resume=resume, build_root=build_root)[3]
+    simulator = _plan(group, resume=resume, build_root=build_root)[3]
     simulator.prepare()
     return os.path.basename(simulator.build_dir)
 
