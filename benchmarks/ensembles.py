@@ -95,7 +95,8 @@ def measure_one(device, copies, threads, presentations, hidden, build_only=False
     print(json.dumps({"network_presentations_per_s": copies * presentations / result.wall_time,
                       "binary": standalone.binary_origin(sim.build_dir),
                       "events_per_s": events / result.wall_time, "peak_mb": peak_mb, "build_s": build,
-                      "wall_s": result.wall_time, "profile": result.profile}))
+                      "wall_s": result.wall_time, "profile": result.profile,
+                      "steps": presentations * round(float(params.presentation.duration / params.presentation.dt))}))
 
 
 def run(cmd):

@@ -82,6 +82,18 @@ def test_gabor_fit_recovers_a_gabor_and_rejects_noise():
     assert r2_noise < 0.5
 
 
+def test_the_gabor_fits_jacobian_is_the_gabors_derivative():
+    from brianmodel.analysis import _gabor_parts, gabor
+    params = np.array([1.3, 7.2, 8.1, 2.0, 3.5, 0.6, 0.15, 0.3, 0.2])
+    value, jacobian = _gabor_parts(params, (12, 16))
+    np.testing.assert_array_equal(value, gabor(params, (12, 16)))
+    for k in range(9):  # central differences, one parameter at a time
+        step = np.zeros(9)
+        step[k] = 1e-6
+        numeric = (gabor(params + step, (12, 16)) - gabor(params - step, (12, 16))) / 2e-6
+        np.testing.assert_allclose(jacobian[k], numeric, atol=1e-7, err_msg=f"parameter {k}")
+
+
 def test_oriented_tells_edge_detectors_from_blobs():
     from brianmodel.analysis import fit_gabor, gabor, oriented
 

@@ -4,7 +4,7 @@
 
 nvcc takes 6-8 minutes per network on 2 cores (64 code objects, Thrust
 headers in each), about as long on a GPU machine's 16 cores as the whole
-device time of a session would allow for seven of them; so the binaries are
+device time of a session would allow for nine of them; so the binaries are
 compiled here (26 MB each, 2.3 MB packed with xz). Each configuration of benchmarks/gpu/stages.py and
 benchmarks/ensembles.py that runs on cuda is built here by the same command
 (``--build-only``, a fresh process each, as there), into a build root of
@@ -42,6 +42,9 @@ def commands(work):
     for copies in stages.ENSEMBLE_COPIES:
         yield one + [str(stages.ENSEMBLE_PRESENTATIONS), "--hidden", "200", "--one", "cuda", str(copies), "0",
                      "--build-only"]
+    for copies in stages.PROFILE_COPIES:  # the profile builds (brian2cuda's timing of every code object)
+        yield one + [str(stages.PROFILE_PRESENTATIONS), "--hidden", "200", "--one", "cuda", str(copies), "0",
+                     "--build-only", "--profile"]
 
 
 def main(argv=None):

@@ -2,11 +2,14 @@
 # The GPU checks of docs/gpu.md, in order of importance; each stage's results land in OUTDIR as soon as it ends,
 # so a run cut short returns what it finished.
 #
-#   benchmarks/gpu/run.sh OUTDIR [FIRST [LAST]]  on the GPU machine (about 6 min on an H200 with 16 cores)
+#   benchmarks/gpu/run.sh OUTDIR [FIRST [LAST]]  on the GPU machine (~17 min on an H200: run it in calls of
+#                                                a few stages, docs/gpu.md)
 #   benchmarks/gpu/run.sh --dry-run OUTDIR       here, without a GPU: cpp parts run, cuda parts are built only
 #
+# GPU_ENSEMBLE_COPIES="256" runs only those ensembles in stage 5 (the others measured before).
 # Stages: 1 versions, 2 cuda = cpp (one chunk; the pairing window), 3 learning curves, 4 throughput,
-# 5 ensembles, 6 (GPU machine only) how long compiling one cuda network takes there.
+# 5 ensembles, 6 where a time step's time goes (profile builds; ncu where it runs), 7 (GPU machine only) how long
+# compiling one cuda network takes there.
 # Wheels in .whl/ (benchmarks/gpu/wheels.sh) are installed when brian2cuda is missing. CUDA binaries compiled here
 # for sm_90 (benchmarks/gpu/prebuild.py) are carried, packed, in .gpu/builds, and run as they are where the code
 # generated there matches what they were compiled from (brianmodel.device.standalone.build); they are compiled
@@ -72,7 +75,7 @@ echo "== $(date +%T) out=$out work=$work builds=$BRIANMODEL_BUILD_ROOT curand=${
 
 export stages="$PY benchmarks/gpu/stages.py" out work PY
 export cuda_only=""; [ $dry = 1 ] && cuda_only="--build-only"
-scale=1; [ $dry = 1 ] && scale=100  # no limits on a dry run: it may compile every cuda network (~75 min on 2 cores)
+scale=1; [ $dry = 1 ] && scale=100  # no limits on a dry run: it may compile every cuda network (~100 min on 2 cores)
 stage() {  # stage N SECONDS NAME COMMAND...: run it unless outside FIRST..LAST, within SECONDS
   local n=$1 limit=$(($2 * scale)) name=$3; shift 3
   { [ "$n" -lt "$first" ] || [ "$n" -gt "$last" ]; } && return 0
@@ -125,13 +128,16 @@ if [ $dry = 1 ]; then
   stage 5 100 "ensembles (built only)" $stages ensembles-built "$out"
 else
   ensembles() {
-    $PY benchmarks/ensembles.py --device cuda --copies 16 64 256 --presentations 100 --no-profile \
-      > "$out/ensembles.txt.part" && mv "$out/ensembles.txt.part" "$out/ensembles.txt"
+    $PY benchmarks/ensembles.py --device cuda --copies ${GPU_ENSEMBLE_COPIES:-16 64 256} --presentations 100 \
+      --no-profile > "$out/ensembles.txt.part" && mv "$out/ensembles.txt.part" "$out/ensembles.txt"
     cat "$out/ensembles.txt"* 2>/dev/null
   }
   export -f ensembles
   stage 5 540 "ensembles on cuda: K = 1, 16, 64, 256 against one CPU core" ensembles
 fi
+stage 6 240 "where a time step's time goes: K = 1 and 64, profile builds and ncu" $stages profile "$out" "$work" \
+  $([ $dry = 1 ] && echo --dry-run)
+
 compile_there() {  # what carrying the binaries saved: one network compiled from scratch on this machine
   local built src
   built=$($stages chunk cuda "$work" --build-only | tail -n 1) || return 1  # its sources and makefile, generated here
@@ -143,6 +149,6 @@ compile_there() {  # what carrying the binaries saved: one network compiled from
     | tee "$out/compile-there.txt"
 }
 export -f compile_there
-[ $dry = 0 ] && stage 6 150 "compile time of one cuda network on this machine" compile_there
+[ $dry = 0 ] && stage 7 150 "compile time of one cuda network on this machine" compile_there
 echo "== $(date +%T) done"
 ls -la "$out"

@@ -7,6 +7,7 @@
     python benchmarks/gpu/stages.py compare WORK OUT                        # equivalence.json, learning.csv
     python benchmarks/gpu/stages.py throughput OUT [--dry-run] [--rows 6400/cpp/16 ...]   # throughput.txt
     python benchmarks/gpu/stages.py ensembles-built OUT                    # the dry run's stage 5
+    python benchmarks/gpu/stages.py profile OUT WORK [--dry-run]            # profile.txt: where a step's time goes
 
 Each configuration that builds a standalone project runs in a process of its
 own, as the first project of that process: Brian2 generates the first project
@@ -18,11 +19,13 @@ prints the build folder as JSON: what prebuild.py and the dry run do.
 """
 import argparse
 import csv
+import glob
 import json
 import logging
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -39,6 +42,11 @@ LEARNING, LEARNING_CHUNK = 2000, 100  # the learning curves: 2,000 presentations
 THROUGHPUT = [(200, "cpp", 16, 100), (6400, "cuda", 0, 100), (6400, "cpp", 0, 20), (6400, "cpp", 16, 50)]
 ENSEMBLE_COPIES = (16, 64, 256)
 ENSEMBLE_PRESENTATIONS = 100
+# where a step's time goes: brian2cuda's profile build of one network and of an ensemble of 64, and where ncu runs,
+# the GPU time of the kernels of a window of launches (after the initialisation and about the first presentation)
+PROFILE_COPIES = (1, 64)
+PROFILE_PRESENTATIONS = 10
+NCU_SKIP, NCU_COUNT, NCU_TIMEOUT_S = 20000, 2000, 150
 PAIRING_PRESET = "dendritic"  # feedback synapses on the dendrite: both pathways delayed (brian2cuda issue #61)
 
 
@@ -189,9 +197,14 @@ def _write_json(path, value):
 
 
 # -- throughput ---------------------------------------------------------------------------------
-def _one(device, copies, threads, hidden, presentations, build_only=False):
-    command = [sys.executable, ENSEMBLES, "--presentations", str(presentations), "--hidden", str(hidden),
-               "--one", device, str(copies), str(threads)] + (["--build-only"] if build_only else [])
+def _one_command(device, copies, threads, hidden, presentations, *extra):
+    return [sys.executable, ENSEMBLES, "--presentations", str(presentations), "--hidden", str(hidden),
+            "--one", device, str(copies), str(threads), *extra]
+
+
+def _one(device, copies, threads, hidden, presentations, build_only=False, *extra):
+    command = _one_command(device, copies, threads, hidden, presentations,
+                           *(["--build-only"] if build_only else []), *extra)
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()
@@ -244,6 +257,147 @@ def ensembles_built(out):
     _write_text(os.path.join(out, "ensembles.txt"), "dry run: cuda ensembles built only\n" + "\n".join(lines) + "\n")
 
 
+# -- where a step's time goes ---------------------------------------------------------------------
+def profile(out, work, dry_run):
+    """profile.txt and profile.json: per code object, the host time of brian2cuda's profile build (each code
+    object's kernels launched, synchronised and timed) and, where ncu runs, its kernels' own time on the GPU,
+    per time step, for one network and for an ensemble of 64. On a dry run the profile builds are built only."""
+    results = {}
+    for copies in PROFILE_COPIES:
+        if dry_run:
+            built = _one("cuda", copies, 0, 200, PROFILE_PRESENTATIONS, True, "--profile")
+            results[copies] = {"binary": built["binary"], "build_dir": built["build_dir"]}
+            _log(f"profile build K={copies}: {built['binary']}")
+            continue
+        run = _one("cuda", copies, 0, 200, PROFILE_PRESENTATIONS, False, "--profile")
+        kernels, window_steps, error = _ncu(copies, work)
+        results[copies] = {"steps": run["steps"], "wall_s": run["wall_s"], "code_objects": run["profile"],
+                           "kernels": kernels, "ncu_window_steps": window_steps, "ncu": error or "ran"}
+        _write_json(os.path.join(out, "profile.json"), results)
+        _write_text(os.path.join(out, "profile.txt"), profile_table(results))
+        _log(f"profile K={copies}: {run['wall_s']:.1f} s; ncu: {error or 'ran'}")
+    if dry_run:
+        _write_text(os.path.join(out, "profile.txt"), "dry run: profile builds built only\n" + "".join(
+            f"K={k}: {r['binary']} in {r['build_dir']}\n" for k, r in results.items()))
+
+
+def _ncu(copies, work):
+    """The GPU time of each kernel of NCU_COUNT launches after NCU_SKIP, from Nsight Compute:
+    ({kernel: {"launches", "seconds"}}, the time steps the window covers, None) or ({}, None, why not)."""
+    found = [shutil.which("ncu")] + sorted(glob.glob("/opt/nvidia/nsight-compute/*/ncu")) + \
+        sorted(glob.glob("/usr/local/cuda*/bin/ncu"))
+    ncu = next((path for path in found if path), None)
+    if ncu is None:
+        return {}, None, "ncu not found"
+    report = os.path.join(work, f"ncu-K{copies}")
+    command = [ncu, "--target-processes", "all", "--metrics", "gpu__time_duration.sum", "--launch-skip",
+               str(NCU_SKIP), "--launch-count", str(NCU_COUNT), "--cache-control", "none", "--clock-control", "none",
+               "-f", "-o", report, *_one_command("cuda", copies, 0, 200, PROFILE_PRESENTATIONS, "--profile")]
+    try:
+        done = _run_group(command, NCU_TIMEOUT_S)
+        if done.returncode == 0:
+            done = subprocess.run([ncu, "--import", report + ".ncu-rep", "--csv", "--print-units", "base"],
+                                  capture_output=True, text=True, timeout=60,
+                                  env=dict(os.environ, LC_ALL="C"))  # (numbers as 1,234.5, not 1.234,5)
+    except subprocess.TimeoutExpired:
+        return {}, None, f"ncu ran past {NCU_TIMEOUT_S} s"
+    if done.returncode != 0:
+        lines = (done.stderr + done.stdout).strip().splitlines()
+        return {}, None, f"ncu failed: {lines[-1] if lines else done.returncode}"
+    kernels = ncu_kernel_times(done.stdout)
+    if not kernels:
+        return {}, None, "ncu reported no kernel"
+    # the visible neurons' update runs once per step
+    steps = next((k["launches"] for name, k in kernels.items() if "visible_stateupdater_codeobject" in name),
+                 max(k["launches"] for k in kernels.values()))
+    return kernels, steps, None
+
+
+def _run_group(command, timeout):
+    """subprocess.run, but a timeout ends the command's children too (ncu's python, its binary on the GPU)."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+SECONDS_PER = {"nsecond": 1e-9, "ns": 1e-9, "usecond": 1e-6, "us": 1e-6, "msecond": 1e-3, "ms": 1e-3,
+               "second": 1.0, "s": 1.0}
+
+
+def ncu_kernel_times(text):
+    """{kernel: {"launches": n, "seconds": total GPU time}} from ncu's CSV (details page: a row per kernel launch and
+    metric); ncu's own lines (==PROF==, ==WARNING==) and the application's output before the header are skipped."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith('"ID"')), None)
+    kernels = {}
+    if start is None:
+        return kernels
+    for row in csv.DictReader(lines[start:]):
+        if row.get("Metric Name") != "gpu__time_duration.sum":
+            continue
+        unit = SECONDS_PER.get(row.get("Metric Unit", "").strip())
+        if unit is None:
+            raise ValueError(f"ncu: unknown unit {row.get('Metric Unit')!r} of gpu__time_duration.sum")
+        name = row["Kernel Name"].split("(")[0].strip()
+        kernel = kernels.setdefault(name, {"launches": 0, "seconds": 0.0})
+        kernel["launches"] += 1
+        kernel["seconds"] += float(row["Metric Value"].replace(",", "")) * unit
+    return kernels
+
+
+def code_object_of(kernel, code_objects):
+    """The code object a brian2cuda kernel belongs to (_run_kernel_X, _advance_kernel_X, kernel_X...): the longest
+    code object name in the kernel's name; the kernel's own name when none is."""
+    matches = [name for name in code_objects if name in kernel]
+    return max(matches, key=len) if matches else kernel
+
+
+def profile_table(results):
+    """Microseconds per time step per code object: host (profile build) and GPU (ncu) for each ensemble size."""
+    columns = []
+    for copies, r in sorted(results.items()):
+        gpu = {}
+        for kernel, k in r["kernels"].items():
+            name = code_object_of(kernel, r["code_objects"])
+            g = gpu.setdefault(name, [0.0, 0])
+            g[0] += k["seconds"] / r["ncu_window_steps"]
+            g[1] += k["launches"] / r["ncu_window_steps"]
+        host = {name: seconds / r["steps"] for name, seconds in r["code_objects"].items()}
+        columns.append((copies, r, host, gpu))
+    names = sorted({n for _, _, host, gpu in columns for n in (*host, *gpu)},
+                   key=lambda n: -max(max(host.get(n, 0), gpu.get(n, (0, 0))[0]) for _, _, host, gpu in columns))
+    lines = [f"where a time step's time goes on cuda: 200 hidden per copy, {PROFILE_PRESENTATIONS} presentations per "
+             "copy; microseconds per time step",
+             "host: brian2cuda's profile build, each code object launched, synchronised and timed on the host, over "
+             "the whole run",
+             f"GPU: its kernels' own time (Nsight Compute, gpu__time_duration) over {NCU_COUNT} kernel launches after "
+             f"the first {NCU_SKIP}; launches: kernel launches per step in that window",
+             f"{'code object':<52}" + "".join(f"{f'K={c} host':>12}{f'K={c} GPU':>11}{'launches':>9}"
+                                            for c, *_ in columns)]
+    for name in names:
+        lines.append(f"{name[:51]:<52}" + "".join(
+            f"{1e6 * host.get(name, 0):>12.1f}" + (f"{1e6 * gpu[name][0]:>11.1f}{gpu[name][1]:>9.2f}"
+                                                    if name in gpu else f"{'-':>11}{'-':>9}")
+            for _, _, host, gpu in columns))
+    lines.append(f"{'all code objects':<52}" + "".join(
+        f"{1e6 * sum(host.values()):>12.1f}" + (f"{1e6 * sum(g[0] for g in gpu.values()):>11.1f}"
+                                                f"{sum(g[1] for g in gpu.values()):>9.1f}" if gpu else f"{'-':>20}")
+        for _, _, host, gpu in columns))
+    wall = "the profile build's run (start-up included)"
+    lines.append(f"{wall:<52}"
+                 + "".join(f"{1e6 * r['wall_s'] / r['steps']:>12.1f}{'':>20}" for _, r, *_ in columns))
+    for copies, r, *_ in columns:
+        lines.append(f"K={copies}: {r['steps']} steps; ncu: {r['ncu']}"
+                     + (f", window of about {r['ncu_window_steps']} steps" if r["ncu_window_steps"] else ""))
+    return "\n".join(lines) + "\n"
+
+
 def _write_text(path, text):
     with open(path + ".part", "w") as f:
         f.write(text)
@@ -292,7 +446,8 @@ def versions(out):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("stage", choices=["versions", "chunk", "pairing", "learn", "compare", "throughput", "ensembles-built"])
+    p.add_argument("stage", choices=["versions", "chunk", "pairing", "learn", "compare", "throughput", "ensembles-built",
+                                     "profile"])
     p.add_argument("args", nargs="*")
     p.add_argument("--build-only", action="store_true")
     p.add_argument("--dry-run", action="store_true")
@@ -309,6 +464,8 @@ def main(argv=None):
         throughput(args.args[0], args.dry_run, args.rows)
     elif args.stage == "ensembles-built":
         ensembles_built(args.args[0])
+    elif args.stage == "profile":
+        profile(*args.args, args.dry_run)
     else:
         versions(args.args[0])
 

@@ -29,7 +29,7 @@ def test_dry_run_runs_every_stage(tmp_path):
                           text=True, timeout=4 * 3600)
     log = (out / "log.txt").read_text()
     assert done.returncode == 0, log[-3000:]
-    for n in range(1, 6):
+    for n in range(1, 7):
         assert f"stage {n}: " in log and any(line.startswith(f"== ") and f"stage {n}:" in line and "ended (0)" in line
                                              for line in log.splitlines()), f"stage {n} failed:\n{log[-3000:]}"
     assert "brian2cuda: 1.0b1" in (out / "versions.txt").read_text()
@@ -44,3 +44,5 @@ def test_dry_run_runs_every_stage(tmp_path):
     assert len(built) == 1 and all(line.endswith(("carried binary", "compiled here")) for line in built)
     ensembles = (out / "ensembles.txt").read_text()
     assert all(f"K={k}:" in ensembles for k in (1, 16, 64, 256))
+    profile = (out / "profile.txt").read_text()  # the profile builds of stage 6
+    assert all(f"K={k}: " in profile for k in (1, 64)) and "profile" in profile
