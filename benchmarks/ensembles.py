@@ -14,7 +14,8 @@ once per round, over --repeats rounds, and each ratio is the median of its
 rounds' ratios (this VM's speed drifts between minutes). Rates count network-presentations (K × the
 presentations of a chunk) per second of the binary's run (its start-up,
 reading the state and writing the results included; compilation and writing
-the run_args excluded). Peak memory is the binary's maximum resident set (host memory), per copy.
+the run_args excluded). Peak memory is the binary's maximum resident set (host memory), per copy; on cuda
+also the GPU memory the run adds at its peak (nvidia-smi), per copy.
 On cuda, the ensembles run on the GPU against one network on the GPU and one
 network on one CPU core (cpp).
 Every configuration runs in its own process; builds happen in an earlier one
@@ -26,11 +27,13 @@ ensemble of 16, on one thread and on N: with GOMP's default wait policy
 (before) and with the spinning threads brianmodel runs OpenMP with (after).
 """
 import argparse
+import contextlib
 import json
 import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -85,7 +88,8 @@ def measure_one(device, copies, threads, presentations, hidden, build_only=False
         prefs.devices.cpp_standalone.run_environment_variables = {
             name: value for name, value in prefs.devices.cpp_standalone.run_environment_variables.items()
             if name != "OMP_WAIT_POLICY"}
-    result = sim.run_chunk(state, Presentations(table, order))
+    with GpuMemory() if device == "cuda" else contextlib.nullcontext() as gpu:
+        result = sim.run_chunk(state, Presentations(table, order))
     arch = params.architecture
     events = sum(synaptic_events(spikes, X.shape[1], hidden, arch.n_visible_pool, arch.n_hidden_pool)
                  for spikes in model.split_spikes(result.spikes))
@@ -96,7 +100,39 @@ def measure_one(device, copies, threads, presentations, hidden, build_only=False
                       "binary": standalone.binary_origin(sim.build_dir),
                       "events_per_s": events / result.wall_time, "peak_mb": peak_mb, "build_s": build,
                       "wall_s": result.wall_time, "profile": result.profile,
-                      "steps": presentations * round(float(params.presentation.duration / params.presentation.dt))}))
+                      "steps": presentations * round(float(params.presentation.duration / params.presentation.dt)),
+                      "gpu_peak_mb": gpu.peak_mb if gpu else None}))
+
+
+class GpuMemory:
+    """The GPU memory a run adds at its peak (nvidia-smi's memory.used, polled every 0.2 s, less its value
+    before): the binary's own use, as no other program runs on the GPU during a benchmark."""
+
+    def __enter__(self):
+        self.before, self.peak_mb, self._stop = self._used(), None, threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _poll(self):
+        while not self._stop.wait(0.2):
+            used = self._used()
+            if used is not None and self.before is not None:
+                self.peak_mb = max(self.peak_mb or 0.0, used - self.before)
+
+    @staticmethod
+    def _used():
+        """MiB used on the first GPU; None where nvidia-smi does not answer."""
+        try:
+            out = subprocess.run(["nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits", "-i", "0"],
+                                 capture_output=True, text=True, timeout=10)
+            return float(out.stdout.split()[0]) if out.returncode == 0 else None
+        except (OSError, subprocess.TimeoutExpired, IndexError, ValueError):
+            return None
 
 
 def run(cmd):
@@ -143,6 +179,8 @@ def rounds(args, device, threads, cores):
             add(("peak", copies), one["peak_mb"] / copies)
             add(("events", copies), one["events_per_s"])
             add(("build", copies), one["build_s"])
+            if one.get("gpu_peak_mb") is not None:
+                add(("gpu", copies), one["gpu_peak_mb"] / copies)
             if threads:
                 add(("threads", copies), run(command(args, device, copies, threads))["network_presentations_per_s"])
             if device == "cpp" and copies % cores == 0 and copies > cores:
@@ -236,7 +274,7 @@ def main(argv=None):
               f"{'peak MB/copy':>13} {'build s':>8}"
               + (f" {f'{threads} threads':>11} {'vs 1 thread':>12} {f'{cores} x K/{cores} proc':>16} "
                  f"{'vs 1 thread':>12} {f'vs {cores} separate':>14}" if threads else "")
-              + (f" {'vs 1 CPU core':>14} {'events/s':>10}" if core else ""))
+              + (f" {'vs 1 CPU core':>14} {'events/s':>10} {'GPU MB/copy':>12}" if core else ""))
     print(header)
     for copies in args.copies:
         line = (f"{copies:>4} {median[('one', copies)]:>10.1f} {median_ratio(rates, ('one', copies), 'single'):>11.2f}x "
@@ -251,7 +289,9 @@ def main(argv=None):
             else:
                 line += f" {'-':>16} {'-':>12} {'-':>14}"
         if core:
-            line += f" {median[('one', copies)] / core:>13.1f}x {median[('events', copies)]:>10.3g}"
+            gpu = median.get(("gpu", copies))
+            line += (f" {median[('one', copies)] / core:>13.1f}x {median[('events', copies)]:>10.3g} "
+                     f"{f'{gpu:.1f}' if gpu is not None else '-':>12}")
         print(line, flush=True)
     if not args.no_profile and threads:
         profile_table(args, args.device, threads)

@@ -16,7 +16,7 @@ from brian2 import prefs
 
 from ..errors import DeviceError
 
-__all__ = ["cuda_toolkit", "gpu_present", "check_cuda_target", "configure_cuda", "CUDA_DEFAULT_PATHS",
+__all__ = ["cuda_toolkit", "gpu_present", "gpu_free_memory", "check_cuda_target", "configure_cuda", "CUDA_DEFAULT_PATHS",
            "environment_compute_capability"]
 
 CUDA_DEFAULT_PATHS = ("/usr/local/cuda", "/opt/cuda")  # where toolkits install when not on PATH
@@ -45,6 +45,17 @@ def gpu_present() -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return out.returncode == 0 and "GPU" in out.stdout
+
+
+def gpu_free_memory() -> int | None:
+    """Bytes free on the GPU with the most free memory (nvidia-smi); None without a GPU or nvidia-smi."""
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=memory.free", "--format=csv,noheader,nounits"],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    free = [int(value) for value in out.stdout.split() if value.isdigit()] if out.returncode == 0 else []
+    return max(free) * 2 ** 20 if free else None  # (MiB)
 
 
 def check_cuda_target(compute_capability):

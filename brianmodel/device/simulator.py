@@ -37,7 +37,7 @@ from brian2.units.fundamentalunits import DIMENSIONLESS
 from ..errors import SimulationError
 from . import standalone
 from .contract import check_model
-from .cuda import check_cuda_target, environment_compute_capability
+from .cuda import check_cuda_target, environment_compute_capability, gpu_free_memory
 from .run_args import seed_from_run_args, write_run_args
 
 __all__ = ["Simulator", "RuntimeSimulator", "StandaloneSimulator", "ChunkResult", "Run", "CopyRun", "MonitorData",
@@ -273,6 +273,7 @@ class StandaloneSimulator(Simulator):
             raise SimulationError("StandaloneSimulator runs 'cpp' or 'cuda'; use RuntimeSimulator for 'runtime'")
         if self.device == "cuda":
             check_cuda_target(self.compute_capability)
+            _check_gpu_memory(model, chunk_size)
         # known now unless the model has extra objects, whose generated code is part of the key
         self.build_dir = None if model.extra is not None else self._build_dir()
         self.build_time = None
@@ -363,6 +364,15 @@ def _unread_arrays(net) -> list:
     extra = {id(obj) for obj in net.extra_objects}
     return standalone.unread_synapse_arrays([obj for obj in net.network.objects if id(obj) not in extra],
                                             net.results())
+
+
+def _check_gpu_memory(model, chunk_size: int):
+    """Refuse, before compiling, a network the GPU here cannot hold (brian2cuda keeps the state, the synapses'
+    queues and the image table on the GPU); no check where there is no GPU (compiling for another machine)."""
+    needed, free = model.memory_estimate(chunk_size), gpu_free_memory()
+    if free is not None and needed > 0.8 * free:
+        raise SimulationError(f"{model!r} in chunks of {chunk_size} needs about {needed / 2 ** 30:.1f} GiB on the "
+                              f"GPU, which has {free / 2 ** 30:.1f} GiB free: use fewer copies or hidden units")
 
 
 def available_memory() -> int | None:

@@ -25,7 +25,7 @@ def bench(monkeypatch):
             return {"network_presentations_per_s": core["rate"]}
         rate = next(single) if copies == "1" else next(packed) if threads == "0" else 30.0
         return {"network_presentations_per_s": rate, "peak_mb": 8.0 * int(copies), "events_per_s": 1e6,
-                "build_s": 2.5, "wall_s": 1.0}
+                "build_s": 2.5, "wall_s": 1.0, "gpu_peak_mb": 60.0 * int(copies) if device == "cuda" else None}
 
     monkeypatch.setattr(module, "run", run)
     monkeypatch.setattr(module, "separate_runs", lambda args, device, n, copies=1: 150.0)
@@ -55,3 +55,22 @@ def test_on_cuda_one_round_against_one_cpu_core(bench, capsys, monkeypatch):
     assert "one network on one CPU core (cpp): 200.0 net-pres/s" in out
     row = next(line.split() for line in out.splitlines() if line.split()[:1] == ["4"])
     assert row[1:5] == ["90.0", "0.90x", "8.0", "2.5"] and row[5] == "0.5x"  # 90 against one core's 200
+    assert row[7] == "60.0"  # GPU memory per copy
+
+
+def test_gpu_memory_is_what_the_run_adds_at_its_peak(bench, tmp_path, monkeypatch):
+    module = bench[0]
+    # nvidia-smi answers 1000 MiB used before the run, then the run's allocations, then its end
+    readings = tmp_path / "readings"
+    readings.write_text("1000\n1000\n1800\n3500\n3500\n1200\n")
+    (tmp_path / "nvidia-smi").write_text(f"#!/bin/sh\nhead -n 1 {readings}; sed -i 1d {readings}\n")
+    (tmp_path / "nvidia-smi").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    with module.GpuMemory() as gpu:
+        while readings.read_text().count("\n") > 1:
+            module.time.sleep(0.05)
+    assert gpu.before == 1000 and gpu.peak_mb == 2500
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with module.GpuMemory() as gpu:
+        module.time.sleep(0.3)
+    assert gpu.peak_mb is None  # no nvidia-smi: nothing measured, nothing made up

@@ -93,3 +93,33 @@ def test_pairing_window_on_a_gpu_equals_cpp(tmp_path):
     for pathway in ("feedforward", "feedback"):
         assert abs(cpp[f"{pathway}_change"]).min() > 0  # every lag changes the weight
         assert_array_equal(cuda[f"{pathway}_change"], cpp[f"{pathway}_change"])
+
+
+def _fake_nvidia_smi(tmp_path, monkeypatch, script):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "nvidia-smi").write_text("#!/bin/sh\n" + script)
+    (bin_dir / "nvidia-smi").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_free_gpu_memory_is_the_emptiest_gpu_s(tmp_path, monkeypatch):
+    _fake_nvidia_smi(tmp_path, monkeypatch, 'echo "1024"; echo "81559"\n')  # MiB, one line per GPU
+    assert cuda_module.gpu_free_memory() == 81559 * 2 ** 20
+    _fake_nvidia_smi(tmp_path, monkeypatch, "echo 'NVIDIA-SMI has failed'; exit 9\n")
+    assert cuda_module.gpu_free_memory() is None
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert cuda_module.gpu_free_memory() is None
+
+
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="no nvcc")
+def test_an_ensemble_the_gpu_cannot_hold_is_refused_before_it_is_built(tmp_path, monkeypatch):
+    from brianmodel.device import simulator
+    ensemble = mstdp.Ensemble([mstdp.preset("main")] * 64, 1568)
+    needed = ensemble.memory_estimate(100)
+    monkeypatch.setattr(simulator, "gpu_free_memory", lambda: needed)  # 80% of it is not enough
+    with pytest.raises(simulator.SimulationError, match=r"needs about .* GiB on the GPU, which has .* GiB free"):
+        Simulator(ensemble, "cuda", 100, build_root=str(tmp_path), compute_capability=9.0)
+    monkeypatch.setattr(simulator, "gpu_free_memory", lambda: 2 * needed)
+    assert Simulator(ensemble, "cuda", 100, build_root=str(tmp_path), compute_capability=9.0).build_dir
+    assert not os.listdir(tmp_path)  # nothing generated or compiled by either
