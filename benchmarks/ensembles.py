@@ -88,7 +88,8 @@ def measure_one(device, copies, threads, presentations, hidden, build_only=False
         prefs.devices.cpp_standalone.run_environment_variables = {
             name: value for name, value in prefs.devices.cpp_standalone.run_environment_variables.items()
             if name != "OMP_WAIT_POLICY"}
-    with GpuMemory() if device == "cuda" else contextlib.nullcontext() as gpu:
+    # (not beside a profile: ncu may be timing the kernels)
+    with GpuMemory() if device == "cuda" and not profile else contextlib.nullcontext() as gpu:
         result = sim.run_chunk(state, Presentations(table, order))
     arch = params.architecture
     events = sum(synaptic_events(spikes, X.shape[1], hidden, arch.n_visible_pool, arch.n_hidden_pool)
