@@ -269,7 +269,11 @@ def profile(out, work, dry_run):
             results[copies] = {"binary": built["binary"], "build_dir": built["build_dir"]}
             _log(f"profile build K={copies}: {built['binary']}")
             continue
-        run = _one("cuda", copies, 0, 200, PROFILE_PRESENTATIONS, False, "--profile")
+        try:
+            run = _one("cuda", copies, 0, 200, PROFILE_PRESENTATIONS, False, "--profile")
+        except RuntimeError as error:  # (the other ensemble size may still run)
+            _log(f"profile K={copies} failed: {error}")
+            continue
         kernels, window_steps, error = _ncu(copies, work)
         results[copies] = {"steps": run["steps"], "wall_s": run["wall_s"], "code_objects": run["profile"],
                            "kernels": kernels, "ncu_window_steps": window_steps, "ncu": error or "ran"}
@@ -304,7 +308,10 @@ def _ncu(copies, work):
     if done.returncode != 0:
         lines = (done.stderr + done.stdout).strip().splitlines()
         return {}, None, f"ncu failed: {lines[-1] if lines else done.returncode}"
-    kernels = ncu_kernel_times(done.stdout)
+    try:
+        kernels = ncu_kernel_times(done.stdout)
+    except ValueError as error:
+        return {}, None, str(error)
     if not kernels:
         return {}, None, "ncu reported no kernel"
     # the visible neurons' update runs once per step

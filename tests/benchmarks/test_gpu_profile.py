@@ -1,6 +1,7 @@
 """The GPU script's profile stage from given measurements: ncu's CSV parsed, kernels matched to code objects,
 microseconds per time step."""
 import importlib.util
+import json
 import os
 import sys
 
@@ -83,3 +84,30 @@ def test_profile_table_gives_microseconds_per_step(stages):
     totals = next(line for line in table if line.startswith("all code objects")).split()[3:]
     assert totals == ["20.0", "6.8", "2.5", "40.0", "-"]
     assert "K=64: 6500 steps; ncu: ncu failed: LibraryNotLoaded" in table
+
+
+def test_the_stage_writes_each_ensemble_size_as_it_ends(stages, tmp_path, monkeypatch):
+    # a stand-in ncu: records how it was called, then gives the CSV above on --import
+    (tmp_path / "ncu.csv").write_text(NCU)
+    (tmp_path / "ncu").write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/calls\n'
+                                  f'case "$*" in *--import*) cat {tmp_path}/ncu.csv;; esac\n')
+    (tmp_path / "ncu").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+
+    def one(device, copies, threads, hidden, presentations, build_only=False, *extra):
+        assert (device, build_only, extra) == ("cuda", False, ("--profile",))
+        if copies == 64:
+            raise RuntimeError("out of memory")  # the other size's results stay
+        return {"steps": 13000, "wall_s": 5.2, "profile": CODE_OBJECTS}
+
+    monkeypatch.setattr(stages, "_one", one)
+    out = tmp_path / "out"
+    out.mkdir()
+    stages.profile(str(out), str(tmp_path), False)
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert "--launch-skip 20000 --launch-count 2000" in calls[0] and "--one cuda 1 0 --profile" in calls[0]
+    assert calls[1].startswith("--import") and len(calls) == 2  # K = 64 failed before ncu
+    table = (out / "profile.txt").read_text()
+    assert "K=1: 13000 steps; ncu: ran, window of about 2 steps" in table and "K=64" not in table
+    saved = json.loads((out / "profile.json").read_text())
+    assert saved["1"]["kernels"]["_advance_kernel_feedforward_pre_push_spikes"]["launches"] == 2
