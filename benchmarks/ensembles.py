@@ -42,6 +42,7 @@ from brian2 import prefs
 from brianmodel.analysis import synaptic_events
 from brianmodel.datasets import load_mnist_bundled
 from brianmodel.device import Simulator, check_device, gpu_present, standalone
+from brianmodel.device.cuda import gpu_memory_mib
 from brianmodel.errors import DeviceError
 from brianmodel.mstdp import Ensemble, Model, Presentations, preset
 from brianmodel.mstdp.trainer import image_table
@@ -128,12 +129,8 @@ class GpuMemory:
     @staticmethod
     def _used():
         """MiB used on the first GPU; None where nvidia-smi does not answer."""
-        try:
-            out = subprocess.run(["nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits", "-i", "0"],
-                                 capture_output=True, text=True, timeout=10)
-            return float(out.stdout.split()[0]) if out.returncode == 0 else None
-        except (OSError, subprocess.TimeoutExpired, IndexError, ValueError):
-            return None
+        used = gpu_memory_mib("memory.used")
+        return float(used[0]) if used else None
 
 
 def run(cmd):

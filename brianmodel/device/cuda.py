@@ -16,7 +16,8 @@ from brian2 import prefs
 
 from ..errors import DeviceError
 
-__all__ = ["cuda_toolkit", "gpu_present", "gpu_free_memory", "check_cuda_target", "configure_cuda", "CUDA_DEFAULT_PATHS",
+__all__ = ["cuda_toolkit", "gpu_present", "gpu_free_memory", "gpu_memory_mib",
+           "check_cuda_target", "configure_cuda", "CUDA_DEFAULT_PATHS",
            "environment_compute_capability"]
 
 CUDA_DEFAULT_PATHS = ("/usr/local/cuda", "/opt/cuda")  # where toolkits install when not on PATH
@@ -47,15 +48,21 @@ def gpu_present() -> bool:
     return out.returncode == 0 and "GPU" in out.stdout
 
 
-def gpu_free_memory() -> int | None:
-    """Bytes free on the GPU with the most free memory (nvidia-smi); None without a GPU or nvidia-smi."""
+def gpu_memory_mib(query: str = "memory.free") -> list[int]:
+    """nvidia-smi's ``query`` (memory.free, memory.used, memory.total) of each GPU, in MiB; [] without a GPU or
+    nvidia-smi."""
     try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=memory.free", "--format=csv,noheader,nounits"],
+        out = subprocess.run(["nvidia-smi", f"--query-gpu={query}", "--format=csv,noheader,nounits"],
                              capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
-        return None
-    free = [int(value) for value in out.stdout.split() if value.isdigit()] if out.returncode == 0 else []
-    return max(free) * 2 ** 20 if free else None  # (MiB)
+        return []
+    return [int(value) for value in out.stdout.split() if value.isdigit()] if out.returncode == 0 else []
+
+
+def gpu_free_memory() -> int | None:
+    """Bytes free on the GPU with the most free memory; None without a GPU or nvidia-smi."""
+    free = gpu_memory_mib("memory.free")
+    return max(free) * 2 ** 20 if free else None
 
 
 def check_cuda_target(compute_capability):
