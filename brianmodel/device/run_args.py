@@ -57,12 +57,8 @@ def write_run_args(device, run_args: dict, build_dir: str, chunk: str) -> tuple[
     return arguments, files
 
 
-def seed_from_run_args(device_name: str, device, variable, threads: int):
-    """Seed the binary's random generators from ``variable`` (a shared variable set by run_args)."""
+def seed_from_run_args(target, device, variable):
+    """Seed the binary's random generators from ``variable`` (a shared variable set by run_args), as
+    ``target`` (:mod:`.targets`) seeds them."""
     _check(device)
-    value = f"(unsigned long long){device.get_array_name(variable)}[0]"
-    if device_name == "cuda":
-        device.insert_code("main", f"random_number_buffer.set_seed({value});")
-    else:
-        device.insert_code("main", f"for (int _i = 0; _i < {max(threads, 1)}; _i++) "
-                                   f"brian::_random_generators[_i].seed({value} + _i);")
+    device.insert_code("main", target.seed_code(f"(unsigned long long){device.get_array_name(variable)}[0]"))

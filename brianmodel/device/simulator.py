@@ -4,11 +4,13 @@
 
 - :class:`RuntimeSimulator`: Brian2's runtime mode; the network is rebuilt
   for every chunk (small networks, debugging, reference results);
-- :class:`StandaloneSimulator`: ``cpp`` or ``cuda``. The network is
-  generated and compiled once per shape into a build folder; every chunk
-  re-runs that binary with run_args carrying the stimulus, the state and the
-  run-time parameters, so nothing is recompiled between chunks, seeds or
-  learning rates.
+- :class:`StandaloneSimulator`: ``cpp``, ``cuda`` or ``cuda-stock``
+  (:mod:`.targets`). The network is generated and compiled once per shape
+  into a build folder; every chunk re-runs that binary with run_args
+  carrying the stimulus, the state and the run-time parameters, so nothing
+  is recompiled between chunks, seeds or learning rates. Each chunk's
+  binary run is timed in parts: set-up, the time-step loop, write-out
+  (:mod:`.timing`).
 
 A chunk is ``chunk_size`` presentations, one ``run()`` of the network:
 :meth:`Simulator.run_chunk`. :meth:`Simulator.run` presents any number of
@@ -30,15 +32,18 @@ from importlib.metadata import version
 
 import numpy as np
 from brian2 import (EventMonitor, PopulationRateMonitor, Quantity, SpikeMonitor, StateMonitor, device as brian_device,
-                    get_device, prefs, second, seed as brian_seed, set_device, TimedArray)
+                    get_device, prefs, second, seed as brian_seed, TimedArray)
 from brian2.core.variables import ArrayVariable
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from ..errors import SimulationError
 from . import standalone
 from .contract import check_model
-from .cuda import check_cuda_target, environment_compute_capability, gpu_free_memory
 from .run_args import seed_from_run_args, write_run_args
+from .spike_buffers import SpikeBuffers
+from .targets import target
+from .timing import RunTiming, instrument, read_timing
+from .writeout import unread_synapse_arrays
 
 __all__ = ["Simulator", "RuntimeSimulator", "StandaloneSimulator", "ChunkResult", "Run", "CopyRun", "MonitorData",
            "available_memory"]
@@ -57,6 +62,7 @@ class ChunkResult:
     period: float  # seconds per presentation
     monitors: dict = field(default_factory=dict)
     profile: dict = field(default_factory=dict)  # standalone with profile=True: seconds spent per code object
+    timing: RunTiming | None = None  # standalone: the binary's set-up, loop and write-out
 
 
 class MonitorData:
@@ -162,7 +168,7 @@ class CopyRun:
 
 
 class Simulator:
-    """Runs chunks of ``chunk_size`` presentations of ``model`` on ``device`` ('runtime', 'cpp', 'cuda').
+    """Runs chunks of ``chunk_size`` presentations of ``model`` on ``device`` ('runtime', 'cpp', 'cuda', 'cuda-stock').
 
     ``Simulator(model, device)`` returns a :class:`RuntimeSimulator` or a
     :class:`StandaloneSimulator`. Checks of the device (nvcc, a GPU or a
@@ -171,25 +177,25 @@ class Simulator:
 
     def __new__(cls, model=None, device: str = "cpp", *args, **kwargs):
         if cls is Simulator:
-            cls = RuntimeSimulator if standalone.check_device(device) == "runtime" else StandaloneSimulator
+            cls = StandaloneSimulator if target(device).standalone else RuntimeSimulator
         return super().__new__(cls)
 
     def __init__(self, model, device: str = "cpp", chunk_size: int = 500, *, build_root: str | None = None,
                  threads: int = 0, compute_capability: float | None = None):
         check_model(model)
-        self.model, self.device = model, standalone.check_device(device)
+        self.target = target(device, threads, compute_capability)
+        self.model, self.device = model, device
         if not isinstance(chunk_size, int) or chunk_size <= 0:
             raise SimulationError(f"chunk_size must be a positive integer, got {chunk_size!r}")
         needed, available = model.memory_estimate(chunk_size), available_memory()
-        if available is not None and needed > 0.8 * available:
+        # (a binary compiled here for a GPU machine runs, and needs its memory, there)
+        if available is not None and needed > 0.8 * available and self.target.runs_here():
             raise SimulationError(f"{model!r} in chunks of {chunk_size} needs about {needed / 2 ** 30:.1f} GiB; this "
                                   f"machine has {available / 2 ** 30:.1f} GiB available: use fewer copies or hidden "
                                   f"units")
-        if not isinstance(threads, int) or threads < 0:
-            raise SimulationError(f"threads must be an integer >= 0 (0: no OpenMP), got {threads!r}")
         self.chunk_size, self.threads = chunk_size, threads
         self.build_root = build_root or standalone.default_build_root()
-        self.compute_capability = environment_compute_capability(compute_capability)
+        self.compute_capability = self.target.compute_capability
         self._options = dict(build_root=build_root, threads=threads, compute_capability=compute_capability)
         self._shorter = {}  # simulators of a last, shorter chunk, by size
 
@@ -240,7 +246,7 @@ class RuntimeSimulator(Simulator):
         self._options.update(runtime_target=runtime_target, run_per_presentation=run_per_presentation)
 
     def _run_chunk(self, state, stimulus):
-        set_device("runtime")
+        self.target.activate()
         prefs.codegen.target = self.runtime_target
         net = self.model.build(self.chunk_size, stimulus)
         _assign(net.run_time_values(self.model.params))
@@ -269,11 +275,11 @@ class StandaloneSimulator(Simulator):
         super().__init__(model, device, chunk_size, **options)
         self.profile = profile
         self._options["profile"] = profile
-        if self.device == "runtime":
-            raise SimulationError("StandaloneSimulator runs 'cpp' or 'cuda'; use RuntimeSimulator for 'runtime'")
-        if self.device == "cuda":
-            check_cuda_target(self.compute_capability)
-            _check_gpu_memory(model, chunk_size)
+        if not self.target.standalone:
+            raise SimulationError(f"StandaloneSimulator runs a standalone device; use RuntimeSimulator for "
+                                  f"{self.device!r}")
+        self.target.check_memory(model, chunk_size)
+        self.spike_buffers = SpikeBuffers(self.target.spike_buffers)
         # known now unless the model has extra objects, whose generated code is part of the key
         self.build_dir = None if model.extra is not None else self._build_dir()
         self.build_time = None
@@ -281,8 +287,7 @@ class StandaloneSimulator(Simulator):
     # -- build folder ----------------------------------------------------------
     def build_key(self, extras: str = "") -> str:
         """Hash of everything compiled into the binary (not the run-time parameters)."""
-        key = dict(device=self.device, threads=self.threads, n_inputs=self.model.n_inputs,
-                   cc=self.compute_capability, chunk_size=self.chunk_size,
+        key = dict(**self.target.key(), n_inputs=self.model.n_inputs, chunk_size=self.chunk_size,
                    params=self.model.compiled_form(self.chunk_size),
                    brian2=version("brian2"), model=self.model.name, source=standalone.source_hash(self.model.sources()),
                    extras=extras, profile=self.profile)
@@ -315,18 +320,43 @@ class StandaloneSimulator(Simulator):
                     **net.state_values(state)}
         chunk = uuid.uuid4().hex
         arguments, files = write_run_args(device, run_args, self.build_dir, chunk)
-        results = os.path.join("results", chunk)
-        start = time.perf_counter()
         try:
-            device.run(directory=self.build_dir, results_directory=results, with_output=False, run_args=arguments)
-            wall = time.perf_counter() - start
-            profile = _profile(os.path.join(self.build_dir, results, "profiling_info.txt")) if self.profile else {}
-            return ChunkResult(net.read_state(), net.read_spikes(), wall, float(net.period),
-                               _monitor_values(net.extra_objects), profile)
+            return self._run_binary(net, device, arguments, chunk)
         finally:
-            shutil.rmtree(os.path.join(self.build_dir, results), ignore_errors=True)
             for name in files:  # this chunk's stimulus and weights
                 _remove(os.path.join(self.build_dir, "static_arrays", name))
+
+    def _run_binary(self, net, device, arguments, chunk, retry=True) -> ChunkResult:
+        """Run the binary once with ``arguments``; a spike buffer too small for the chunk (brianmodel's CUDA
+        device) is enlarged to what the binary needed, and the chunk run again, once."""
+        results = os.path.join("results", chunk)
+        device.run_environment_variables.update(self.spike_buffers.environment(net.network.objects, net.duration))
+        start = time.perf_counter()
+        try:
+            try:
+                device.run(directory=self.build_dir, results_directory=results, with_output=False,
+                           run_args=arguments)
+            except RuntimeError:  # (Brian2's "Project run failed"; the binary's output says why)
+                needed = self.spike_buffers.overflows(_stdout(self.build_dir, results))
+                if not needed:
+                    raise
+                if not retry:
+                    raise SimulationError(f"the spike buffers overflowed twice ({needed}): see "
+                                          f"brianmodel.device.spike_buffers") from None
+                log.warning("spike buffers too small for this chunk (%s): running it again with larger ones",
+                            ", ".join(f"{name} needed {count}" for name, count in needed.items()))
+                self.spike_buffers.enlarge(needed)
+                shutil.rmtree(os.path.join(self.build_dir, results), ignore_errors=True)
+                return self._run_binary(net, device, arguments, chunk, retry=False)
+            wall = time.perf_counter() - start
+            folder = os.path.join(self.build_dir, results)
+            timing = read_timing(folder, device._last_run_time, device.timers.get("run_binary"))
+            self.spike_buffers.learn(_stdout(self.build_dir, results))
+            profile = _profile(os.path.join(folder, "profiling_info.txt")) if self.profile else {}
+            return ChunkResult(net.read_state(), net.read_spikes(), wall, float(net.period),
+                               _monitor_values(net.extra_objects), profile, timing)
+        finally:
+            shutil.rmtree(os.path.join(self.build_dir, results), ignore_errors=True)
 
     def generate(self):
         """Generate the standalone project (no compiling): (network, its build folder).
@@ -335,14 +365,22 @@ class StandaloneSimulator(Simulator):
         depends on what they generate (code, recorded indices, initial values).
         """
         standalone.release_project()
-        standalone.activate(self.device, self.threads, self.build_root, self.compute_capability)
+        self.target.activate(self.build_root)
         # run_args must reach the binary before the delays are derived from them
         net = self.model.with_params(self.model.compiled_params()).build(
             self.chunk_size, before_delays=brian_device.apply_run_args)
         if net.seed_variable is not None:
-            seed_from_run_args(self.device, get_device(), net.seed_variable, self.threads)
+            seed_from_run_args(self.target, get_device(), net.seed_variable)
+        instrument(get_device(), self.target.wait_code)
         net.network.run(net.duration, namespace=net.namespace, profile=self.profile)
         return net, self.build_dir or self._build_dir(_extras_key(get_device(), net.extra_objects))
+
+    def write_project(self) -> str:
+        """Generate the project and write its sources into its build folder, compiling nothing (to read what
+        the device generates: ``benchmarks/gpu/cost.py``); the folder."""
+        net, build_dir = self.generate()
+        standalone.build(build_dir, unwritten=_unread_arrays(net), device_target=self.target, compile=False)
+        return build_dir
 
     def _build(self) -> standalone.Project:
         """Generate and compile the standalone project."""
@@ -350,7 +388,7 @@ class StandaloneSimulator(Simulator):
         start = time.perf_counter()
         fresh = not os.path.exists(os.path.join(build_dir, "main"))
         log.info("%s %s network in %s", "compiling" if fresh else "checking build of", self.device, build_dir)
-        standalone.build(build_dir, unwritten=_unread_arrays(net))
+        standalone.build(build_dir, unwritten=_unread_arrays(net), device_target=self.target)
         self.build_time = time.perf_counter() - start
         log.info("build ready in %.1f s", self.build_time)
         return standalone.Project(build_dir, net, get_device(), self.build_time)
@@ -362,17 +400,16 @@ def _unread_arrays(net) -> list:
     if not hasattr(net, "results"):
         return []
     extra = {id(obj) for obj in net.extra_objects}
-    return standalone.unread_synapse_arrays([obj for obj in net.network.objects if id(obj) not in extra],
-                                            net.results())
+    return unread_synapse_arrays([obj for obj in net.network.objects if id(obj) not in extra], net.results())
 
 
-def _check_gpu_memory(model, chunk_size: int):
-    """Refuse, before compiling, a network the GPU here cannot hold (brian2cuda keeps the state, the synapses'
-    queues and the image table on the GPU); no check where there is no GPU (compiling for another machine)."""
-    needed, free = model.memory_estimate(chunk_size), gpu_free_memory()
-    if free is not None and needed > 0.8 * free:
-        raise SimulationError(f"{model!r} in chunks of {chunk_size} needs about {needed / 2 ** 30:.1f} GiB on the "
-                              f"GPU, which has {free / 2 ** 30:.1f} GiB free: use fewer copies or hidden units")
+def _stdout(build_dir: str, results: str) -> str:
+    """What the binary printed (Brian2 keeps it in the results folder); '' if nothing."""
+    try:
+        with open(os.path.join(build_dir, results, "stdout.txt"), errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def available_memory() -> int | None:

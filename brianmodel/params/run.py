@@ -24,7 +24,7 @@ class RunSettings:
     presentations: int = 5000
     chunk_size: int = 500  # presentations per binary run (and per checkpoint)
     seed: int = 0
-    device: str = "cpp"  # 'runtime', 'cpp' or 'cuda' (brianmodel.device)
+    device: str = "cpp"  # 'runtime', 'cpp', 'cuda' or 'cuda-stock' (brianmodel.device.targets)
     threads: int = 0  # OpenMP threads for cpp (0: none)
     preset: str = "main"
     compute_capability: float | None = None  # cuda: build for this GPU generation instead of detecting one
@@ -43,8 +43,8 @@ class RunSettings:
             raise TrainingError(f"seed must be a non-negative integer, got {self.seed!r}")
         if not _integer(self.threads) or self.threads < 0:
             raise TrainingError(f"threads must be an integer >= 0, got {self.threads!r}")
-        if self.compute_capability is not None and self.device != "cuda":
-            raise TrainingError("compute_capability applies to the cuda device only")
+        if self.compute_capability is not None and not self.device.startswith("cuda"):
+            raise TrainingError("compute_capability applies to the cuda devices only")
         if not _integer(self.label_copies) or self.label_copies < 1:
             raise TrainingError(f"label_copies must be a positive integer, got {self.label_copies!r}")
         if not _integer(self.holdout) or self.holdout < 0:

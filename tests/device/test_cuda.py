@@ -7,7 +7,7 @@ from brian2 import ms, um
 
 from brianmodel import mstdp, symstdp
 from brianmodel.device import Simulator, check_device, configure_cuda, cuda_toolkit, gpu_present
-from brianmodel.device import cuda as cuda_module
+from brianmodel.device.cuda import toolkit as cuda_module
 from brianmodel.errors import DeviceError
 
 brian2cuda = pytest.importorskip("brian2cuda", reason="brian2cuda not installed (pip install -e '.[cuda]')")
@@ -17,7 +17,7 @@ def test_missing_nvcc_is_named(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.delenv("CUDA_PATH", raising=False)
     monkeypatch.setattr(cuda_module, "CUDA_DEFAULT_PATHS", ())
-    with pytest.raises(DeviceError, match="needs NVIDIA's CUDA toolkit \\(nvcc\\)"):
+    with pytest.raises(DeviceError, match="need NVIDIA's CUDA toolkit \\(nvcc\\)"):
         check_device("cuda")
 
 
@@ -114,12 +114,12 @@ def test_free_gpu_memory_is_the_emptiest_gpu_s(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="no nvcc")
 def test_an_ensemble_the_gpu_cannot_hold_is_refused_before_it_is_built(tmp_path, monkeypatch):
-    from brianmodel.device import simulator
+    from brianmodel.device import simulator, targets
     ensemble = mstdp.Ensemble([mstdp.preset("main")] * 64, 1568)
     needed = ensemble.memory_estimate(100)
-    monkeypatch.setattr(simulator, "gpu_free_memory", lambda: needed)  # 80% of it is not enough
+    monkeypatch.setattr(targets, "gpu_free_memory", lambda: needed)  # 80% of it is not enough
     with pytest.raises(simulator.SimulationError, match=r"needs about .* GiB on the GPU, which has .* GiB free"):
         Simulator(ensemble, "cuda", 100, build_root=str(tmp_path), compute_capability=9.0)
-    monkeypatch.setattr(simulator, "gpu_free_memory", lambda: 2 * needed)
+    monkeypatch.setattr(targets, "gpu_free_memory", lambda: 2 * needed)
     assert Simulator(ensemble, "cuda", 100, build_root=str(tmp_path), compute_capability=9.0).build_dir
     assert not os.listdir(tmp_path)  # nothing generated or compiled by either

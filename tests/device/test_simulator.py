@@ -8,7 +8,7 @@ from brian2 import StateMonitor, second, volt
 
 import brian2.devices.cpp_standalone.device as cpp_device
 from brianmodel.datasets import load_dataset
-from brianmodel.device import RuntimeSimulator, Simulator, StandaloneSimulator, standalone
+from brianmodel.device import RuntimeSimulator, Simulator, StandaloneSimulator, standalone, writeout
 from brianmodel.errors import DeviceError, SimulationError
 from brianmodel.mstdp import Model
 from brianmodel.params.run import RunSettings
@@ -60,6 +60,11 @@ def test_runtime_device_matches_cpp_standalone(learning_params, stimulus, build_
     assert len(runtime.spikes["hidden"][0]) == len(cpp.spikes["hidden"][0]) > 0
     np.testing.assert_allclose(runtime.state.W, cpp.state.W, atol=1e-9)
     np.testing.assert_allclose(runtime.state.Q, cpp.state.Q, atol=1e-9)
+    # the binary's run in parts: set-up, the loop, write-out, each inside the whole process's time
+    timing = cpp.timing
+    assert all(value > 0 for value in (timing.setup_s, timing.loop_s, timing.writeout_s))
+    assert timing.setup_s + timing.loop_s + timing.writeout_s <= timing.binary_s <= cpp.wall_time
+    assert timing.other_s >= 0 and runtime.timing is None
 
 
 def test_any_number_of_presentations_with_a_monitor_of_ones_own(learning_params, stimulus, build_root):
@@ -191,13 +196,13 @@ def test_skipping_writes_keeps_the_others_and_refuses_a_template_it_does_not_kno
     source = tmp_path / "objects.cpp"
     generated = "void _write_arrays()\n{" + WRITE_BLOCK.format(name="_a") + WRITE_BLOCK.format(name="_b") + "}\n"
     source.write_text(generated)
-    standalone.skip_writing(str(tmp_path), ["_a"])
+    writeout.skip_writing(str(tmp_path), ["_a"])
     assert source.read_text() == "void _write_arrays()\n{\n" + WRITE_BLOCK.format(name="_b") + "}\n"
     # generated again (unpatched) after a patch: patched again, with the file times it had, so make compiles nothing
     os.utime(source, ns=(1, 10 ** 18))
-    previous = standalone._source_state(str(source))
+    previous = writeout.source_state(str(source))
     source.write_text(generated)
-    standalone.skip_writing(str(tmp_path), ["_a"], previous)
+    writeout.skip_writing(str(tmp_path), ["_a"], previous)
     assert source.read_text() == previous[0] and os.stat(source).st_mtime_ns == 10 ** 18
     with pytest.raises(DeviceError, match="cannot take _c out of .*0 blocks found"):
-        standalone.skip_writing(str(tmp_path), ["_c"])
+        writeout.skip_writing(str(tmp_path), ["_c"])

@@ -66,7 +66,7 @@ def test_section_dataclass_alone_is_checked_on_validate():
     ({"seed": -1}, "seed must be a non-negative integer"),
     ({"model": "lstm"}, "unknown model 'lstm'"),
     ({"labels": True, "model": "symstdp"}, "label units"),
-    ({"compute_capability": 9.0}, "cuda device only"),
+    ({"compute_capability": 9.0}, "cuda devices only"),
     ({"label_copies": 0}, "label_copies"),
 ])
 def test_run_settings_are_checked(change, message):

@@ -14,7 +14,7 @@ import subprocess
 
 from brian2 import prefs
 
-from ..errors import DeviceError
+from ...errors import DeviceError
 
 __all__ = ["cuda_toolkit", "gpu_present", "gpu_free_memory", "gpu_memory_mib",
            "check_cuda_target", "configure_cuda", "CUDA_DEFAULT_PATHS",
@@ -35,7 +35,7 @@ def cuda_toolkit() -> str:
         if os.path.exists(os.path.join(path, "bin", "nvcc")) and \
                 os.path.exists(os.path.join(path, "include", "cuda_runtime.h")):
             return path
-    raise DeviceError("device 'cuda' needs NVIDIA's CUDA toolkit (nvcc), version 12 or 13: install it "
+    raise DeviceError("the cuda devices need NVIDIA's CUDA toolkit (nvcc), version 12 or 13: install it "
                       "(https://developer.nvidia.com/cuda-downloads, or Debian's nvidia-cuda-toolkit) and put "
                       "nvcc on PATH or set CUDA_PATH to the toolkit folder")
 
