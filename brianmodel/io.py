@@ -5,11 +5,13 @@ Nothing here imports brian2: figures and readers of results stay light.
 from __future__ import annotations
 
 import csv
+import errno
 import getpass
 import io
 import json
 import os
 import platform
+import shutil
 import socket
 import sys
 import tempfile
@@ -19,26 +21,36 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 from . import __version__
-from .errors import DamagedFile, MissingResult
+from .errors import DamagedFile, MissingResult, ResultsError
 
 __all__ = ["atomic_write", "npz_bytes", "write_json", "read_json", "csv_text", "read_csv", "provenance",
            "versions"]
 
 
 def atomic_write(path: str, data: bytes):
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never half of one."""
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never half of one. A full disk
+    (or quota) is a ResultsError naming the file and the space it needs; the old file, if any, stays."""
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-" + os.path.basename(path))
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-" + os.path.basename(path))
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as error:
+        if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise ResultsError(f"no space left to write {path}: it needs {_megabytes(len(data))}, its file system "
+                               f"has {_megabytes(shutil.disk_usage(folder).free)} free; free some space or write "
+                               f"elsewhere (what was written before stays as it was)") from None
         raise
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2 ** 20:.1f} MB"
 
 
 def npz_bytes(**arrays) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import logging
 import os
 
@@ -22,6 +23,7 @@ import numpy as np  # noqa: E402
 
 from .analysis import receptive_fields  # noqa: E402
 from .errors import MissingResult  # noqa: E402
+from .io import atomic_write  # noqa: E402
 from .params.values import si_value  # noqa: E402
 from .results import Checkpoint, ResultsFolder  # noqa: E402
 
@@ -108,10 +110,13 @@ def panel_label(ax, letter):
 
 
 def save(fig, out: str, name: str) -> str:
+    """Write ``fig`` to ``out/name`` whole (atomic_write: a full disk leaves no half picture) and close it."""
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, name)
-    fig.savefig(path, dpi=130)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=130, format=os.path.splitext(name)[1][1:] or "png")
     plt.close(fig)
+    atomic_write(path, buffer.getvalue())
     log.info("wrote %s", path)
     return path
 

@@ -33,6 +33,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol, Sequence
 
+import numpy as np
+
 from . import mstdp, symstdp
 from .datasets import load_dataset
 from .device import Model, Simulator, standalone
@@ -74,6 +76,9 @@ class Trainer(Protocol):
     def describe(self, rows: list[dict]) -> str:
         """The model's part of a progress line."""
 
+    def silent(self, row: dict) -> bool:
+        """Whether a copy's chunk (its metrics ``row``) had no spike of the layer that learns: a dead network."""
+
 
 @dataclass(frozen=True)
 class ModelKind:
@@ -114,7 +119,8 @@ def train(params, settings: RunSettings, out: str, *, resume: bool = False,
 
 
 def train_ensemble(members: Sequence[Member], *, resume: bool = False, build_root: str | None = None,
-                   idle: int = 0, summary: str | None = None, workers: int = 1) -> list[ResultsFolder]:
+                   idle: int = 0, summary: str | None = None, workers: int = 1,
+                   on_divergence: str = "stop") -> list[ResultsFolder]:
     """Train the ``members`` as the copies of one ensemble (one binary, in lockstep), each into its folder.
 
     The members share the network's shape and the settings of
@@ -126,7 +132,17 @@ def train_ensemble(members: Sequence[Member], *, resume: bool = False, build_roo
     once, one process each (:func:`_split_members`; on CPUs, how an ensemble
     uses several cores: OpenMP threads gain little on this network); every
     copy's results are the same.
+
+    A copy whose chunk diverges (its state not finite, or no spike of the
+    layer that learns in the whole chunk) saves nothing of that chunk: its
+    last checkpoint is the last good one. ``on_divergence='stop'`` (the
+    default) then stops the training with a TrainingError naming the chunk,
+    the copy and what diverged; ``'continue'`` writes ``diverged.json`` (the
+    chunk and the reason) into that copy's folder and trains the others on
+    (a sweep's failed points).
     """
+    if on_divergence not in ("stop", "continue"):
+        raise TrainingError(f"on_divergence must be 'stop' or 'continue', got {on_divergence!r}")
     if not isinstance(workers, int) or workers < 1:
         raise TrainingError(f"workers must be a positive integer, got {workers!r}")
     if workers > 1 and len(members) > 1:
@@ -147,7 +163,7 @@ def train_ensemble(members: Sequence[Member], *, resume: bool = False, build_roo
                 folder.write_params({"model": member.params.to_dict(), "run": member.settings.to_dict(),
                                      "dataset": trainer.dataset_info()})
                 folder.save_checkpoint(0, state.arrays(), chunks=0)
-        _loop(trainer, simulator, folders, states, done, chunks, rows)
+        _loop(trainer, simulator, folders, states, done, chunks, rows, on_divergence)
         if summary_folder:
             _write_summary(summary_folder, members, folders, rows)
     return folders
@@ -226,23 +242,54 @@ def _resume_point(folders: list[ResultsFolder], trainer: Trainer):
     return 0, 0, states, [[] for _ in folders]
 
 
+def divergence(trainer: Trainer, state, row: dict) -> str | None:
+    """Why a copy's chunk diverged (its state not finite; no spike of the layer that learns), or None."""
+    bad = sorted(name for name, values in state.arrays().items() if not np.all(np.isfinite(np.asarray(values, float))))
+    if bad:
+        return f"{', '.join(bad)} not finite"
+    if trainer.silent(row):
+        return "no spike of the layer that learns in the whole chunk (a silent network)"
+    return None
+
+
 def _loop(trainer: Trainer, simulator: Simulator, folders: list[ResultsFolder], states: list, done: int,
-          chunks: int, rows: list[list]):
+          chunks: int, rows: list[list], on_divergence: str = "stop"):
     simulator.prepare()
     progress = _Progress(trainer.presentations, done)
+    diverged = {k for k, folder in enumerate(folders) if os.path.exists(folder.file("diverged.json"))}
     while done < trainer.presentations:
         chunk_start = time.perf_counter()
         states, presented, new_rows, activities = trainer.run_chunk(simulator, states, done)
-        done, chunks = done + presented, chunks + 1
+        before, done, chunks = done, done + presented, chunks + 1
         wall = time.perf_counter() - chunk_start
-        for folder, state, copy_rows, row, activity in zip(folders, states, rows, new_rows, activities):
+        fresh = {k: why for k, (state, row) in enumerate(zip(states, new_rows))
+                 if k not in diverged and (why := divergence(trainer, state, row))}
+        if fresh and on_divergence == "stop":
+            raise TrainingError("; ".join(f"{folders[k].path}: the training diverged in presentations "
+                                          f"{before + 1}-{done} ({why})" for k, why in fresh.items())
+                                + f"; nothing of that chunk was saved: the checkpoint at {before} presentations "
+                                  f"is the last")
+        for k, why in fresh.items():
+            log.warning("%s: diverged in presentations %d-%d (%s); the others train on", folders[k].path,
+                        before + 1, done, why)
+            folders[k].write_json("diverged.json", {"presentations": [before + 1, done], "reason": why,
+                                                    "last_checkpoint": before})
+        diverged |= set(fresh)
+        if len(diverged) == len(folders):  # (only with 'continue': nothing left to train)
+            log.warning("every copy diverged by presentation %d; see diverged.json in their folders", done)
+            return
+        for k, (folder, state, copy_rows, row, activity) in enumerate(zip(folders, states, rows, new_rows,
+                                                                          activities)):
+            if k in diverged:
+                continue
             copy_rows.append({**row, "presentations": done, "wall_s": wall})
             # the checkpoint last: a run killed before it redoes this chunk and drops this row on resume
             folder.write_metrics(copy_rows, trainer.metric_columns)
             if activity is not None:
                 folder.save_last_chunk(activity)
             folder.save_checkpoint(done, state.arrays(), chunks=chunks)
-        log.info("%s  %s", progress.line(done), trainer.describe([copy_rows[-1] for copy_rows in rows]))
+        log.info("%s  %s", progress.line(done), trainer.describe([copy_rows[-1] for k, copy_rows in enumerate(rows)
+                                                                  if k not in diverged]))
 
 
 def _write_summary(folder: ResultsFolder, members: list[Member], folders: list[ResultsFolder], rows: list[list]):

@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from brianmodel.analysis import receptive_fields
-from brianmodel.plots import plt, seconds
+from brianmodel.plots import plt, save, seconds
 from brianmodel.results import ResultsFolder
 from brianmodel.protocols.cli import command
 
@@ -58,7 +58,7 @@ def raster(chunk, info, out):
     ax.set_title(f"presentation {int(chunk['first_presentation'])}: neurons with ≥ 1 spike", fontsize=9)
     ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "raster.png"), dpi=130)
+    save(fig, out, "raster.png")
 
 
 def learning_curves(rows, out):
@@ -81,17 +81,16 @@ def learning_curves(rows, out):
     for ax in axes:
         ax.set_xlabel("presentations")
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "learning_curves.png"), dpi=130)
+    save(fig, out, "learning_curves.png")
 
 
 def weights(state, info, out):
     done, shape = state.presentations, info["dataset"]["image_shape"]
     ff = receptive_fields(state["W"], shape)
     fb = receptive_fields(state["Q"].T, shape)
-    _grid(ff, f"feedforward W, first 100 hidden units, ON − OFF, after {done} presentations").savefig(
-        os.path.join(out, "receptive_fields.png"), dpi=130)
-    _grid(fb, f"feedback Q (columns), same units, after {done} presentations").savefig(
-        os.path.join(out, "feedback_fields.png"), dpi=130)
+    save(_grid(ff, f"feedforward W, first 100 hidden units, ON − OFF, after {done} presentations"), out,
+         "receptive_fields.png")
+    save(_grid(fb, f"feedback Q (columns), same units, after {done} presentations"), out, "feedback_fields.png")
 
 
 def reconstructions(chunk, info, out, n=10):
@@ -108,7 +107,7 @@ def reconstructions(chunk, info, out, n=10):
     axes[0, 0].set_title("input (initial bout)", fontsize=8, loc="left")
     axes[1, 0].set_title("reconstruction (final bout)", fontsize=8, loc="left")
     fig.tight_layout(pad=0.3)
-    fig.savefig(os.path.join(out, "reconstructions.png"), dpi=130)
+    save(fig, out, "reconstructions.png")
 
 
 @command

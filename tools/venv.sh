@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Make .venv (Python >= 3.12) with brianmodel installed, if it is not there yet.
+# Make .venv (Python >= 3.12) with brianmodel installed at the versions of constraints.txt, if it is not there yet.
 # Usage: tools/venv.sh [extras]   e.g. tools/venv.sh test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
 stamp=".venv/.installed-${extras:-base}"
-if [ -f "$stamp" ] && [ "$stamp" -nt setup.cfg ]; then exit 0; fi
+if [ -f "$stamp" ] && [ "$stamp" -nt setup.cfg ] && [ "$stamp" -nt constraints.txt ]; then exit 0; fi
 
 find_python() {
   local candidates=(python3.13 python3.12 python3)
@@ -24,5 +24,5 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
+.venv/bin/python -m pip install -q -c constraints.txt -e ".${extras:+[$extras]}"
 touch "$stamp"

@@ -124,6 +124,10 @@ class Trainer:
             activities.append(activity)
         return after[:self.active], self.chunk_size, rows, activities
 
+    def silent(self, row: dict) -> bool:
+        """No hidden spike in the whole chunk."""
+        return row["hidden_rate"] == 0
+
     def describe(self, rows: list[dict]) -> str:
         mean = {key: float(np.nanmean([row[key] for row in rows])) for key in
                 ("reconstruction_loss", "reconstruction_corr", "qw_correlation", "hidden_rate", "dt1_ms", "dt2_ms")}

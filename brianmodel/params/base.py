@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import numbers
 from dataclasses import fields, replace
 
@@ -90,7 +91,7 @@ class ParameterSet:
 
 
 def validate_section(section_name: str, section) -> None:
-    """Check one section's fields: units, integer fields, signs."""
+    """Check one section's fields: units, integer fields, finite values, signs."""
     for f in fields(section):
         value = getattr(section, f.name)
         meta = f.metadata
@@ -114,6 +115,8 @@ def validate_section(section_name: str, section) -> None:
             if f.type == "int" and not isinstance(value, numbers.Integral):
                 raise ParameterError(f"{where} = {value!r} must be an integer")
             magnitude = float(value)
+        if not math.isfinite(magnitude):  # (1e400 reads as infinity)
+            raise ParameterError(f"{where} = {value} must be a finite number")
         if meta.get("positive") and not magnitude > 0:
             raise ParameterError(f"{where} = {value} must be positive")
         if meta.get("nonnegative") and not magnitude >= 0:

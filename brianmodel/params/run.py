@@ -7,6 +7,7 @@ network computes is in the model's parameter set (:mod:`.mstdp`,
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, fields
 
 from ..errors import ParameterError, TrainingError
@@ -49,8 +50,8 @@ class RunSettings:
             raise TrainingError(f"label_copies must be a positive integer, got {self.label_copies!r}")
         if not _integer(self.holdout) or self.holdout < 0:
             raise TrainingError(f"holdout must be a non-negative integer, got {self.holdout!r}")
-        if not isinstance(self.label_intensity, (int, float)) or not self.label_intensity > 0:
-            raise TrainingError(f"label_intensity must be positive, got {self.label_intensity!r}")
+        if not isinstance(self.label_intensity, (int, float)) or not 0 < self.label_intensity < math.inf:
+            raise TrainingError(f"label_intensity must be a positive finite number, got {self.label_intensity!r}")
         if self.model not in MODEL_NAMES:
             raise TrainingError(f"unknown model {self.model!r}; choose one of {', '.join(MODEL_NAMES)}")
         if self.labels and self.model != "mstdp":

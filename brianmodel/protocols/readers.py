@@ -10,7 +10,7 @@ from ..results import ResultsFolder
 __all__ = ["RESULT_COLUMNS", "read_sweep", "read_sweep_table", "read_pairing", "read_epsp"]
 
 RESULT_COLUMNS = ["reconstruction_corr", "qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate"]
-_TEXT_COLUMNS = ("worker", "ensemble")
+_TEXT_COLUMNS = ("worker", "ensemble", "failed")  # failed: why a point diverged ("" or absent: it did not)
 
 
 def read_sweep_table(out: str) -> list[dict]:

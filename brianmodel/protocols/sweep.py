@@ -233,7 +233,7 @@ def run_ensemble(task: dict) -> list[dict]:
     folders = [ResultsFolder(os.path.join(task["out"], "points", grid.name(p))) for p in points]
     row_files = [f.file("row.json") for f in folders]
     if all(os.path.exists(r) for r in row_files):
-        return [f.read_json("row.json") for f in folders]
+        return [{"failed": "", **f.read_json("row.json")} for f in folders]  # (rows of before failures were kept)
     start = time.perf_counter()
     base, settings = ModelParams.from_dict(task["params"]), RunSettings(**task["settings"])
     members = [Member(grid.params(base, p), dataclasses.replace(settings, seed=p["seed"]), f.path)
@@ -247,17 +247,27 @@ def run_ensemble(task: dict) -> list[dict]:
     if any(started) and not all(started):  # killed while the folders were being made: none has run a chunk
         _restart(folders)
     with worker_log(task["name"], quiet=task.get("quiet", False)):
-        train_ensemble(members, resume=all(started), build_root=own_root, idle=idle)
-        finals = probe_ensemble([f.path for f in folders], "final", presentations=task["probe_presentations"],
-                                idle=idle, build_root=own_root)
+        # a point that diverges is recorded as failed; the others train and are probed on
+        train_ensemble(members, resume=all(started), build_root=own_root, idle=idle, on_divergence="continue")
+        failed = {k: f.read_json("diverged.json") for k, f in enumerate(folders)
+                  if os.path.exists(f.file("diverged.json"))}
+        healthy = [f.path for k, f in enumerate(folders) if k not in failed]
+        finals = iter(probe_ensemble(healthy, "final", presentations=task["probe_presentations"],
+                                     idle=idle + len(failed), build_root=own_root) if healthy else [])
     compiled = _object_times(build_dir) != before
     wall = time.perf_counter() - start
     rows = []
-    for point, folder, final in zip(points, folders, finals):
-        last = folder.read_metrics()[-1]
-        row = {**grid.row(point), "reconstruction_corr": float(final["reconstruction_corr"]),
-               **{k: float(last[k]) for k in ("qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate")},
-               "compiled": compiled, "wall_s": wall, "worker": os.path.basename(own_root), "ensemble": task["name"]}
+    for k, (point, folder) in enumerate(zip(points, folders)):
+        run = {"compiled": compiled, "wall_s": wall, "worker": os.path.basename(own_root), "ensemble": task["name"]}
+        if k in failed:
+            first, last = failed[k]["presentations"]
+            row = {**grid.row(point), **{column: float("nan") for column in RESULT_COLUMNS}, **run,
+                   "failed": f"diverged in presentations {first}-{last}: {failed[k]['reason']}"}
+        else:
+            last = folder.read_metrics()[-1]
+            row = {**grid.row(point), "reconstruction_corr": float(next(finals)["reconstruction_corr"]),
+                   **{key: float(last[key]) for key in ("qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate")},
+                   **run, "failed": ""}
         with folder.writing("sweep point"):
             folder.write_json("row.json", row)
         rows.append(row)
@@ -343,15 +353,20 @@ def run_sweep(base: ModelParams, settings: RunSettings, grid: Grid, out: str, *,
         rows = [row for rows in submit(run_ensemble, tasks) for row in rows]
         wall = time.perf_counter() - started
         columns = [a.column for a in grid.axes] + ["seed", *RESULT_COLUMNS, "compiled", "wall_s", "worker",
-                                                   "ensemble"]
+                                                   "ensemble", "failed"]
         folder.write_text("sweep.csv", csv_text(columns, rows))
-        summary = {"points": len(rows), "ensembles": len(tasks), "copies": copies,
+        summary = {"points": len(rows), "failed": sum(bool(r["failed"]) for r in rows), "ensembles": len(tasks),
+                   "copies": copies,
                    "builds": int(build["compiled"]) + len({r["ensemble"] for r in rows if r["compiled"]}),
                    "network_shapes": 1, "wall_s": wall, "workers": workers, "scheduler": scheduler,
                    "build": build["build"], "build_s": build["seconds"], **grid.to_dict()}
         folder.write_json("sweep.json", summary)
     log.info("%d points in %d ensembles in %.0f s with %d compilation(s); table in %s", len(rows), len(tasks), wall,
              summary["builds"], folder.file("sweep.csv"))
+    for row in rows:
+        if row.get("failed"):
+            log.warning("point %s failed: %s", " ".join(f"{a.column}={row[a.column]}" for a in grid.axes),
+                        row["failed"])
     return rows
 
 

@@ -84,6 +84,10 @@ class Trainer:
     def load_state(self, arrays: dict) -> SymState:
         return self.model.load_state(arrays)
 
+    def silent(self, row: dict) -> bool:
+        """No excitatory spike in the whole chunk."""
+        return row["excitatory_spikes_per_image"] == 0
+
     def run_chunk(self, simulator, states: list, done: int):
         """([state after], images presented, [metrics row], [None]: no activity file)."""
         state = dataclasses.replace(states[0], seed=np.array(chunk_seed(self.settings.seed, int(states[0].chunk))))

@@ -177,3 +177,18 @@ def test_a_symstdp_training_is_never_saved_as_mstdp(tmp_path, settings, build_ro
     with pytest.raises(TrainingError, match="settings.model is 'mstdp' but the parameters are SymStdpParams"):
         train(SymStdpParams(), settings, str(out), build_root=build_root)
     assert not out.exists()
+
+
+def test_a_silent_network_stops_the_training_keeping_the_last_good_checkpoint(tmp_path, learning_params, settings,
+                                                                              build_root):
+    """No input drive (a run-time value: the same binary): not a hidden spike in the first chunk. The training
+    stops with one line naming the chunk; nothing of the chunk is saved; resume stops there again."""
+    silent = learning_params.with_overrides(connections={"g_input": 0.0})
+    out = str(tmp_path / "silent")
+    with pytest.raises(TrainingError, match=r"silent: the training diverged in presentations 1-20 \(no spike of the "
+                                            r"layer that learns.*the checkpoint at 0 presentations is the last"):
+        train(silent, settings, out, build_root=build_root)
+    folder = ResultsFolder(out)
+    assert folder.checkpoints() == [0] and folder.read_metrics() == []
+    with pytest.raises(TrainingError, match="diverged in presentations 1-20"):
+        train(silent, settings, out, resume=True, build_root=build_root)

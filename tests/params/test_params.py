@@ -82,3 +82,20 @@ def test_run_settings_read_from_a_folder_refuse_another_model_and_unknown_settin
         RunSettings.from_info(info, model="mstdp")
     with pytest.raises(ParameterError, match="unknown run setting"):
         RunSettings.from_info({"run": {"dataset": "mnist", "shell": "rm -rf"}})
+
+
+@pytest.mark.parametrize("section, name, value, text", [
+    ("plasticity", "eta", float("inf"), "1e400"), ("plasticity", "eta", float("nan"), None),
+    ("homeostasis", "rho", -float("inf"), "-1e400"), ("connections", "delay_feedback", float("inf") * ms,
+                                                       "1e999 * second"),
+    ("neurons", "E_L", float("nan") * mV, None)])
+def test_a_value_that_is_not_finite_is_refused_on_every_path(section, name, value, text):
+    """The Python API and a params.json (whose grammar reads 1e400 as infinity, as --set does) meet the same
+    check; 'nan' is not a number the grammar reads."""
+    with pytest.raises(ParameterError, match=f"{section}.{name} = .* must be a finite number"):
+        ModelParams().with_overrides(**{section: {name: value}})
+    if text is not None:
+        saved = ModelParams().to_dict()
+        saved[section][name] = text
+        with pytest.raises(ParameterError, match=f"{section}.{name} = .* must be a finite number"):
+            ModelParams.from_dict(saved)

@@ -73,6 +73,24 @@ def test_a_point_of_an_ensemble_is_the_point_trained_alone(pool_sweep, sweep_set
     assert rows[3]["reconstruction_corr"] == float(final["reconstruction_corr"])
 
 
+def test_a_point_that_diverges_is_recorded_as_failed_and_the_others_run_on(sweep_setup, tmp_path, build_root):
+    """No input drive at one point (a silent network): that point's row says why it failed, with no results; the
+    other point of its ensemble (the pool sweep's binary of 3 copies) trains and is probed."""
+    params, settings = sweep_setup
+    grid = Grid((Axis("connections.g_input", (0.0, 6.0)),))
+    out = str(tmp_path / "silent")
+    rows = run_sweep(params, settings, grid, out, copies=3, workers=1, probe_presentations=10, build_root=build_root,
+                     quiet=True)
+    failed, ok = rows
+    assert failed["failed"].startswith("diverged in presentations 1-10: no spike of the layer that learns")
+    assert np.isnan(failed["reconstruction_corr"]) and not ok["failed"] and ok["hidden_rate"] > 0
+    assert np.isfinite(ok["reconstruction_corr"])
+    rows_back, sweep = read_sweep(out)
+    assert [row["failed"] for row in rows_back] == [failed["failed"], ""] and sweep["failed"] == 1
+    point = ResultsFolder(os.path.join(out, "points", grid.name(grid.points()[0])))
+    assert point.checkpoints() == [0] and point.read_json("diverged.json")["last_checkpoint"] == 0
+
+
 def test_dask_cluster_gives_the_same_table_as_the_process_pool(pool_sweep, sweep_setup, tmp_path):
     distributed = pytest.importorskip("distributed")
     params, settings = sweep_setup

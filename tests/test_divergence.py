@@ -1,0 +1,78 @@
+"""A training whose state goes non-finite, or silent, stops at that chunk (saving nothing of it), or, for a
+sweep's ensemble, records the copy as failed and trains the others on. The loop with a stand-in trainer."""
+import os
+
+import numpy as np
+import pytest
+
+from brianmodel import training
+from brianmodel.errors import TrainingError
+from brianmodel.results import ResultsFolder
+
+
+class State:
+    def __init__(self, w):
+        self.w = np.array(w, float)
+
+    def arrays(self):
+        return {"W": self.w}
+
+
+class Trainer:
+    """Two copies; copy 1's weights become NaN in the second chunk (of presentations 11-20)."""
+    presentations, chunk_size, metric_columns = 30, 10, ("presentations", "hidden_rate")
+
+    def run_chunk(self, simulator, states, done):
+        after = [State(s.w + 1) for s in states]
+        if done == 10:
+            after[1] = State([np.nan])
+        return after, 10, [{"hidden_rate": 0.1} for _ in states], [None for _ in states]
+
+    def silent(self, row):
+        return row["hidden_rate"] == 0
+
+    def describe(self, rows):
+        return f"{len(rows)} copies"
+
+
+class Simulator:
+    def prepare(self):
+        pass
+
+
+def _folders(tmp_path):
+    folders = [ResultsFolder(str(tmp_path / f"copy{k}")) for k in range(2)]
+    for folder in folders:
+        os.makedirs(folder.path)
+    return folders
+
+
+def _train(folders, on_divergence):
+    states = [State([0.0]), State([0.0])]
+    with folders[0].writing(), folders[1].writing():
+        training._loop(Trainer(), Simulator(), folders, states, 0, 0, [[], []], on_divergence)
+
+
+def test_a_copy_whose_state_is_not_finite_stops_the_training(tmp_path):
+    folders = _folders(tmp_path)
+    with pytest.raises(TrainingError, match=r"copy1: the training diverged in presentations 11-20 \(W not finite\);"
+                                            r" nothing of that chunk was saved: the checkpoint at 10 presentations"):
+        _train(folders, "stop")
+    for folder in folders:  # neither copy saved the chunk
+        assert folder.checkpoints() == [10] and [r["presentations"] for r in folder.read_metrics()] == [10]
+
+
+def test_in_a_sweep_the_copy_is_recorded_as_failed_and_the_others_train_on(tmp_path):
+    folders = _folders(tmp_path)
+    _train(folders, "continue")
+    assert folders[0].checkpoints() == [10, 20, 30] and len(folders[0].read_metrics()) == 3
+    assert folders[1].checkpoints() == [10] and len(folders[1].read_metrics()) == 1
+    assert folders[1].read_json("diverged.json") == {"presentations": [11, 20], "reason": "W not finite",
+                                                     "last_checkpoint": 10}
+    assert not os.path.exists(folders[0].file("diverged.json"))
+
+
+def test_a_silent_chunk_is_a_divergence():
+    assert training.divergence(Trainer(), State([1.0]), {"hidden_rate": 0}).startswith("no spike of the layer")
+    assert training.divergence(Trainer(), State([1.0]), {"hidden_rate": 0.2}) is None
+    assert training.divergence(Trainer(), State([np.inf, 1.0]), {"hidden_rate": 0.2}) == "W not finite"
