@@ -2,7 +2,7 @@
 
     python benchmarks/ensembles.py [--copies 1 4 16 64] [--hidden 200] [--presentations 100] [--threads N]
     python benchmarks/ensembles.py --preset dendritic --hidden 100 --copies 1 2 4 14 --threads 0 --no-profile
-    python benchmarks/ensembles.py --device cuda --copies 16 64 256        # on a GPU machine
+    python benchmarks/ensembles.py --device cuda --copies 16 64 256        # on a GPU machine (cuda-stock: brian2cuda's)
 
 For every ensemble size K (the `main` preset on the bundled digits, each copy
 its own seed and image order): an ensemble of K copies in one binary, run on
@@ -43,9 +43,11 @@ from brianmodel.analysis import synaptic_events
 from brianmodel.datasets import load_mnist_bundled
 from brianmodel.device import Simulator, check_device, gpu_present, standalone
 from brianmodel.device.cuda import gpu_memory_mib
+from brianmodel.device.targets import TARGETS
 from brianmodel.errors import DeviceError
 from brianmodel.mstdp import Ensemble, Model, Presentations, preset
 from brianmodel.mstdp.trainer import image_table
+from brianmodel.protocols.sweep import DEFAULT_GRID
 from brianmodel.schedule import presentation_order
 
 PEAK_WRAPPER = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
@@ -62,14 +64,28 @@ def network_params(name, hidden):
                                                       / hidden})
 
 
-def measure_one(device, copies, threads, presentations, hidden, build_only=False, profile=False,
-                gomp_default=False, name="main"):
-    """In a fresh process: one configuration, printed as JSON."""
+def copy_params(name, hidden, copies, vary=None):
+    """The copies' parameters: identical, or (``vary='grid'``) the points of the sweep's location x delay grid
+    (brianmodel.protocols.sweep.DEFAULT_GRID) in turn, each copy its own delays; ``vary='same'``: every copy
+    the grid's middle point (the same binary, one delay per pathway)."""
     params = network_params(name, hidden)
+    if vary is None:
+        return [params] * copies
+    points = DEFAULT_GRID.points()
+    if vary == "same":
+        points = [points[len(points) // 2]] * copies
+    return [DEFAULT_GRID.params(params, points[k % len(points)]) for k in range(copies)]
+
+
+def measure_one(device, copies, threads, presentations, hidden, build_only=False, profile=False,
+                gomp_default=False, name="main", vary=None, save=None):
+    """In a fresh process: one configuration, printed as JSON (``save``: copy 0's counts, W and Q, into that
+    .npz file)."""
+    params = copy_params(name, hidden, copies, vary)
     X = load_mnist_bundled().visible_intensities()
     table = image_table(X)
-    model = (Model(params, X.shape[1], n_images=len(table)) if copies == 1 else
-             Ensemble([params] * copies, X.shape[1], n_images=len(table)))
+    model = (Model(params[0], X.shape[1], n_images=len(table)) if copies == 1 else
+             Ensemble(params, X.shape[1], n_images=len(table)))
     seeds = list(range(copies))
     order = np.stack([presentation_order(len(X), presentations, seed) for seed in seeds])
     state = model.initial_state(seeds[0] if copies == 1 else seeds)
@@ -90,19 +106,28 @@ def measure_one(device, copies, threads, presentations, hidden, build_only=False
             name: value for name, value in prefs.devices.cpp_standalone.run_environment_variables.items()
             if name != "OMP_WAIT_POLICY"}
     # (not beside a profile: ncu may be timing the kernels)
-    with GpuMemory() if device == "cuda" and not profile else contextlib.nullcontext() as gpu:
+    with GpuMemory() if TARGETS[device].gpu and not profile else contextlib.nullcontext() as gpu:
         result = sim.run_chunk(state, Presentations(table, order))
-    arch = params.architecture
+    arch = params[0].architecture
     events = sum(synaptic_events(spikes, X.shape[1], hidden, arch.n_visible_pool, arch.n_hidden_pool)
                  for spikes in model.split_spikes(result.spikes))
     with open(peak_file) as f:
         peak_mb = int(f.read()) / 1024
     os.remove(peak_file)
+    if save:
+        counts = model.counts(result.spikes, presentations)
+        counts = counts if copies == 1 else counts[0]
+        state = result.state if copies == 1 else result.state[0]
+        np.savez(save, x=counts.x, x_hat=counts.x_hat, z=counts.z, W=state.W, Q=state.Q)
+    steps = presentations * round(float(params[0].presentation.duration / params[0].presentation.dt))
+    timing = result.timing.as_dict()
     print(json.dumps({"network_presentations_per_s": copies * presentations / result.wall_time,
+                      "loop_network_presentations_per_s": copies * presentations / timing["loop_s"],
+                      "loop_us_per_step": 1e6 * timing["loop_s"] / steps, **timing,
+                      "setup_lines": result.timing.setup_lines,
                       "binary": standalone.binary_origin(sim.build_dir),
                       "events_per_s": events / result.wall_time, "peak_mb": peak_mb, "build_s": build,
-                      "wall_s": result.wall_time, "profile": result.profile,
-                      "steps": presentations * round(float(params.presentation.duration / params.presentation.dt)),
+                      "wall_s": result.wall_time, "profile": result.profile, "steps": steps,
                       "gpu_peak_mb": gpu.peak_mb if gpu else None}))
 
 
@@ -177,6 +202,8 @@ def rounds(args, device, threads, cores):
             add(("peak", copies), one["peak_mb"] / copies)
             add(("events", copies), one["events_per_s"])
             add(("build", copies), one["build_s"])
+            for key in ("loop_us_per_step", "setup_s", "writeout_s", "loop_network_presentations_per_s"):
+                add((key, copies), one[key])
             if one.get("gpu_peak_mb") is not None:
                 add(("gpu", copies), one["gpu_peak_mb"] / copies)
             if threads:
@@ -227,19 +254,23 @@ def main(argv=None):
     p.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--gomp-default", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--vary", choices=["grid", "same"], help="copies at the sweep's grid points (grid) or all at its "
+                                                          "middle point (same); default: identical copies")
+    p.add_argument("--save", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.one:
         return measure_one(args.one[0], int(args.one[1]), int(args.one[2]), args.presentations, args.hidden,
-                           args.build_only, args.profile, args.gomp_default, args.preset)
-    if args.device == "cuda":
+                           args.build_only, args.profile, args.gomp_default, args.preset, args.vary, args.save)
+    if TARGETS[args.device].gpu:
         try:
-            check_device("cuda")
+            check_device(args.device)
         except DeviceError as error:
             sys.exit(f"cuda skipped: {error}")
         if not gpu_present():
             sys.exit("cuda skipped: no GPU found by nvidia-smi")
+    gpu = TARGETS[args.device].gpu
     threads = args.threads if args.device == "cpp" else 0
-    args.repeats = args.repeats or (3 if args.device == "cpp" else 1)
+    args.repeats = args.repeats or (1 if gpu else 3)
     print(f"{args.device}, {args.preset} preset: 1,568 visible, {args.hidden} hidden per copy; "
           f"{args.presentations} presentations per copy; "
           f"{os.cpu_count()} cores; multi-thread column: {threads} OpenMP threads")
@@ -249,7 +280,7 @@ def main(argv=None):
     if separate_build:
         run(command(args, args.device, 1, 0, "--build-only"))
     core = None
-    if args.device == "cuda":  # the reference of the GPU's targets: one network on one CPU core
+    if gpu:  # the reference of the GPU's targets: one network on one CPU core
         run(command(args, "cpp", 1, 0, "--build-only"))
         core = run(command(args, "cpp", 1, 0))["network_presentations_per_s"]
         print(f"one network on one CPU core (cpp): {core:.1f} net-pres/s")
@@ -264,11 +295,13 @@ def main(argv=None):
     rates = rounds(args, args.device, threads, cores)
     build = build or {copies: rates[("build", copies)][0] for copies in args.copies}
     median = {key: float(np.median(values)) for key, values in rates.items()}
-    print(f"medians of {args.repeats} rounds; each ratio is the median of its rounds' ratios")
+    print(f"medians of {args.repeats} rounds; each ratio is the median of its rounds' ratios; net-pres/s of the "
+          f"binary's whole run (set-up and write-out included) and of its time-step loop alone (loop only)")
     print(f"separate single-network runs: one after another{' on 1 core' if threads else ''} "
           f"{median['single']:.1f} net-pres/s (rounds: {', '.join(f'{v:.1f}' for v in rates['single'])})"
           + (f"; {cores} at once on {cores} cores {median['separate']:.1f} net-pres/s" if 'separate' in median else ""))
     header = (f"{'K':>4} {'1 thread' if args.device == 'cpp' else args.device:>10} {'vs separate':>12} "
+              f"{'loop only':>10} {'us/step':>9} {'set-up s':>9} {'write s':>8} "
               f"{'peak MB/copy':>13} {'build s':>8}"
               + (f" {f'{threads} threads':>11} {'vs 1 thread':>12} {f'{cores} x K/{cores} proc':>16} "
                  f"{'vs 1 thread':>12} {f'vs {cores} separate':>14}" if threads else "")
@@ -276,6 +309,9 @@ def main(argv=None):
     print(header)
     for copies in args.copies:
         line = (f"{copies:>4} {median[('one', copies)]:>10.1f} {median_ratio(rates, ('one', copies), 'single'):>11.2f}x "
+                f"{median[('loop_network_presentations_per_s', copies)]:>10.1f} "
+                f"{median[('loop_us_per_step', copies)]:>9.1f} {median[('setup_s', copies)]:>9.2f} "
+                f"{median[('writeout_s', copies)]:>8.2f} "
                 f"{median[('peak', copies)]:>13.1f} {build[copies]:>8.1f}")
         if threads:
             line += (f" {median[('threads', copies)]:>11.1f} "

@@ -10,7 +10,10 @@ for standalone devices the binary's) is its own. The network is the `main`
 preset on the bundled digits with the feedback gain scaled by 200 / n_hidden,
 so that the feedback drive per visible neuron stays that of the 200-unit
 network. Rates exclude compilation (build s: a fresh build, or the check of an
-existing one); ratios are against cpp with one thread.
+existing one); ratios are against cpp with one thread. pres/s counts the
+binary's whole run; for standalone devices the loop's own rate (loop pres/s),
+its microseconds per time step and the set-up's and write-out's seconds
+follow (brianmodel.device.timing).
 """
 import argparse
 import json
@@ -74,8 +77,13 @@ def measure_one(device, n_hidden, threads, presentations, build_only=False):
         with open(peak_file) as f:
             peak_mb = int(f.read()) / 1024
         os.remove(peak_file)
+    timing = result.timing.as_dict() if result.timing else {}
+    steps = presentations * round(float(params.presentation.duration / params.presentation.dt))
     print(json.dumps({"presentations_per_s": presentations / result.wall_time, "events_per_s": events / result.wall_time,
-                      "peak_mb": peak_mb, "build_s": build, "events_per_presentation": events / presentations}))
+                      "peak_mb": peak_mb, "build_s": build, "events_per_presentation": events / presentations,
+                      "loop_presentations_per_s": presentations / timing["loop_s"] if timing else None,
+                      "loop_us_per_step": 1e6 * timing["loop_s"] / steps if timing else None,
+                      "setup_s": timing.get("setup_s"), "writeout_s": timing.get("writeout_s")}))
 
 
 def gpu_status():
@@ -99,17 +107,18 @@ def main(argv=None):
         return measure_one(args.one[0], int(args.one[1]), int(args.one[2]), args.presentations, args.build_only)
 
     gpu, reason = gpu_status()
-    configs = [("cpp", 0), ("cpp", args.threads), ("runtime", 0)] + ([("cuda", 0)] if gpu else [])
+    configs = [("cpp", 0), ("cpp", args.threads), ("runtime", 0)] + ([("cuda", 0), ("cuda-stock", 0)] if gpu else [])
     print(f"hidden sizes {args.hidden}; {args.presentations} presentations each; 1,568 visible; "
           f"cpu cores {os.cpu_count()}; cuda: {'yes, ' + reason if gpu else 'skipped: ' + reason}")
-    header = f"{'hidden':>7} {'device':<16} {'pres/s':>9} {'events/s':>10} {'peak MB':>8} {'build s':>8} {'vs cpp-1':>9}"
+    header = (f"{'hidden':>7} {'device':<16} {'pres/s':>9} {'events/s':>10} {'peak MB':>8} {'build s':>8} {'vs cpp-1':>9}"
+              f" {'loop pres/s':>12} {'us/step':>9} {'set-up s':>9} {'write s':>8}")
     print(header)
     for n_hidden in args.hidden:
         reference = None
         for device, threads in configs:
             if device == "runtime" and n_hidden != min(args.hidden):
                 continue
-            label = {"runtime": "runtime", "cuda": "cuda"}.get(device) or ("cpp-1" if threads == 0 else f"cpp-omp{threads}")
+            label = device if device != "cpp" else ("cpp-1" if threads == 0 else f"cpp-omp{threads}")
             cmd = [sys.executable, __file__, "--presentations", str(args.presentations), "--one", device,
                    str(n_hidden), str(threads)]
             build_s = None
@@ -125,8 +134,12 @@ def main(argv=None):
             if label == "cpp-1":
                 reference = r["presentations_per_s"]
             ratio = f"{r['presentations_per_s'] / reference:.2f}x" if reference else "-"
+            parts = ("-" if r.get(key) is None else f"{r[key]:.2f}" for key in ("loop_presentations_per_s",
+                                                                             "loop_us_per_step", "setup_s",
+                                                                             "writeout_s"))
             print(f"{n_hidden:>7} {label:<16} {r['presentations_per_s']:>9.2f} {r['events_per_s']:>10.3g} "
-                  f"{r['peak_mb']:>8.0f} {r['build_s']:>8.1f} {ratio:>9}", flush=True)
+                  f"{r['peak_mb']:>8.0f} {r['build_s']:>8.1f} {ratio:>9} "
+                  + " ".join(f"{part:>{width}}" for part, width in zip(parts, (12, 9, 9, 8))), flush=True)
 
 
 if __name__ == "__main__":

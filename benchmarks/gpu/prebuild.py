@@ -15,6 +15,7 @@ runs as is when the code is the same (brianmodel.device.standalone.build),
 and is compiled there otherwise.
 """
 import argparse
+import glob
 import json
 import lzma
 import os
@@ -26,25 +27,48 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+sys.path.insert(0, ROOT)
 import stages  # noqa: E402  (the configurations)
+from brianmodel.device import standalone  # noqa: E402
+from brianmodel.device.cuda import cuda_toolkit  # noqa: E402
 
 
-def commands(work):
-    """Every cuda build of run.sh, as the command that makes it there."""
+def commands(work, profile_builds=False):
+    """Every CUDA build of run.sh (both devices), as the command that makes it there, most important first."""
     python, stage, ensembles = sys.executable, os.path.join(HERE, "stages.py"), stages.ENSEMBLES
-    yield [python, stage, "chunk", "cuda", work, "--build-only"]
-    yield [python, stage, "learn", "cuda", work, "--build-only"]
-    yield [python, stage, "pairing", "cuda", work, "--build-only"]
     one = [python, ensembles, "--presentations"]
-    for hidden, device, threads, presentations in stages.THROUGHPUT:
-        if device == "cuda":
-            yield one + [str(presentations), "--hidden", str(hidden), "--one", "cuda", "1", "0", "--build-only"]
-    for copies in stages.ENSEMBLE_COPIES:
-        yield one + [str(stages.ENSEMBLE_PRESENTATIONS), "--hidden", "200", "--one", "cuda", str(copies), "0",
-                     "--build-only"]
-    for copies in stages.PROFILE_COPIES:  # the profile builds (brian2cuda's timing of every code object)
+    order = {"cuda-1": 0, "cuda-64": 1, "stock-1": 2, "stock-64": 3, "cuda-256": 4, "cuda-1024": 9}
+    runs = sorted((run for run in stages.DEVICE_RUNS if run[1] != "cpp"), key=lambda run: order.get(run[0], 5))
+    for label, device, copies, presentations in runs[:5]:
+        yield one + [str(presentations), "--hidden", "200", "--one", device, str(copies), "0", "--build-only"]
+    yield [python, stage, "chunk", "cuda", work, "--build-only"]
+    yield [python, stage, "pairing", "cuda", work, "--build-only"]
+    yield [python, stage, "learn", "cuda", work, "--build-only"]
+    device, preset, copies, presentations = stages.DELAY_RUN
+    yield one + [str(presentations), "--hidden", "200", "--preset", preset, "--one", device, str(copies), "0",
+                 "--vary", "grid", "--build-only"]
+    for label, device, threads, presentations in stages.WIDE_RUNS:
+        if device != "cpp":
+            yield one + [str(presentations), "--hidden", str(stages.WIDE_HIDDEN), "--one", device, "1", "0",
+                         "--build-only"]
+    for label, device, copies, presentations in runs[5:]:
+        yield one + [str(presentations), "--hidden", "200", "--one", device, str(copies), "0", "--build-only"]
+    for copies in stages.PROFILE_COPIES if profile_builds else ():  # brian2cuda's timing of every code object
         yield one + [str(stages.PROFILE_PRESENTATIONS), "--hidden", "200", "--one", "cuda", str(copies), "0",
                      "--build-only", "--profile"]
+
+
+def _carry(folder, carry, compute_capability):
+    """Mark a compiled folder prebuilt and put its binary, packed, and its PREBUILT.json into ``carry``."""
+    standalone.mark_prebuilt(folder, note=f"benchmarks/gpu/prebuild.py, compute capability {compute_capability}")
+    target = os.path.join(carry, os.path.basename(folder))
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    shutil.copy2(os.path.join(folder, standalone.PREBUILT), target)
+    # 26 MB each, mostly the same device code in every code object: xz finds the repeats (10x), gzip does not
+    with open(os.path.join(folder, "main"), "rb") as f, lzma.open(os.path.join(target, "main.xz"), "wb",
+                                                                 preset=9) as packed:
+        shutil.copyfileobj(f, packed)
 
 
 def main(argv=None):
@@ -53,15 +77,22 @@ def main(argv=None):
     p.add_argument("--build-root", default=os.path.expanduser("~/.cache/brianmodel/gpu-prebuild"),
                    help="where the full build folders stay (on this machine)")
     p.add_argument("--carry", default=os.path.join(ROOT, ".gpu", "builds"), help="binaries to carry (run.sh's root)")
+    p.add_argument("--profile-builds", action="store_true", help="also the profile builds of the optional stage 10")
+    p.add_argument("--only", type=int, nargs="*", help="only these commands, by their number in the list (0: first)")
     args = p.parse_args(argv)
     env = dict(os.environ, BRIANMODEL_CUDA_COMPUTE_CAPABILITY=args.compute_capability,
                BRIANMODEL_BUILD_ROOT=args.build_root, PYTHONPATH=ROOT)
     work = os.path.join(args.build_root, "work")
     os.makedirs(work, exist_ok=True)
-    sys.path.insert(0, ROOT)
-    from brianmodel.device import standalone
     folders = {}  # build folder -> the hash of the code generated into it
-    for command in commands(work):
+    calibrate = os.path.join(os.path.dirname(args.carry), "calibrate")  # stage 2's program
+    os.makedirs(os.path.dirname(calibrate), exist_ok=True)
+    subprocess.run([os.path.join(cuda_toolkit(), "bin", "nvcc"), "-O2", "-std=c++17",
+                    f"-arch=sm_{int(round(float(args.compute_capability) * 10))}", stages.CALIBRATE, "-o", calibrate],
+                   check=True)
+    for n, command in enumerate(commands(work, args.profile_builds)):
+        if args.only is not None and n not in args.only:
+            continue
         start = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
         if done.returncode != 0:
@@ -72,20 +103,13 @@ def main(argv=None):
         digest = standalone.generated_sources_digest(build_dir)
         if folders.setdefault(build_dir, digest) != digest:  # run.sh would compile it there
             sys.exit(f"two commands generate different code into {build_dir}: {' '.join(command[2:])}")
-    shutil.rmtree(args.carry, ignore_errors=True)
-    total = 0
-    for folder in folders:
-        standalone.mark_prebuilt(folder, note=f"benchmarks/gpu/prebuild.py, compute capability "
-                                              f"{args.compute_capability}")
-        target = os.path.join(args.carry, os.path.basename(folder))
-        os.makedirs(target)
-        shutil.copy2(os.path.join(folder, standalone.PREBUILT), target)
-        # 26 MB each, mostly the same device code in every code object: xz finds the repeats (10x), gzip does not
-        with open(os.path.join(folder, "main"), "rb") as f, lzma.open(os.path.join(target, "main.xz"), "wb",
-                                                                     preset=9) as packed:
-            shutil.copyfileobj(f, packed)
-        total += os.path.getsize(os.path.join(target, "main.xz"))
-    print(f"{len(folders)} binaries in {args.carry}: {total / 2 ** 20:.1f} MiB packed (xz)")
+        _carry(build_dir, args.carry, args.compute_capability)  # at once: an interrupted prebuild keeps what it built
+    if args.only is None:  # the carried binaries of configurations the script no longer runs
+        for name in os.listdir(args.carry) if os.path.isdir(args.carry) else ():
+            if name not in {os.path.basename(folder) for folder in folders}:
+                shutil.rmtree(os.path.join(args.carry, name))
+    sizes = [os.path.getsize(path) for path in glob.glob(os.path.join(args.carry, "*", "main.xz"))]
+    print(f"{len(sizes)} binaries in {args.carry}: {sum(sizes) / 2 ** 20:.1f} MiB packed (xz)")
     # cuRAND's headers, in case the GPU machine must compile and neither its toolkit nor its wheels have them
     import nvidia
     for root in nvidia.__path__:

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# The GPU checks of docs/gpu.md, in order of importance; each stage's results land in OUTDIR as soon as it ends,
-# so a run cut short returns what it finished.
+# The GPU measurements of docs/gpu.md, in order of importance; each stage's results land in OUTDIR as soon as it
+# ends, so a run cut short returns what it finished.
 #
-#   benchmarks/gpu/run.sh OUTDIR [FIRST [LAST]]  on the GPU machine (~17 min on an H200: run it in calls of
-#                                                a few stages, docs/gpu.md)
+#   benchmarks/gpu/run.sh OUTDIR [FIRST [LAST]]  on the GPU machine (stages 1-5 in about 6 minutes, 6-7 in about
+#                                                4, on an H200: two calls, docs/gpu.md)
 #   benchmarks/gpu/run.sh --dry-run OUTDIR       here, without a GPU: cpp parts run, cuda parts are built only
 #
-# GPU_ENSEMBLE_COPIES="256" runs only those ensembles in stage 5 (the others measured before).
-# Stages: 1 versions, 2 cuda = cpp (one chunk; the pairing window), 3 learning curves, 4 throughput,
-# 5 ensembles, 6 where a time step's time goes (profile builds; ncu where it runs), 7 (GPU machine only) how long
-# compiling one cuda network takes there.
+# Stages: 1 versions; 2 calibration (launch, copy, synchronisation, graph costs); 3 devices: brianmodel's CUDA
+# device (cuda) and brian2cuda's (cuda-stock) at K = 1 ... 1,024 copies against one CPU core, the loop, set-up and
+# write-out apart; 4 an ensemble whose copies have their own delays against identical copies; 5 one network of
+# 6,400 hidden units against cpp on 16 threads; 6 cuda = cpp (the pairing window, one chunk of 500 presentations)
+# and an ensemble's copy against the network alone; 7 Nsight Systems' summary of a run (where nsys is);
+# 8 learning curves on cuda and cpp; 9 (GPU machine only) compiling one cuda network there; 10 (optional) profile
+# builds and Nsight Compute. After the stages: targets.txt, every target met or missed.
 # Wheels in .whl/ (benchmarks/gpu/wheels.sh) are installed when brian2cuda is missing. CUDA binaries compiled here
 # for sm_90 (benchmarks/gpu/prebuild.py) are carried, packed, in .gpu/builds, and run as they are where the code
 # generated there matches what they were compiled from (brianmodel.device.standalone.build); they are compiled
-# there otherwise. Intermediate files go to GPU_WORK.
+# there otherwise. Intermediate files go to GPU_WORK. GPU_DEVICE_RUNS="cuda-1024 stock-64" runs only those of stage 3
+# (added to its earlier results).
 set -uo pipefail
 dry=0
 if [ "${1:-}" = "--dry-run" ]; then dry=1; shift; fi
@@ -65,7 +69,7 @@ found += glob.glob('/usr/local/cuda*/lib64/libcurand.so.10') + glob.glob('/usr/l
 print(os.path.dirname(found[0]) if found else '')")
 [ -n "$curand" ] && export LD_LIBRARY_PATH=$curand${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 # cuRAND's headers, for a CUDA build there, from those carried (prebuild.py) where neither toolkit nor wheel has them
-if ! $PY -c "from brianmodel.device.cuda import _curand_paths, cuda_toolkit; _curand_paths(cuda_toolkit())" \
+if ! $PY -c "from brianmodel.device.cuda.toolkit import _curand_paths, cuda_toolkit; _curand_paths(cuda_toolkit())" \
     2>/dev/null && [ -n "$curand" ] && [ -d .gpu/curand-include ]; then
   mkdir -p /tmp/site/nvidia/cu13/lib && cp -r .gpu/curand-include /tmp/site/nvidia/cu13/include
   ln -sf "$curand/libcurand.so.10" /tmp/site/nvidia/cu13/lib/
@@ -75,6 +79,7 @@ echo "== $(date +%T) out=$out work=$work builds=$BRIANMODEL_BUILD_ROOT curand=${
 
 export stages="$PY benchmarks/gpu/stages.py" out work PY
 export cuda_only=""; [ $dry = 1 ] && cuda_only="--build-only"
+dryflag=""; [ $dry = 1 ] && dryflag="--dry-run"
 scale=1; [ $dry = 1 ] && scale=100  # no limits on a dry run: it may compile every cuda network (~100 min on 2 cores)
 stage() {  # stage N SECONDS NAME COMMAND...: run it unless outside FIRST..LAST, within SECONDS
   local n=$1 limit=$(($2 * scale)) name=$3; shift 3
@@ -84,7 +89,7 @@ stage() {  # stage N SECONDS NAME COMMAND...: run it unless outside FIRST..LAST,
   timeout "$limit" bash -c '"$@"' stage "$@"; local code=$?
   echo "== $(date +%T) stage $n: $name ended ($code) after $((SECONDS - start)) s"
 }
-background() {  # background NAME COMMAND...: the cpp references of stages 2 and 3 (CPU only, not timed)
+background() {  # background NAME COMMAND...: a cpp reference of stages 6 and 8 (CPU only, not timed)
   local name=$1; shift
   timeout $((400 * scale)) "$@" > "$work/$name.log" 2>&1 &
   echo $! > "$work/$name.pid"
@@ -97,11 +102,16 @@ await() {  # await NAME: wait for a background job (of this script or of an earl
 export -f await
 
 stage 1 60 versions $stages versions "$out"
+stage 2 90 "calibration: launches, copies, synchronisation, graphs" $stages calibrate "$out" "$work" $cuda_only
+stage 3 330 "devices: cuda and cuda-stock, K = 1 ... 1,024, against one CPU core" $stages devices "$out" "$work" $dryflag \
+  ${GPU_DEVICE_RUNS:+--runs $GPU_DEVICE_RUNS}
+[ "$first" -le 3 ] && [ "$last" -ge 3 ] && $stages compare "$work" "$out"  # an ensemble's copy against one network
+stage 4 120 "copies with their own delays against identical copies" $stages delays "$out" $dryflag
+stage 5 150 "one network of 6,400 hidden units: cuda against cpp on 16 threads" $stages wide "$out" $dryflag
 
-if [ "$first" -le 3 ] && [ "$last" -ge 2 ]; then
+if [ "$first" -le 6 ] && [ "$last" -ge 6 ]; then
   background chunk-cpp $stages chunk cpp "$work"
   background pairing-cpp $stages pairing cpp "$work"
-  background learn-cpp $stages learn cpp "$work"
 fi
 equivalence() {
   $stages chunk cuda "$work" $cuda_only
@@ -109,34 +119,20 @@ equivalence() {
   await chunk-cpp; await pairing-cpp
 }
 export -f equivalence
-stage 2 180 "cuda = cpp: one chunk of 500 presentations, the pairing window" equivalence
-[ "$first" -le 3 ] && [ "$last" -ge 2 ] && $stages compare "$work" "$out"  # what finished, also after a timeout
+stage 6 200 "cuda = cpp: the pairing window, one chunk of 500 presentations; a copy against the network alone" \
+  equivalence
+[ "$first" -le 6 ] && [ "$last" -ge 6 ] && $stages compare "$work" "$out"  # what finished, also after a timeout
 
+[ $dry = 0 ] && stage 7 360 "Nsight Systems: where a step's time goes" $stages nsys "$out" "$work"
+
+[ "$first" -le 8 ] && [ "$last" -ge 8 ] && background learn-cpp $stages learn cpp "$work"
 learning() {
   $stages learn cuda "$work" $cuda_only
   await learn-cpp || $stages learn cpp "$work"
 }
 export -f learning
-stage 3 330 "learning: 2,000 presentations on cuda and cpp" learning
-[ "$first" -le 3 ] && [ "$last" -ge 3 ] && $stages compare "$work" "$out"
-
-# (one network at 200 hidden on cuda and on one CPU core: the ensembles stage measures them)
-stage 4 150 "throughput: 6,400 hidden; 200 hidden on 16 threads" $stages throughput "$out" \
-  $([ $dry = 1 ] && echo --dry-run) ${GPU_THROUGHPUT_ROWS:+--rows $GPU_THROUGHPUT_ROWS}
-
-if [ $dry = 1 ]; then
-  stage 5 100 "ensembles (built only)" $stages ensembles-built "$out"
-else
-  ensembles() {
-    $PY benchmarks/ensembles.py --device cuda --copies ${GPU_ENSEMBLE_COPIES:-16 64 256} --presentations 100 \
-      --no-profile > "$out/ensembles.txt.part" && mv "$out/ensembles.txt.part" "$out/ensembles.txt"
-    cat "$out/ensembles.txt"* 2>/dev/null
-  }
-  export -f ensembles
-  stage 5 540 "ensembles on cuda: K = 1, 16, 64, 256 against one CPU core" ensembles
-fi
-stage 6 240 "where a time step's time goes: K = 1 and 64, profile builds and ncu" $stages profile "$out" "$work" \
-  $([ $dry = 1 ] && echo --dry-run)
+stage 8 330 "learning: 2,000 presentations on cuda and cpp" learning
+[ "$first" -le 8 ] && [ "$last" -ge 8 ] && $stages compare "$work" "$out"
 
 compile_there() {  # what carrying the binaries saved: one network compiled from scratch on this machine
   local built src
@@ -149,6 +145,10 @@ compile_there() {  # what carrying the binaries saved: one network compiled from
     | tee "$out/compile-there.txt"
 }
 export -f compile_there
-[ $dry = 0 ] && stage 7 150 "compile time of one cuda network on this machine" compile_there
+[ $dry = 0 ] && stage 9 150 "compile time of one cuda network on this machine" compile_there
+# (optional, not carried: its two profile builds compile there) brian2cuda's profile builds beside Nsight Compute
+[ "$last" -ge 10 ] && stage 10 240 "profile builds and ncu: K = 1 and 64" $stages profile "$out" "$work" $dryflag
+$stages targets "$out"
+cat "$out/targets.txt"
 echo "== $(date +%T) done"
 ls -la "$out"

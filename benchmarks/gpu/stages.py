@@ -1,21 +1,27 @@
 """The GPU script's stages (benchmarks/gpu/run.sh), one configuration per process.
 
     python benchmarks/gpu/stages.py versions OUT
+    python benchmarks/gpu/stages.py calibrate OUT WORK [--build-only]      # launch, copy, sync, graph costs
+    python benchmarks/gpu/stages.py devices OUT WORK [--dry-run]           # cuda, cuda-stock, one CPU core
+    python benchmarks/gpu/stages.py delays OUT [--dry-run]                 # copies with their own delays
+    python benchmarks/gpu/stages.py wide OUT [--dry-run]                   # 6,400 hidden: cuda, cpp 16 threads
     python benchmarks/gpu/stages.py chunk cpp|cuda WORK [--build-only]     # 500 presentations from one state
     python benchmarks/gpu/stages.py pairing cpp|cuda WORK [--build-only]   # the pairing window (dendritic)
     python benchmarks/gpu/stages.py learn cpp|cuda WORK [--build-only]     # 2,000 presentations from one seed
     python benchmarks/gpu/stages.py compare WORK OUT                        # equivalence.json, learning.csv
-    python benchmarks/gpu/stages.py throughput OUT [--dry-run] [--rows 6400/cpp/16 ...]   # throughput.txt
-    python benchmarks/gpu/stages.py ensembles-built OUT                    # the dry run's stage 5
-    python benchmarks/gpu/stages.py profile OUT WORK [--dry-run]            # profile.txt: where a step's time goes
+    python benchmarks/gpu/stages.py nsys OUT WORK                           # nsys profile --stats of a run
+    python benchmarks/gpu/stages.py profile OUT WORK [--dry-run]            # profile builds and ncu (optional)
 
-Each configuration that builds a standalone project runs in a process of its
-own, as the first project of that process: Brian2 generates the first project
-of a process slightly differently (one more line setting the clock's dt), and
-a binary carried from the machine that compiled it (prebuild.py) is only used
-where the project generated here matches the one it was compiled from.
-``--build-only`` generates and compiles (or finds the carried binary) and
-prints the build folder as JSON: what prebuild.py and the dry run do.
+``cuda`` is brianmodel's CUDA device, ``cuda-stock`` brian2cuda's as it is
+(brianmodel.device.targets). Each configuration that builds a standalone
+project runs in a process of its own, as the first project of that process:
+Brian2 generates the first project of a process slightly differently (one
+more line setting the clock's dt), and a binary carried from the machine
+that compiled it (prebuild.py) is only used where the project generated here
+matches the one it was compiled from. ``--build-only`` generates and compiles
+(or finds the carried binary) and prints the build folder as JSON: what
+prebuild.py and the dry run do. Every measured run reports the binary's
+set-up, time-step loop and write-out apart (brianmodel.device.timing).
 """
 import argparse
 import csv
@@ -34,20 +40,32 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ENSEMBLES = os.path.join(os.path.dirname(HERE), "ensembles.py")
+CALIBRATE = os.path.join(HERE, "calibrate.cu")
 
-CHUNK = 500  # the equivalence chunk (issue: one chunk of 500 presentations at 200 hidden)
+CHUNK = 500  # the equivalence chunk (one chunk of 500 presentations at 200 hidden)
 LEARNING, LEARNING_CHUNK = 2000, 100  # the learning curves: 2,000 presentations, a point every 100
-# (hidden, device, threads, presentations); threads 16 = all cores of the GPU machine. One network at 200 hidden on
-# cuda and on one CPU core: the ensemble benchmark's K = 1 and its reference (run.sh's stage 5).
-THROUGHPUT = [(200, "cpp", 16, 100), (6400, "cuda", 0, 100), (6400, "cpp", 0, 20), (6400, "cpp", 16, 50)]
-ENSEMBLE_COPIES = (16, 64, 256)
-ENSEMBLE_PRESENTATIONS = 100
-# where a step's time goes: brian2cuda's profile build of one network and of an ensemble of 64, and where ncu runs,
-# the GPU time of the kernels of a window of launches (after the initialisation and about the first presentation)
+# the devices stage, in order of importance: (label, device, copies, presentations); 200 hidden, main preset.
+# 'cpu' is one network on one CPU core, the reference of every target. brian2cuda's K = 256 did not finish in
+# 300 s at 100 presentations (docs/gpu.md), nor would its set-up at K = 1,024 (a map of 650 M pairs): not run.
+DEVICE_RUNS = [("cpu", "cpp", 1, 100), ("cuda-1", "cuda", 1, 100), ("stock-1", "cuda-stock", 1, 100),
+               ("cuda-64", "cuda", 64, 100), ("cuda-256", "cuda", 256, CHUNK), ("stock-64", "cuda-stock", 64, 100),
+               ("cuda-1024", "cuda", 1024, 100)]
+COPY_CHECK = ("cuda-1", "cuda-64")  # copy 0 of the ensemble against the same network alone (seed 0)
+# copies with their own delays (the sweep's location x delay grid) against identical copies, one binary
+DELAY_RUN = ("cuda", "dendritic", 27, 100)
+# (label, device, threads, presentations) of one network at 6,400 hidden (threads 16 = the GPU machine's cores)
+WIDE_RUNS = [("cuda", "cuda", 0, 100), ("cpp 16 threads", "cpp", 16, 50)]
+WIDE_HIDDEN = 6400
+# where a step's time goes (optional): brian2cuda's profile build of one network and of an ensemble of 64, and
+# where ncu runs, the GPU time of the kernels of a window of launches
 PROFILE_COPIES = (1, 64)
 PROFILE_PRESENTATIONS = 10
 NCU_SKIP, NCU_COUNT, NCU_TIMEOUT_S = 20000, 2000, 150
+NSYS_TIMEOUT_S, NSYS_DURATION_S = 170, 20
 PAIRING_PRESET = "dendritic"  # feedback synapses on the dendrite: both pathways delayed (brian2cuda issue #61)
+# the targets of the issue "A CUDA device that pays" (docs/gpu.md)
+TARGETS = {"loop_us_one_network": 60.0, "K256_vs_core": 50.0, "K1024_vs_core": 80.0, "delays_vs_same": 1.5,
+           "wide_vs_16_threads": 5.0}
 
 
 # -- one configuration per process ------------------------------------------------------
@@ -138,7 +156,8 @@ def _difference(a, b):
 
 
 def compare(work, out):
-    """equivalence.json (cuda against cpp: the chunk and the pairing window) and learning.csv."""
+    """equivalence.json (cuda against cpp: the chunk and the pairing window; an ensemble's copy against the network
+    alone on cuda) and learning.csv."""
     from brianmodel.mstdp import preset
     params = preset("main")
     period, dt = float(params.presentation.duration), float(params.presentation.dt)
@@ -174,8 +193,19 @@ def compare(work, out):
                 "cuda_minus_cpp_max": float(np.abs(b[f"{pathway}_change"] - change).max()),
                 "cpp_minus_configured_max": float(np.abs(change - a[f"{pathway}_configured"]).max()),
                 "cuda_minus_configured_max": float(np.abs(b[f"{pathway}_change"] - a[f"{pathway}_configured"]).max())}
-    if report:
-        _write_json(os.path.join(out, "equivalence.json"), report)
+    paths = [os.path.join(work, f"copy-{label}.npz") for label in COPY_CHECK]
+    if all(map(os.path.exists, paths)):  # copy 0 of an ensemble against the same network alone (cuda)
+        a, b = (np.load(p) for p in paths)
+        same = np.logical_and.reduce([np.all(a[k] == b[k], axis=1) for k in ("x", "x_hat", "z")])
+        report["copy"] = {
+            "runs": list(COPY_CHECK), "presentations": len(same),
+            "identical_counts_fraction": {k: float(np.mean(np.all(a[k] == b[k], axis=1))) for k in ("x", "x_hat", "z")},
+            "identical_presentations_fraction": float(same.mean()),
+            "first_differing_presentation": int(np.argmin(same)) if not same.all() else None,
+            "W": _difference(a["W"], b["W"]), "Q": _difference(a["Q"], b["Q"])}
+    if report:  # (added to what an earlier call of the script found)
+        path = os.path.join(out, "equivalence.json")
+        _write_json(path, {**(json.load(open(path)) if os.path.exists(path) else {}), **report})
     rows = []
     for device in ("cpp", "cuda"):
         path = os.path.join(work, f"learn-{device}", "metrics.csv")
@@ -196,7 +226,7 @@ def _write_json(path, value):
     os.replace(path + ".part", path)
 
 
-# -- throughput ---------------------------------------------------------------------------------
+# -- measurements (benchmarks/ensembles.py --one, a process each) -------------------------------
 def _one_command(device, copies, threads, hidden, presentations, *extra):
     return [sys.executable, ENSEMBLES, "--presentations", str(presentations), "--hidden", str(hidden),
             "--one", device, str(copies), str(threads), *extra]
@@ -212,49 +242,215 @@ def _one(device, copies, threads, hidden, presentations, build_only=False, *extr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def throughput(out, dry_run, rows=None):
-    """presentations/s and synaptic events/s of one network (THROUGHPUT) on cuda and on cpp with 1 and 16
-    threads, all on one machine; on a dry run (no GPU), cuda is built only and threads = the cores here."""
-    cores = os.cpu_count()
-    lines = [f"one network, main preset, 1,568 visible; {platform.node()}, {cores} cores"
-             + (" (dry run: cuda built only)" if dry_run else ""),
-             f"{'hidden':>6} {'device':>6} {'threads':>7} {'pres':>5} {'pres/s':>9} {'events/s':>11} "
-             f"{'peak MB':>8} {'binary':>16}"]
-    rates = {}
-    for hidden, device, threads, presentations in THROUGHPUT:
-        if rows and f"{hidden}/{device}/{threads}" not in rows:
-            continue
-        threads = min(threads, cores)
-        if device == "cuda" and dry_run:
-            built = _one(device, 1, threads, hidden, presentations, build_only=True)
-            lines.append(f"{hidden:>6} {device:>6} {threads:>7} {presentations:>5} {'-':>9} {'-':>11} {'-':>8} "
-                         f"{built['binary']:>16}")
-            continue
-        one = _one(device, 1, threads, hidden, presentations)  # (its build, if any, is not timed)
-        rates[(hidden, device, threads)] = one["network_presentations_per_s"]
-        lines.append(f"{hidden:>6} {device:>6} {threads:>7} {presentations:>5} "
-                     f"{one['network_presentations_per_s']:>9.2f} {one['events_per_s']:>11.3g} "
-                     f"{one['peak_mb']:>8.0f} {one['binary']:>16}")
-        _log(lines[-1])
-        _write_text(os.path.join(out, "throughput.txt"), "\n".join(lines) + "\n")
-    for hidden in (200, 6400):
-        cuda = rates.get((hidden, "cuda", 0))
-        for threads in sorted({min(t, cores) for _, d, t, _ in THROUGHPUT if d == "cpp"}):
-            cpp = rates.get((hidden, "cpp", threads))
-            if cuda and cpp:
-                lines.append(f"{hidden} hidden: cuda / cpp {threads or 1} thread(s) = {cuda / cpp:.2f}x")
-    _write_text(os.path.join(out, "throughput.txt"), "\n".join(lines) + "\n")
+def _record(out, name, results, table):
+    _write_json(os.path.join(out, f"{name}.json"), results)
+    _write_text(os.path.join(out, f"{name}.txt"), table(results))
 
 
-def ensembles_built(out):
-    """The dry run's ensemble stage: every cuda ensemble of the benchmark generates and compiles (or finds its
-    carried binary)."""
-    lines = []
-    for copies in (1, *ENSEMBLE_COPIES):
-        built = _one("cuda", copies, 0, 200, ENSEMBLE_PRESENTATIONS, build_only=True)
-        lines.append(f"K={copies}: {built['binary']} in {built['build_dir']} ({built['build_s']:.1f} s)")
-        _log(lines[-1])
-    _write_text(os.path.join(out, "ensembles.txt"), "dry run: cuda ensembles built only\n" + "\n".join(lines) + "\n")
+def _measure(label, device, copies, threads, hidden, presentations, dry_run, *extra):
+    """One configuration's JSON (ensembles.py --one): measured, or on a dry run built only when it is a CUDA one
+    (the cpp ones run here too); {'error': why} when it failed."""
+    try:
+        if dry_run and device != "cpp":
+            built = _one(device, copies, threads, hidden, presentations, True, *extra)
+            result = {"binary": built["binary"], "build_dir": built["build_dir"], "built_only": True}
+        else:
+            result = _one(device, copies, threads, hidden, presentations, False, *extra)
+    except RuntimeError as error:  # (the other configurations may still run)
+        result = {"error": str(error)}
+    _log(f"{label}: " + (result.get("error") or result.get("binary", "") if "wall_s" not in result else
+                         f"{result['loop_us_per_step']:.1f} us/step, set-up {result['setup_s']:.2f} s, "
+                         f"{result['network_presentations_per_s']:.1f} net-pres/s"))
+    return {**result, "device": device, "copies": copies, "threads": threads, "hidden": hidden,
+            "presentations": presentations}
+
+
+def devices(out, work, dry_run, runs=None):
+    """devices.json and devices.txt: one network and ensembles on brianmodel's device (cuda) and on brian2cuda's
+    (cuda-stock) against one network on one CPU core, the loop, set-up and write-out apart (DEVICE_RUNS, or those
+    of them labelled ``runs``: added to an earlier call's); copy 0 of COPY_CHECK's runs saved for the equivalence
+    of an ensemble's copy and the network alone."""
+    path = os.path.join(out, "devices.json")
+    results = json.load(open(path)) if runs and os.path.exists(path) else {}
+    for label, device, copies, presentations in DEVICE_RUNS:
+        if runs and label not in runs:
+            continue
+        extra = ["--save", os.path.join(work, f"copy-{label}.npz")] if label in COPY_CHECK else []
+        results[label] = _measure(label, device, copies, 0, 200, presentations, dry_run, *extra)
+        _record(out, "devices", {key: results[key] for key, *_ in DEVICE_RUNS if key in results}, devices_table)
+
+
+def _rate_at(r, presentations):
+    """Network-presentations/s of a chunk of ``presentations`` from a run of another length: the loop scaled,
+    set-up, write-out and the process's start as measured."""
+    fixed = r["wall_s"] - r["loop_s"]
+    return r["copies"] * presentations / (fixed + r["loop_s"] * presentations / r["presentations"])
+
+
+def devices_table(results):
+    cpu = results.get("cpu", {})
+    core = cpu.get("network_presentations_per_s")
+    core500 = _rate_at(cpu, 500) if core else None
+    lines = ["one network (200 hidden, main preset) and ensembles of it; net-pres/s: network-presentations per "
+             "second of the binary's whole run (set-up and write-out included) and of its loop alone; "
+             "x core: against one network on one CPU core (cpp, whole run); at 500: both for a chunk of 500 "
+             "presentations (each loop scaled from its run's)",
+             f"{'run':<12} {'device':<10} {'K':>5} {'pres':>5} {'us/step':>9} {'set-up s':>9} {'write s':>8} "
+             f"{'binary s':>9} {'net-pres/s':>11} {'loop only':>10} {'x core':>8} {'at 500':>8} {'GPU MB/copy':>12}"
+             f"  binary"]
+    for label, r in results.items():
+        head = f"{label:<12} {r['device']:<10} {r['copies']:>5} {r['presentations']:>5}"
+        if "wall_s" not in r:
+            lines.append(f"{head}  {r.get('error') or 'built only: ' + r.get('binary', '?')}")
+            continue
+        at500 = _rate_at(r, 500) / core500 if core else None
+        gpu = r.get("gpu_peak_mb")
+        lines.append(f"{head} {r['loop_us_per_step']:>9.1f} {r['setup_s']:>9.2f} {r['writeout_s']:>8.2f} "
+                     f"{r['binary_s']:>9.2f} {r['network_presentations_per_s']:>11.1f} "
+                     f"{r['loop_network_presentations_per_s']:>10.1f} "
+                     + (f"{r['network_presentations_per_s'] / core:>7.2f}x {at500:>7.2f}x" if core else f"{'-':>17}")
+                     + f" {gpu / r['copies'] if gpu is not None else float('nan'):>12.1f}  {r['binary']}")
+    for label, r in results.items():
+        for line in r.get("setup_lines", []):
+            lines.append(f"  {label} set-up: {line}")
+    return "\n".join(lines) + "\n"
+
+
+def delays(out, dry_run):
+    """delays.json and delays.txt: an ensemble whose copies have their own delays and feedback locations (the
+    sweep's grid) against the same binary's copies all at one point (DELAY_RUN)."""
+    device, preset, copies, presentations = DELAY_RUN
+    results = {}
+    for vary in ("same", "grid"):
+        results[vary] = _measure(f"{preset} K={copies} {vary}", device, copies, 0, 200, presentations, dry_run,
+                                 "--preset", preset, "--vary", vary)
+        _record(out, "delays", results, delays_table)
+
+
+def delays_table(results):
+    lines = [f"{DELAY_RUN[2]} copies of the {DELAY_RUN[1]} network on {DELAY_RUN[0]}, {DELAY_RUN[3]} presentations: "
+             "'same' every copy at the sweep grid's middle point, 'grid' each copy at its own point (feedback "
+             "location, feedforward and feedback delays): one binary",
+             f"{'copies':<8} {'us/step':>9} {'set-up s':>9} {'net-pres/s':>11}  binary"]
+    for vary, r in results.items():
+        if "wall_s" in r:
+            lines.append(f"{vary:<8} {r['loop_us_per_step']:>9.1f} {r['setup_s']:>9.2f} "
+                         f"{r['network_presentations_per_s']:>11.1f}  {r['binary']}")
+        else:
+            lines.append(f"{vary:<8}  {r.get('error') or 'built only: ' + r.get('binary', '?')}")
+    if all("wall_s" in results.get(k, {}) for k in ("same", "grid")):
+        lines.append(f"grid / same, time per step: "
+                     f"{results['grid']['loop_us_per_step'] / results['same']['loop_us_per_step']:.2f}x")
+    return "\n".join(lines) + "\n"
+
+
+def wide(out, dry_run):
+    """wide.json and wide.txt: one network of WIDE_HIDDEN hidden units on cuda and on cpp with 16 threads."""
+    results = {}
+    for label, device, threads, presentations in WIDE_RUNS:
+        threads = min(threads, os.cpu_count())
+        results[label] = _measure(label, device, 1, threads, WIDE_HIDDEN, presentations, dry_run)
+        _record(out, "wide", results, wide_table)
+
+
+def wide_table(results):
+    lines = [f"one network of {WIDE_HIDDEN} hidden units (main preset); net-pres/s of the whole run and of the loop",
+             f"{'run':<16} {'pres':>5} {'us/step':>9} {'set-up s':>9} {'net-pres/s':>11} {'loop only':>10}  binary"]
+    for label, r in results.items():
+        if "wall_s" in r:
+            lines.append(f"{label:<16} {r['presentations']:>5} {r['loop_us_per_step']:>9.1f} {r['setup_s']:>9.2f} "
+                         f"{r['network_presentations_per_s']:>11.2f} {r['loop_network_presentations_per_s']:>10.2f}"
+                         f"  {r['binary']}")
+        else:
+            lines.append(f"{label:<16}  {r.get('error') or 'built only: ' + r.get('binary', '?')}")
+    gpu, cpu = (results.get(label, {}) for label, *_ in WIDE_RUNS)
+    if "wall_s" in gpu and "wall_s" in cpu:
+        whole = gpu["network_presentations_per_s"] / cpu["network_presentations_per_s"]
+        loops = gpu["loop_network_presentations_per_s"] / cpu["loop_network_presentations_per_s"]
+        lines.append(f"cuda / cpp 16 threads: {whole:.2f}x (loops: {loops:.2f}x)")
+    return "\n".join(lines) + "\n"
+
+
+def targets(out):
+    """targets.txt: each target of docs/gpu.md met or missed, from what the stages wrote into ``out``."""
+    def load(name):
+        path = os.path.join(out, f"{name}.json")
+        return json.load(open(path)) if os.path.exists(path) else {}
+
+    devices_, delays_, wide_ = load("devices"), load("delays"), load("wide")
+    cpu = devices_.get("cpu", {})
+    core = _rate_at(cpu, 500) if "wall_s" in cpu else None  # one CPU core, a chunk of 500 presentations
+    rows = []
+
+    def row(name, value, target, better, unit):
+        if value is None:
+            rows.append(f"{name}: not measured")
+        else:
+            met = value <= target if better == "below" else value >= target
+            rows.append(f"{name}: {value:.2f}{unit} (target {'<=' if better == 'below' else '>='} {target}{unit}): "
+                        f"{'met' if met else 'MISSED'}")
+
+    one = devices_.get("cuda-1", {})
+    row("one network's loop, us per step", one.get("loop_us_per_step"), TARGETS["loop_us_one_network"], "below", "")
+    k256, k1024 = devices_.get("cuda-256", {}), devices_.get("cuda-1024", {})
+    row("K = 256 against one CPU core, 500-presentation chunk, set-up included",
+        _rate_at(k256, 500) / core if core and "wall_s" in k256 else None, TARGETS["K256_vs_core"], "above", "x")
+    row("K = 1,024 against one CPU core, 500 presentations (loop scaled from 100), set-up included",
+        _rate_at(k1024, 500) / core if core and "wall_s" in k1024 else None, TARGETS["K1024_vs_core"], "above", "x")
+    same, grid = delays_.get("same", {}), delays_.get("grid", {})
+    row("per-copy delays against identical copies, time per step",
+        grid["loop_us_per_step"] / same["loop_us_per_step"] if "wall_s" in same and "wall_s" in grid else None,
+        TARGETS["delays_vs_same"], "below", "x")
+    gpu, cpu = (wide_.get(label, {}) for label, *_ in WIDE_RUNS)
+    row(f"{WIDE_HIDDEN} hidden against cpp on 16 threads",
+        gpu["network_presentations_per_s"] / cpu["network_presentations_per_s"]
+        if "wall_s" in gpu and "wall_s" in cpu else None, TARGETS["wide_vs_16_threads"], "above", "x")
+    _write_text(os.path.join(out, "targets.txt"), "\n".join(rows) + "\n")
+
+
+def calibrate(out, work, build_only):
+    """calibration.txt: what a launch, a launch and a synchronisation, a 4-byte copy (pageable, pinned), a thrust
+    resize, brian2cuda's quiet step, brianmodel's step and each as one CUDA graph cost on this GPU
+    (calibrate.cu, compiled by prebuild.py and carried, or here)."""
+    binary = os.path.join(work, "calibrate")
+    carried = os.path.join(os.path.dirname(os.path.dirname(HERE)), ".gpu", "calibrate")
+    if os.path.exists(carried):
+        shutil.copy2(carried, binary)
+    else:
+        from brianmodel.device.cuda import cuda_toolkit, environment_compute_capability
+        cc = environment_compute_capability(None) or 9.0
+        arch = f"sm_{int(round(cc * 10))}"
+        subprocess.run([os.path.join(cuda_toolkit(), "bin", "nvcc"), "-O2", "-std=c++17", f"-arch={arch}",
+                        CALIBRATE, "-o", binary], check=True)
+    if build_only:
+        print(json.dumps({"binary": binary}))
+        return
+    done = subprocess.run([binary], capture_output=True, text=True, timeout=120)
+    _write_text(os.path.join(out, "calibration.txt"), done.stdout + (done.stderr if done.returncode else ""))
+    print(done.stdout)
+
+
+def nsys(out, work):
+    """nsys.txt: Nsight Systems' summary (kernels' GPU time, CUDA API calls) of brianmodel's device running one
+    network and an ensemble of 64 (100 presentations; at most NSYS_DURATION_S s of each recorded)."""
+    found = [shutil.which("nsys")] + sorted(glob.glob("/opt/nvidia/nsight-systems/*/bin/nsys")) + \
+        sorted(glob.glob("/usr/local/cuda*/bin/nsys"))
+    tool = next((path for path in found if path), None)
+    if tool is None:
+        _write_text(os.path.join(out, "nsys.txt"), "nsys not found on this machine\n")
+        return
+    text = []
+    for copies in (1, 64):
+        report = os.path.join(work, f"nsys-K{copies}")
+        command = [tool, "profile", "--stats=true", "--trace=cuda", "--sample=none", "--cpuctxsw=none",
+                   f"--duration={NSYS_DURATION_S}", "--force-overwrite=true", "-o", report,
+                   *_one_command("cuda", copies, 0, 200, 100)]
+        try:
+            done = _run_group(command, NSYS_TIMEOUT_S)
+            text.append(f"== K={copies}: nsys exit {done.returncode}\n{done.stdout[-20000:]}\n{done.stderr[-3000:]}")
+        except subprocess.TimeoutExpired:
+            text.append(f"== K={copies}: nsys ran past {NSYS_TIMEOUT_S} s")
+        _write_text(os.path.join(out, "nsys.txt"), "\n".join(text) + "\n")
 
 
 # -- where a step's time goes ---------------------------------------------------------------------
@@ -453,26 +649,32 @@ def versions(out):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("stage", choices=["versions", "chunk", "pairing", "learn", "compare", "throughput", "ensembles-built",
-                                     "profile"])
+    p.add_argument("stage", choices=["versions", "calibrate", "devices", "delays", "wide", "chunk", "pairing", "learn",
+                                     "compare", "targets", "nsys", "profile"])
     p.add_argument("args", nargs="*")
     p.add_argument("--build-only", action="store_true")
     p.add_argument("--dry-run", action="store_true")
-    p.add_argument("--rows", nargs="*", help="throughput: only these rows, as HIDDEN/DEVICE/THREADS (6400/cpp/16)")
+    p.add_argument("--runs", nargs="*", help="devices: only these of DEVICE_RUNS (e.g. cuda-1024 stock-64)")
     args = p.parse_args(argv)
     _quiet()
     if args.stage in ("chunk", "pairing", "learn"):
         device, work = args.args
         os.makedirs(work, exist_ok=True)
         {"chunk": chunk, "pairing": pairing, "learn": learn}[args.stage](device, work, args.build_only)
-    elif args.stage == "compare":
-        compare(*args.args)
-    elif args.stage == "throughput":
-        throughput(args.args[0], args.dry_run, args.rows)
-    elif args.stage == "ensembles-built":
-        ensembles_built(args.args[0])
+    elif args.stage == "calibrate":
+        calibrate(*args.args, args.build_only)
+    elif args.stage == "devices":
+        devices(*args.args, args.dry_run, args.runs)
     elif args.stage == "profile":
         profile(*args.args, args.dry_run)
+    elif args.stage in ("delays", "wide"):
+        {"delays": delays, "wide": wide}[args.stage](args.args[0], args.dry_run)
+    elif args.stage == "compare":
+        compare(*args.args)
+    elif args.stage == "targets":
+        targets(args.args[0])
+    elif args.stage == "nsys":
+        nsys(*args.args)
     else:
         versions(args.args[0])
 

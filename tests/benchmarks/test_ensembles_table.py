@@ -25,7 +25,9 @@ def bench(monkeypatch):
             return {"network_presentations_per_s": core["rate"]}
         rate = next(single) if copies == "1" else next(packed) if threads == "0" else 30.0
         return {"network_presentations_per_s": rate, "peak_mb": 8.0 * int(copies), "events_per_s": 1e6,
-                "build_s": 2.5, "wall_s": 1.0, "gpu_peak_mb": 60.0 * int(copies) if device == "cuda" else None}
+                "build_s": 2.5, "wall_s": 1.0, "gpu_peak_mb": 60.0 * int(copies) if device == "cuda" else None,
+                "loop_network_presentations_per_s": 2 * rate, "loop_us_per_step": 10.0 * int(copies),
+                "setup_s": 0.5, "writeout_s": 0.25}
 
     monkeypatch.setattr(module, "run", run)
     monkeypatch.setattr(module, "separate_runs", lambda args, device, n, copies=1: 150.0)
@@ -39,8 +41,9 @@ def test_ratios_are_medians_of_each_round_s_ratios(bench, capsys):
     out = capsys.readouterr().out
     row = next(line.split() for line in out.splitlines() if line.split()[:1] == ["4"])
     # median rate 50, median single 80 (0.62x); the median of the rounds' ratios is 0.90x
-    assert row[1:3] == ["50.0", "0.90x"] and row[3] == "8.0"
-    assert row[5:7] == ["30.0", "0.60x"]  # two threads: 30 against 90, 50, 40
+    assert row[1:3] == ["50.0", "0.90x"] and row[7] == "8.0"
+    assert row[3:7] == ["100.0", "40.0", "0.50", "0.25"]  # the loop alone: its rate, us per step; set-up, write-out
+    assert row[9:11] == ["30.0", "0.60x"]  # two threads: 30 against 90, 50, 40
     assert "rounds: 100.0, 50.0, 80.0" in out
     assert any("--build-only" in c and c[c.index("--one") + 2] == "2" for c in calls)  # the split column's binary
 
@@ -54,8 +57,8 @@ def test_on_cuda_one_round_against_one_cpu_core(bench, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "one network on one CPU core (cpp): 200.0 net-pres/s" in out
     row = next(line.split() for line in out.splitlines() if line.split()[:1] == ["4"])
-    assert row[1:5] == ["90.0", "0.90x", "8.0", "2.5"] and row[5] == "0.5x"  # 90 against one core's 200
-    assert row[7] == "60.0"  # GPU memory per copy
+    assert row[1:3] == ["90.0", "0.90x"] and row[7:9] == ["8.0", "2.5"] and row[9] == "0.5x"  # 90 vs 200
+    assert row[11] == "60.0"  # GPU memory per copy
 
 
 def test_gpu_memory_is_what_the_run_adds_at_its_peak(bench, tmp_path, monkeypatch):

@@ -1,28 +1,12 @@
 """The GPU script's profile stage from given measurements: ncu's CSV parsed, kernels matched to code objects,
 microseconds per time step."""
-import importlib.util
 import json
 import os
-import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HEADER = ('"ID","Process ID","Process Name","Host Name","Kernel Name","Context","Stream","Block Size","Grid Size",'
           '"Device","CC","Section Name","Metric Name","Metric Unit","Metric Value"')
-
-
-@pytest.fixture(scope="module")
-def stages():
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks", "gpu"))
-    try:
-        spec = importlib.util.spec_from_file_location("gpu_stages", os.path.join(ROOT, "benchmarks", "gpu",
-                                                                                 "stages.py"))
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.pop(0)
 
 
 def row(n, kernel, unit, value, metric="gpu__time_duration.sum"):
