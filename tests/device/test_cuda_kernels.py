@@ -14,10 +14,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from brianmodel.device.cuda.device import BRIANLIB  # noqa: E402  (brian2cuda is needed for the device module)
+from brianmodel.device import cuda
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="no g++")
 HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cuda_kernels_harness.cpp")
+BRIANLIB = os.path.join(os.path.dirname(os.path.abspath(cuda.__file__)), "brianlib")  # (no brian2cuda needed)
 
 
 @pytest.fixture(scope="module")
