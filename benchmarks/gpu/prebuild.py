@@ -30,7 +30,6 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, ROOT)
 import stages  # noqa: E402  (the configurations)
 from brianmodel.device import standalone  # noqa: E402
-from brianmodel.device.cuda import cuda_toolkit  # noqa: E402
 
 
 def commands(work, profile_builds=False):
@@ -87,9 +86,7 @@ def main(argv=None):
     folders = {}  # build folder -> the hash of the code generated into it
     calibrate = os.path.join(os.path.dirname(args.carry), "calibrate")  # stage 2's program
     os.makedirs(os.path.dirname(calibrate), exist_ok=True)
-    subprocess.run([os.path.join(cuda_toolkit(), "bin", "nvcc"), "-O2", "-std=c++17",
-                    f"-arch=sm_{int(round(float(args.compute_capability) * 10))}", stages.CALIBRATE, "-o", calibrate],
-                   check=True)
+    stages.compile_calibration(calibrate, args.compute_capability)
     for n, command in enumerate(commands(work, args.profile_builds)):
         if args.only is not None and n not in args.only:
             continue

@@ -417,17 +417,21 @@ def calibrate(out, work, build_only):
     if os.path.exists(carried):
         shutil.copy2(carried, binary)
     else:
-        from brianmodel.device.cuda import cuda_toolkit, environment_compute_capability
-        cc = environment_compute_capability(None) or 9.0
-        arch = f"sm_{int(round(cc * 10))}"
-        subprocess.run([os.path.join(cuda_toolkit(), "bin", "nvcc"), "-O2", "-std=c++17", f"-arch={arch}",
-                        CALIBRATE, "-o", binary], check=True)
+        from brianmodel.device.cuda import environment_compute_capability
+        compile_calibration(binary, environment_compute_capability(None) or 9.0)
     if build_only:
         print(json.dumps({"binary": binary}))
         return
     done = subprocess.run([binary], capture_output=True, text=True, timeout=120)
     _write_text(os.path.join(out, "calibration.txt"), done.stdout + (done.stderr if done.returncode else ""))
     print(done.stdout)
+
+
+def compile_calibration(binary, compute_capability):
+    """Compile calibrate.cu for the GPU generation ``compute_capability`` (e.g. 9.0) into ``binary``."""
+    from brianmodel.device.cuda import cuda_toolkit
+    subprocess.run([os.path.join(cuda_toolkit(), "bin", "nvcc"), "-O2", "-std=c++17",
+                    f"-arch=sm_{int(round(float(compute_capability) * 10))}", CALIBRATE, "-o", binary], check=True)
 
 
 def nsys(out, work):

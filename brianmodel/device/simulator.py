@@ -41,7 +41,7 @@ from . import standalone
 from .contract import check_model
 from .run_args import seed_from_run_args, write_run_args
 from .spike_buffers import SpikeBuffers
-from .targets import target
+from .targets import TARGETS, target
 from .timing import RunTiming, instrument, read_timing
 from .writeout import unread_synapse_arrays
 
@@ -176,8 +176,8 @@ class Simulator:
     """
 
     def __new__(cls, model=None, device: str = "cpp", *args, **kwargs):
-        if cls is Simulator:
-            cls = StandaloneSimulator if target(device).standalone else RuntimeSimulator
+        if cls is Simulator:  # (an unknown name is refused by __init__, which checks the device)
+            cls = StandaloneSimulator if getattr(TARGETS.get(device), "standalone", False) else RuntimeSimulator
         return super().__new__(cls)
 
     def __init__(self, model, device: str = "cpp", chunk_size: int = 500, *, build_root: str | None = None,
@@ -349,9 +349,9 @@ class StandaloneSimulator(Simulator):
                 shutil.rmtree(os.path.join(self.build_dir, results), ignore_errors=True)
                 return self._run_binary(net, device, arguments, chunk, retry=False)
             wall = time.perf_counter() - start
-            folder = os.path.join(self.build_dir, results)
-            timing = read_timing(folder, device._last_run_time, device.timers.get("run_binary"))
-            self.spike_buffers.learn(_stdout(self.build_dir, results))
+            folder, output = os.path.join(self.build_dir, results), _stdout(self.build_dir, results)
+            timing = read_timing(folder, device._last_run_time, device.timers.get("run_binary"), output)
+            self.spike_buffers.learn(output)
             profile = _profile(os.path.join(folder, "profiling_info.txt")) if self.profile else {}
             return ChunkResult(net.read_state(), net.read_spikes(), wall, float(net.period),
                                _monitor_values(net.extra_objects), profile, timing)

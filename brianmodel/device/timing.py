@@ -67,9 +67,9 @@ def instrument(device, wait_code: str = ""):
                        "}")
 
 
-def read_timing(results_dir: str, loop_s: float | None, binary_s: float | None) -> RunTiming:
-    """The timing of the run whose results are in ``results_dir`` (Brian2's loop and binary times given);
-    parts the binary did not write are None."""
+def read_timing(results_dir: str, loop_s: float | None, binary_s: float | None, output: str = "") -> RunTiming:
+    """The timing of the run whose results are in ``results_dir`` (Brian2's loop and binary times given, and
+    what the binary printed); parts the binary did not write are None."""
     values = {}
     path = os.path.join(results_dir, TIMING_FILE)
     if os.path.exists(path):
@@ -78,9 +78,5 @@ def read_timing(results_dir: str, loop_s: float | None, binary_s: float | None) 
                 parts = line.split()
                 if len(parts) == 2 and parts[1].lstrip("-").isdigit():
                     values[parts[0]] = int(parts[1]) * 1e-6
-    lines = []
-    stdout = os.path.join(results_dir, "stdout.txt")
-    if os.path.exists(stdout):
-        with open(stdout, errors="replace") as f:
-            lines = [line.strip() for line in f if _SETUP_LINE.search(line)]
+    lines = [line.strip() for line in output.splitlines() if _SETUP_LINE.search(line)]
     return RunTiming(values.get("setup_us"), values.get("loop_us", loop_s), values.get("writeout_us"), binary_s, lines)
