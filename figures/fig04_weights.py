@@ -4,12 +4,14 @@
 
 ON − OFF weights of each hidden unit, divided by their largest absolute
 value (the caption's normalisation). For natural patches the title gives the
-fraction of units whose field a 2-D Gabor fits with R² ≥ 0.5, and how many of
-those are oriented (brianmodel.analysis.oriented).
+fraction of units whose field a 2-D Gabor fits with R² ≥ 0.5, how many of
+those are oriented (brianmodel.analysis.oriented) and how many localized
+(analysis.localized: the envelope spans at most the patch, as the paper's
+V1-like fields; not a grating across it).
 """
 
 from brianmodel.plots import DATASET_LABEL, arguments, field_grid, plt, present_runs, save
-from brianmodel.analysis import gabor_fits, oriented
+from brianmodel.analysis import gabor_fits, localized, oriented
 from brianmodel.protocols.cli import command
 
 
@@ -17,7 +19,8 @@ def gabor_note(fields):
     params, r2 = gabor_fits(fields)
     good = r2 >= 0.5
     return (f"Gabor R² ≥ 0.5: {100 * good.mean():.0f}% of units; and with ON and OFF subregions side by side: "
-            f"{100 * (good & oriented(params)).mean():.0f}%")
+            f"{100 * (good & oriented(params)).mean():.0f}%; localized: "
+            f"{100 * (good & localized(params, fields.shape[1:])).mean():.0f}%")
 
 
 @command

@@ -4,7 +4,7 @@
 
 Reads <sweep>/sweep.csv and sweep.json and writes <out>/sweep.png (default:
 the sweep folder). Columns of panels: reconstruction corr(x, x̂) of the frozen
-probe, corr(Q, Wᵀ), and Δt2 − Δt1 (the imbalance of the bout gaps), each
+probe (of the held-out images when the sweep held some out), corr(Q, Wᵀ), and Δt2 − Δt1 (the imbalance of the bout gaps), each
 over --x × --y (default: the grid's first two fields; with one field, its
 values × the seeds); one row of panels per value of every other field; seeds
 are averaged (a cell shows the mean, and how many seeds made it when several).
@@ -23,10 +23,17 @@ from brianmodel.results import ResultsFolder
 PANELS = (("reconstruction_corr", "corr(x, x̂)", "viridis", (0, None)),
           ("qw_correlation", "corr(Q, Wᵀ)", "viridis", (0, 1)),
           ("dt_imbalance", "Δt2 − Δt1 (ms)", "RdBu_r", "symmetric"))
+HELD_OUT = ("held_out_corr", "held-out corr(x, x̂)", "viridis", (0, None))
 
 
 def value_of(row, column):
-    return row["dt2_ms"] - row["dt1_ms"] if column == "dt_imbalance" else row[column]
+    return row["dt2_ms"] - row["dt1_ms"] if column == "dt_imbalance" else row.get(column, float("nan"))
+
+
+def panels_of(rows) -> tuple:
+    """PANELS, the reconstruction measured on held-out images where the sweep held some out."""
+    held_out = any(np.isfinite(value_of(r, "held_out_corr")) for r in rows)
+    return (HELD_OUT, *PANELS[1:]) if held_out else PANELS
 
 
 def slice_grid(rows, column, x, y, fixed):
@@ -69,8 +76,8 @@ def main(argv=None):
     others = [f for f in fields if f not in (x, y)]
     panels_rows = [dict(zip([columns[f] for f in others], values))
                    for values in itertools.product(*[sorted({r[columns[f]] for r in rows}) for f in others])]
-    limits = {}
-    for column, _, _, scale in PANELS:
+    limits, panels = {}, panels_of(rows)
+    for column, _, _, scale in panels:
         every = np.array([value_of(r, column) for r in rows])
         every = every[np.isfinite(every)]
         if scale == "symmetric":
@@ -78,16 +85,17 @@ def main(argv=None):
             limits[column] = (-bound, bound)
         else:
             limits[column] = (scale[0], scale[1] if scale[1] is not None else (every.max() if every.size else 1))
-    fig, axes = plt.subplots(len(panels_rows), len(PANELS), figsize=(3.6 * len(PANELS), 2.7 * len(panels_rows)),
+    fig, axes = plt.subplots(len(panels_rows), len(panels), figsize=(3.6 * len(panels), 2.7 * len(panels_rows)),
                              squeeze=False)
     for r, fixed in enumerate(panels_rows):
-        for c, (column, label, cmap, _) in enumerate(PANELS):
+        for c, (column, label, cmap, _) in enumerate(panels):
             ax = axes[r, c]
             values, count, xs, ys = slice_grid(rows, column, columns[x], columns[y], fixed)
             image = ax.imshow(values, origin="lower", cmap=cmap, vmin=limits[column][0], vmax=limits[column][1],
                               aspect="auto")
             for (i, j), value in np.ndenumerate(values):
-                text = "–" if not np.isfinite(value) else f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
+                text = "–" if not np.isfinite(value) else f"{value:.3f}" if abs(value) < 1 else \
+                    f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
                 if count[i, j] > 1:
                     text += f"\n(n={count[i, j]})"
                 ax.text(j, i, text, ha="center", va="center", fontsize=7,

@@ -8,13 +8,14 @@ Writes:
   receptive_fields.png     ON − OFF feedforward weights of the first 100 hidden units (cf. Fig 4a)
   feedback_fields.png      the same for the feedback weights Q (columns): symmetry by eye
   reconstructions.png      initial-bout input vs final-bout reconstruction (cf. Fig 6c)
+  lateral.png              with lateral inhibition (rules.lateral): M, and M against the overlap of the units' Q columns
 """
 import argparse
 import os
 
 import numpy as np
 
-from brianmodel.analysis import receptive_fields
+from brianmodel.analysis import lateral_matrix, receptive_fields
 from brianmodel.plots import plt, save, seconds
 from brianmodel.results import ResultsFolder
 from brianmodel.protocols.cli import command
@@ -110,6 +111,26 @@ def reconstructions(chunk, info, out, n=10):
     save(fig, out, "reconstructions.png")
 
 
+def lateral(state, out):
+    """M[k, j] (inhibition of unit k by unit j) ordered by Q's leading direction, and M against corr(Q_j, Q_k)."""
+    M = lateral_matrix(state["lateral_m"], len(state["phi"]))
+    overlap = np.corrcoef(state["Q"].T)
+    order = np.argsort(np.linalg.svd(overlap)[0][:, 1])  # units with alike features side by side
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.5, 3.8))
+    image = left.imshow(M[np.ix_(order, order)], cmap="Greys", vmin=0, interpolation="nearest")
+    left.set_title(f"lateral inhibition M[k, j] after {state.presentations} presentations", fontsize=8, loc="left")
+    left.set_xlabel("presynaptic unit j (ordered by Q's 2nd direction)", fontsize=7)
+    left.set_ylabel("postsynaptic unit k", fontsize=7)
+    fig.colorbar(image, ax=left, shrink=0.8)
+    off = ~np.eye(len(M), dtype=bool)
+    right.plot(overlap[off], M[off], ".", ms=1, alpha=0.3, color="k")
+    right.set_xlabel("corr(Q_j, Q_k): overlap of the two units' features", fontsize=7)
+    right.set_ylabel("M[k, j]", fontsize=7)
+    right.set_title(f"r = {np.corrcoef(overlap[off], M[off])[0, 1]:.2f}", fontsize=8, loc="left")
+    fig.tight_layout()
+    save(fig, out, "lateral.png")
+
+
 @command
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,6 +147,8 @@ def main(argv=None):
     learning_curves(rows, out)
     weights(state, info, out)
     reconstructions(chunk, info, out)
+    if "lateral_m" in state.arrays:
+        lateral(state, out)
     plt.close("all")
     print(f"figures written to {out}")
 

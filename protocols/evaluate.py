@@ -2,15 +2,22 @@
 
     python protocols/evaluate.py results/mnist                 # the standard probes
     python protocols/evaluate.py results/mnist --label test --presentations 2000 --phi-scale 1.2
+    python protocols/evaluate.py results/mnist --code          # the code's measures and ceilings (docs/code.md)
 
 The standard probes are ``final`` (1,000 presentations of a seeded image set),
 ``phi-1.5`` (Φ × 1.5, Fig 7e) and ``checkpoint-<n>`` at six points of training
 (Fig 5). Each writes <results>/evaluation/<label>.npz; the training's binary
 is reused.
+
+--code (a training with a holdout) probes --presentations (4,000) training
+images (``code-train``) and every held-out image (``code-held-out``), writes the
+code's measures and the ceilings of other codes of its size to
+<results>/evaluation/code.json and prints them.
 """
 import argparse
 
-from brianmodel.mstdp.probes import probe, standard_probes
+from brianmodel.analysis import format_report
+from brianmodel.mstdp.probes import code_probe, probe, standard_probes
 from brianmodel.protocols.cli import command
 
 
@@ -19,16 +26,23 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("results", help="results folder written by protocols/train.py")
     p.add_argument("--label", help="run one probe with this name instead of the standard set")
-    p.add_argument("--presentations", type=int, default=1000)
+    p.add_argument("--code", action="store_true",
+                   help="measure the code against ceilings (training images and held-out ones) instead")
+    p.add_argument("--presentations", type=int,
+                   help="images probed (default 1,000; with --code, 4,000 training images)")
     p.add_argument("--checkpoint", type=int, help="presentations done at the checkpoint to probe (default: last)")
     p.add_argument("--phi-scale", type=float,
                    help="factor on every Φ_j (default: 1 for --label, 1.5 for the standard set's Φ probe)")
     args = p.parse_args(argv)
-    if args.label:
-        probe(args.results, args.label, presentations=args.presentations, checkpoint=args.checkpoint,
+    presentations = args.presentations if args.presentations is not None else 4000 if args.code else 1000
+    if args.code:
+        print(format_report(code_probe(args.results, presentations=presentations,
+                                       checkpoint=args.checkpoint)))
+    elif args.label:
+        probe(args.results, args.label, presentations=presentations, checkpoint=args.checkpoint,
               phi_scale=1.0 if args.phi_scale is None else args.phi_scale)
     else:
-        standard_probes(args.results, presentations=args.presentations,
+        standard_probes(args.results, presentations=presentations,
                         phi_scale=1.5 if args.phi_scale is None else args.phi_scale)
 
 

@@ -7,7 +7,8 @@
 
 --grid SECTION.NAME=V1,V2,... (repeatable) names a run-time field and its
 values, with units where it has them (locations.feedback=50*um,250*um,450*um;
-connections.delay_feedback=1*ms,3*ms); without --grid the grid is the feedback
+connections.delay_feedback=1*ms,3*ms), or a parameter of a pathway's rule
+(--rule lateral=istdp --grid rules.lateral.alpha=0.05,0.1,0.2); without --grid the grid is the feedback
 location {50, 250, 450} µm × W delay {2, 5, 8} ms × Q delay {1, 3, 5} ms.
 --seeds N repeats every point with seeds --seed .. --seed + N − 1. The points
 run in ensembles of --copies copies (default 1 on cpp, where a bigger
@@ -53,6 +54,8 @@ def main(argv=None):
     p.add_argument("--presentations", type=int, default=2000, help="training presentations per point")
     p.add_argument("--chunk", type=int, default=250, help="presentations per binary run and checkpoint")
     p.add_argument("--probe", type=int, default=250, help="frozen presentations that measure reconstruction")
+    p.add_argument("--holdout", type=int, default=0,
+                   help="images held out of every point's training; their reconstruction is held_out_corr")
     p.add_argument("--device", default="cpp", help=f"standalone device: {', '.join(d for d in DEVICES if d != 'runtime')}")
     p.add_argument("--threads", type=int, default=0, help="OpenMP threads per ensemble (0: none)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local worker processes")
@@ -63,7 +66,8 @@ def main(argv=None):
     overrides.setdefault("architecture", {})["n_hidden"] = args.hidden
     base = preset(args.preset).with_overrides(**overrides)
     settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,
-                           seed=args.seed, device=args.device, threads=args.threads, preset=args.preset)
+                           seed=args.seed, device=args.device, threads=args.threads, preset=args.preset,
+                           holdout=args.holdout)
     if args.seeds < 1:
         raise ParameterError(f"--seeds must be at least 1, got {args.seeds}")
     grid = parse_grid(args.grid, range(args.seed, args.seed + args.seeds))

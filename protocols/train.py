@@ -40,6 +40,9 @@ def parse_args(argv=None):
     p.add_argument("--hidden", type=int, help="number of hidden neurons (preset: 200)")
     p.add_argument("--presentations", type=int, default=5000)
     p.add_argument("--chunk", type=int, default=500, help="presentations per binary run and checkpoint")
+    p.add_argument("--holdout", type=int, default=0,
+                   help="images held out of training (a seeded split; the dataset's test split where it has one): "
+                        "evaluate.py --code measures the code on them")
     p.add_argument("--rho", type=float, help="target hidden spikes per unit per presentation")
     p.add_argument("--eta", type=float, help="learning rate η of feedforward STDP")
     p.add_argument("--zeta-over-eta", type=float, help="ratio ζ/η of the feedback (aSTDP) learning rate")
@@ -91,7 +94,7 @@ def main(argv=None):
     params = params_from_args(args)
     settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,
                            seed=args.seed, device=args.device, threads=args.threads, preset=args.preset,
-                           compute_capability=args.compute_capability).validate()
+                           holdout=args.holdout, compute_capability=args.compute_capability).validate()
     if args.seeds < 1:
         raise ParameterError(f"--seeds must be at least 1, got {args.seeds}")
     if args.workers < 1 or (args.workers > 1 and args.seeds == 1):

@@ -83,7 +83,7 @@ def test_gabor_fit_recovers_a_gabor_and_rejects_noise():
 
 
 def test_the_gabor_fits_jacobian_is_the_gabors_derivative():
-    from brianmodel.analysis import _gabor_parts, gabor
+    from brianmodel.analysis.measures import _gabor_parts, gabor
     params = np.array([1.3, 7.2, 8.1, 2.0, 3.5, 0.6, 0.15, 0.3, 0.2])
     value, jacobian = _gabor_parts(params, (12, 16))
     np.testing.assert_array_equal(value, gabor(params, (12, 16)))
@@ -101,3 +101,13 @@ def test_oriented_tells_edge_detectors_from_blobs():
     blob = gabor([1.0, 6, 9, 2.5, 4.0, 0.3, 0.0, 0.0, 0.0], (16, 16))  # one-signed, elongated
     assert oriented(fit_gabor(edge)[0])[0]
     assert not oriented(fit_gabor(blob)[0])[0]
+
+
+def test_a_wavelet_is_localized_and_a_grating_spanning_the_patch_is_not():
+    from brianmodel.analysis import envelope_extent, fit_gabor, gabor, localized
+    shape = (16, 16)
+    wavelet = gabor([1.0, 7.5, 8.0, 2.0, 2.5, 0.6, 0.2, 0.0, 0.0], shape)
+    grating = gabor([1.0, 7.5, 8.0, 12.0, 14.0, 0.6, 0.2, 0.0, 0.0], shape)
+    params = np.array([fit_gabor(field)[0] for field in (wavelet, grating)])
+    assert localized(params, shape).tolist() == [True, False]
+    assert envelope_extent(params, shape)[0] == pytest.approx(2.5 / 16, rel=0.05)

@@ -222,7 +222,7 @@ def test_the_exit_status_and_stderr_of_a_real_process(tmp_path):
     result = subprocess.run([sys.executable, os.path.join(ROOT, "protocols", "train.py"), "--preset", "dense",
                              "--out", str(tmp_path / "out")], capture_output=True, text=True)
     assert result.returncode == 1
-    assert result.stderr == "error: unknown preset 'dense'; known presets: main, very-sparse, non-sparse, dendritic\n"
+    assert result.stderr == "error: unknown preset 'dense'; known presets: main, very-sparse, non-sparse, dendritic, lateral\n"
 
 
 def test_a_programming_error_keeps_its_traceback(monkeypatch):

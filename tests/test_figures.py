@@ -67,7 +67,8 @@ def test_paper_command_skips_missing_runs_and_fails_on_an_empty_root(tiny_root, 
 
 @pytest.mark.parametrize("script, argv", [("fig02_windows", ["--root", "{root}", "--out", "{out}"]),
                                           ("fig06_07_behaviour", ["--root", "{root}", "--out", "{out}"]),
-                                          ("training", ["{root}/mnist", "--out", "{out}"])])
+                                          ("training", ["{root}/mnist", "--out", "{out}"]),
+                                          ("field_shapes", ["{root}/mnist", "{root}/natural", "--out", "{out}"])])
 def test_figures_read_results_without_brian2(script, argv, tiny_root, tmp_path):
     code = ("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); "
             "assert 'brian2' not in sys.modules, 'brian2 imported'")

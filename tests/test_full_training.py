@@ -15,4 +15,4 @@ def test_bundled_digits_5000_presentations(tmp_path):
     assert last["reconstruction_loss"] < first["reconstruction_loss"]
     assert 3 < last["dt1_ms"] < 12 and 3 < last["dt2_ms"] < 15  # three separated bouts
     # the numbers of README.md and docs/results.md (make demo), as metrics.csv keeps them
-    assert (last["reconstruction_corr"], last["qw_correlation"]) == (0.684511, 0.891701)
+    assert (last["reconstruction_corr"], last["qw_correlation"]) == (0.682188, 0.889738)

@@ -29,14 +29,16 @@ __all__ = ["VISIBLE_EQUATIONS", "HIDDEN_EQUATIONS", "POOL_EQUATIONS", "POOL_OUTP
            "PLASTIC_ON_PRE", "PLASTIC_ON_POST", "FORGET_STALE_TRACES", "PATHWAY_TABLE", "PATHWAY_VARIABLES",
            "MIRRORED_VARIABLES", "PLACEMENT_VARIABLES", "pathway_columns", "forget_stale",
            "plastic_synapse_code", "pathway_lines", "visible_equations", "hidden_equations", "pool_equations",
-           "has_cable"]
+           "has_cable",
+           "has_lateral", "lateral_synapse_code", "lateral_columns", "table_lines", "LATERAL_TABLE",
+           "LATERAL_VARIABLES", "LATERAL_STATE"]
 
 VISIBLE_EQUATIONS = """
 dv/dt = ((E_L - v) + g_stim*(E_e - v) + g_i*(E_i - v) + g_coupling_soma*(v_d - v)) / tau_m : volt (unless refractory)
 dv_d/dt = ((E_L - v_d) + g_d*(E_e - v_d) + g_coupling_dendrite*(v - v_d)) / tau_d : volt
 dg_d/dt = -g_d/tau_e : 1  # feedback (dendritic) excitation
 """ + (VISIBLE_INPUTS := """
-g_stim = g_input * intensity * int((t % presentation_duration) < stimulus_duration) : 1
+g_stim = g_input * intensity * int((t_in_timesteps % presentation_steps) < stimulus_steps) : 1
 intensity : 1  # this presentation's stimulus, read from the image table once at its start
 g_i : 1 (linked)  # the visible pool's shared inhibitory conductance (the copy's)
 g_input : 1 (constant)  # stimulus conductance at intensity 1
@@ -56,6 +58,8 @@ homeostasis_rate : 1 (constant)
 copy : integer (constant)  # the ensemble copy the neuron belongs to
 """)
 HIDDEN_SOMA_TERMS = "+ g_i*(E_i - v)"  # ball-and-stick hidden soma (feedforward input on the dendrite)
+# lateral inhibition (rules.lateral set): a second inhibitory conductance, from the copy's other hidden units
+LATERAL_STATE = "dg_l/dt = -g_l/tau_lateral : 1  # lateral inhibition from the copy's other hidden units\n"
 
 POOL_EQUATIONS = """
 dv/dt = ((E_L - v) + g_e*(E_e - v)) / tau_m_inhibitory : volt (unless refractory)
@@ -94,6 +98,7 @@ def forget_stale(traces) -> str:
 # t_hidden - t_visible has the same profile as the feedforward one. The window's amplitudes come precomputed (network.
 # pathway_values): pre_coeff = η (A₊ or −A₋), post_coeff = η bap (A₊ or −A₋).
 PATHWAY_TABLE = {"feedforward": "feedforward_values", "feedback": "feedback_values"}  # TimedArray names
+LATERAL_TABLE = "lateral_values"  # the lateral synapses' run-time values: their rule's, then LATERAL_VARIABLES
 # A pathway's run-time values (name: unit) are the table's columns, in this order: its rule's
 # parameters (for ``mirrored``, MIRRORED_VARIABLES; otherwise the rule's fields), then PLACEMENT_VARIABLES.
 MIRRORED_VARIABLES = {
@@ -110,6 +115,7 @@ PLACEMENT_VARIABLES = {
     "backprop_delay": "second",  # somatic spike -> back-propagating spike at the synapse
 }
 PATHWAY_VARIABLES = {**MIRRORED_VARIABLES, **PLACEMENT_VARIABLES}  # the columns of a ``mirrored`` pathway
+LATERAL_VARIABLES = {"gain": "1", "lateral_delay": "second"}  # lateral.g_lateral, lateral.delay
 PLASTIC_MODEL = """
 {weight} : 1
 dapre/dt = -apre * pre_trace_rate : 1 (event-driven)
@@ -168,6 +174,24 @@ def plastic_synapse_code(pathway: str, params: ModelParams, modulated: bool = Fa
                 on_post=forget + rule.on_post(site))
 
 
+def lateral_synapse_code(params: ModelParams) -> dict:
+    """Synapses() keyword arguments of the lateral synapses (hidden -> hidden, weight m), by rules.lateral."""
+    rule = params.rule("lateral")
+    if isinstance(rule, Modulated):
+        raise ParameterError(f"rules.lateral = {params.rules.lateral!r} is a three-factor rule: the network drives "
+                             f"no modulator")
+    site = Site("m", "m_max", bap=None)  # somatic synapses: the postsynaptic spike is there at full size
+    forget = forget_stale(rule.traces)
+    return dict(model="m : 1\n" + rule.model(site) + table_lines(LATERAL_TABLE, lateral_columns(params)),
+                on_pre=forget + "g_l_post += gain * m\n" + rule.on_pre(site),
+                on_post=forget + rule.on_post(site))
+
+
+def lateral_columns(params: ModelParams) -> dict:
+    """{name: unit} of the lateral table's columns, in order."""
+    return {**params.rule("lateral").columns(), **LATERAL_VARIABLES}
+
+
 # a table holds plain numbers (SI base units); these give them back their unit
 _FROM_TABLE = {"1": "{}", "Hz": "{} / second", "hertz": "{} / second", "second": "{} * second",
                "integer": "int({})"}
@@ -175,7 +199,11 @@ _FROM_TABLE = {"1": "{}", "Hz": "{} / second", "hertz": "{} / second", "second":
 
 def pathway_lines(pathway: str, columns: dict = PATHWAY_VARIABLES) -> str:
     """Equation lines of a synapse's ``copy`` and of the values it reads from its copy's row of the table."""
-    table = PATHWAY_TABLE[pathway]
+    return table_lines(PATHWAY_TABLE[pathway], columns)
+
+
+def table_lines(table: str, columns: dict) -> str:
+    """Equation lines of a synapse's ``copy`` and of ``columns``, read from its copy's row of ``table``."""
     lines = ["copy_syn : integer (constant)  # the synapse's ensemble copy (Brian2 keeps ``copy`` for the neurons')"]
     for column, (name, unit) in enumerate(columns.items()):
         read = _FROM_TABLE[unit].format(f"{table}(copy_syn * second, {column})")
@@ -196,11 +224,21 @@ def visible_equations(params: ModelParams | None = None) -> Equations:
     return Equations(ball_and_stick_equations(params.cable, VISIBLE_SOMA_TERMS, synapse="g_d") + VISIBLE_INPUTS)
 
 
+def has_lateral(params) -> bool:
+    """Whether the hidden units inhibit each other through lateral synapses (rules.lateral set)."""
+    return params is not None and params.rule("lateral") is not None
+
+
 def hidden_equations(params: ModelParams | None = None) -> Equations:
-    """A point soma, or a ball-and-stick cell when the feedforward synapses have a location."""
+    """A point soma, or a ball-and-stick cell when the feedforward synapses have a location; with lateral
+    inhibition (:func:`has_lateral`) when the lateral synapses exist."""
+    lateral = has_lateral(params)
+    inhibition = "+ (g_i + g_l)*(E_i - v)" if lateral else HIDDEN_SOMA_TERMS
     if params is None or not has_cable(params, "feedforward"):
-        return Equations(HIDDEN_EQUATIONS)
-    return Equations(ball_and_stick_equations(params.cable, HIDDEN_SOMA_TERMS, synapse="g_e") + HIDDEN_STATE)
+        eqs = HIDDEN_EQUATIONS.replace(HIDDEN_SOMA_TERMS, inhibition, 1)
+    else:
+        eqs = ball_and_stick_equations(params.cable, inhibition, synapse="g_e") + HIDDEN_STATE
+    return Equations(eqs + (LATERAL_STATE if lateral else ""))
 
 
 def pool_equations() -> Equations:

@@ -42,7 +42,7 @@ def differences(a: dict, b: dict, where: str = "") -> list[str]:
 
 
 def _check_rules(params: ModelParams):
-    for pathway in ("feedforward", "feedback"):
+    for pathway in rules.PATHWAYS:
         if isinstance(params.rule(pathway), rules.Modulated):
             raise ParameterError(f"rules.{pathway} = {getattr(params.rules, pathway)!r} is a three-factor rule: "
                                  f"it needs a modulator signal, which only the modulation protocol drives "
@@ -136,7 +136,7 @@ class Ensemble:
         arch = p.architecture
         n_vis, n_hid = self.n_inputs, arch.n_hidden
         synapses = 2 * n_vis * n_hid + n_vis * arch.n_visible_pool + n_hid * arch.n_hidden_pool \
-            + arch.n_visible_pool + arch.n_hidden_pool
+            + arch.n_visible_pool + arch.n_hidden_pool + (n_hid * (n_hid - 1) if p.rule("lateral") else 0)
         compartments = p.cable.n_compartments + 1 if p.locations.feedback is not None else 2
         neurons = n_vis * compartments + n_hid + arch.n_visible_pool + arch.n_hidden_pool
         table = 8 * n_vis * self.image_rows(n_presentations)

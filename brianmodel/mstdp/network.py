@@ -26,12 +26,14 @@ import numpy as np
 from brian2 import NeuronGroup, Network, Quantity, SpikeMonitor, Synapses, TimedArray, defaultclock, linked_var, \
     ms, second, um
 
+from .. import analysis
 from ..cells import cable_namespace
 from ..device.contract import add_extra
 from ..errors import SimulationError
 from ..params.cable import CABLE_METHOD, check_step
 from ..params.mstdp import ModelParams
-from .equations import (PATHWAY_TABLE, POOL_OUTPUT_EQUATIONS, has_cable, hidden_equations, pathway_columns,
+from .equations import (LATERAL_TABLE, PATHWAY_TABLE, POOL_OUTPUT_EQUATIONS, has_cable, has_lateral,
+                        hidden_equations, lateral_columns, lateral_synapse_code, pathway_columns,
                         plastic_synapse_code, pool_equations, visible_equations)
 from .placement import placement
 
@@ -39,7 +41,7 @@ __all__ = ["MStdpNetwork", "NetworkState", "EnsembleState", "STATE_ARRAYS", "syn
            "build_network", "namespace",
            "stimulus_tables",
            "feedforward_synapses", "feedback_synapses", "assign_delays", "pathway_values", "pathway_table", "copy_values",
-           "RUN_TIME_FIELDS", "build_values", "compiled_form"]
+           "RUN_TIME_FIELDS", "build_values", "compiled_form", "lateral_synapses", "lateral_values", "lateral_matrix"]
 
 
 def namespace(params: ModelParams) -> dict:
@@ -50,11 +52,21 @@ def namespace(params: ModelParams) -> dict:
         tau_m=n.tau_m, tau_m_inhibitory=n.tau_m_inhibitory, tau_e=n.tau_e,
         tau_d=d.tau_d, g_coupling_soma=d.g_coupling_soma, g_coupling_dendrite=d.g_coupling_dendrite,
         w_max=pl.w_max, q_max=pl.q_max, phi_min=h.phi_min, phi_max=h.phi_max,
-        presentation_duration=pr.duration, stimulus_duration=pr.stimulus_duration,
+        presentation_duration=pr.duration,
+        # the stimulus is on for whole time steps of each presentation (t % duration in floating point
+        # would give 49, 50 or 51 steps, depending on the presentation's place in its chunk)
+        presentation_steps=whole_steps(pr.duration, pr.dt), stimulus_steps=whole_steps(pr.stimulus_duration, pr.dt),
     )
     if has_cable(params):
         ns.update(cable_namespace(params.cable))
+    if has_lateral(params):
+        ns.update(tau_lateral=params.lateral.tau, m_max=params.lateral.m_max)
     return ns
+
+
+def whole_steps(duration, dt) -> int:
+    """``duration`` in time steps of ``dt`` (validated to be a whole number)."""
+    return int(round(float(duration / dt)))
 
 
 # -- the run-time parameters ---------------------------------------------------
@@ -67,7 +79,8 @@ RUN_TIME_FIELDS = {("connections", "g_input"), ("homeostasis", "rho"), ("homeost
                    ("connections", "g_feedforward"), ("connections", "g_feedback"),
                    ("connections", "delay_feedforward"), ("connections", "delay_feedback"),
                    ("connections", "backprop_delay_feedforward"), ("connections", "backprop_delay_feedback"),
-                   ("cable", "bap_velocity"), ("cable", "bap_length_constant"), ("locations", "crossover")}
+                   ("cable", "bap_velocity"), ("cable", "bap_length_constant"), ("locations", "crossover"),
+                   ("lateral", "g_lateral"), ("lateral", "delay")}
 # (a location's value is a run-time parameter too; whether there is one is compiled in)
 
 
@@ -105,11 +118,26 @@ def _placement_values(pathway, params, where) -> dict:
             "backprop_delay": where.backprop_delay}
 
 
+def lateral_values(params: ModelParams) -> dict:
+    """The run-time values of the lateral synapses (:func:`.equations.lateral_columns`): their rule's
+    parameters, the gain and the delay."""
+    return {**params.rule("lateral").values(), "gain": params.lateral.g_lateral,
+            "lateral_delay": float(params.lateral.delay)}
+
+
 def pathway_table(pathway: str, copy_params: Sequence[ModelParams]) -> np.ndarray:
-    """The rows of ``pathway``'s table: each copy's :func:`pathway_values`, in SI base units."""
-    columns = pathway_columns(copy_params[0], pathway)
-    rows = [pathway_values(pathway, params) for params in copy_params]
+    """The rows of ``pathway``'s table (or the lateral synapses'): each copy's values, in SI base units."""
+    if pathway == "lateral":
+        columns, rows = lateral_columns(copy_params[0]), [lateral_values(p) for p in copy_params]
+    else:
+        columns = pathway_columns(copy_params[0], pathway)
+        rows = [pathway_values(pathway, params) for params in copy_params]
     return np.array([[float(row[name]) for name in columns] for row in rows])
+
+
+def _tables(params: ModelParams) -> dict:
+    """{pathway: its table's TimedArray name}, the lateral synapses' included when there are any."""
+    return {**PATHWAY_TABLE, **({"lateral": LATERAL_TABLE} if has_lateral(params) else {})}
 
 
 def copy_values(params: ModelParams) -> dict:
@@ -118,6 +146,8 @@ def copy_values(params: ModelParams) -> dict:
               for group, variable, (section, name) in NEURON_VALUES}
     for pathway in ("feedforward", "feedback"):
         values.update({(pathway, name): value for name, value in pathway_values(pathway, params).items()})
+    if has_lateral(params):
+        values.update({("lateral", name): value for name, value in lateral_values(params).items()})
     return values
 
 
@@ -137,6 +167,7 @@ def build_values(params: ModelParams) -> ModelParams:
     for pathway in ("feedforward", "feedback"):
         if getattr(params.locations, pathway) is not None:
             changes["locations"][pathway] = 0 * um
+    for pathway in ("feedforward", "feedback", "lateral"):
         rule = params.rule(pathway)
         if rule is not None:  # its parameters are run-time values: the build has the defaults
             changes.setdefault("rules", {})[pathway] = rule.name
@@ -158,6 +189,8 @@ def compiled_form(params: ModelParams) -> dict:
                          for pathway, spec in compiled["rules"].items()}
     if not has_cable(params):
         compiled.pop("cable")
+    if not has_lateral(params):
+        compiled.pop("lateral")
     return compiled
 
 
@@ -193,12 +226,19 @@ STATE_ARRAYS = ("W", "Q", "phi", "count")
 
 def synapse_state_names(params: ModelParams) -> list:
     """The names of :attr:`NetworkState.synapses` for ``params``' rules (none for the mirrored rule)."""
-    names = []
-    for pathway in PATHWAY_TABLE:
+    names = ["lateral_m"] if has_lateral(params) else []  # M, in synapse order (:func:`lateral_matrix`)
+    for pathway in _tables(params):
         rule = params.rule(pathway)
         if rule is not None and rule.persistent:
             names += [f"{pathway}_{variable}" for variable in (*rule.persistent, "lastupdate")]
     return names
+
+
+def lateral_matrix(state: NetworkState) -> np.ndarray | None:
+    """M (n_hidden, n_hidden) of a state (:func:`brianmodel.analysis.lateral_matrix`); None without lateral
+    synapses."""
+    m = state.synapses.get("lateral_m")
+    return None if m is None else analysis.lateral_matrix(m, len(state.phi))
 
 
 class EnsembleState(tuple):
@@ -261,6 +301,7 @@ class MStdpNetwork:
     copy_params: tuple  # ModelParams of each copy
     single: bool  # one copy, whose state is a NetworkState (not an EnsembleState)
     extra_objects: list = field(default_factory=list)  # the user's objects (the model's extra)
+    lateral: Synapses | None = None  # hidden -> hidden inhibition (rules.lateral set)
 
     @property
     def copies(self) -> int:
@@ -293,7 +334,7 @@ class MStdpNetwork:
         """{VariableView or TimedArray: values} of every copy's run-time parameters (for run_args):
         the pathways' tables, and per-neuron arrays."""
         params = self._per_copy(params)
-        values = {self.tables[pathway]: pathway_table(pathway, params) for pathway in PATHWAY_TABLE}
+        values = {table: pathway_table(pathway, params) for pathway, table in self.tables.items()}
         for group, variable, (section, name) in NEURON_VALUES:
             column = np.array([float(getattr(getattr(p, section), name)) for p in params])
             values[getattr(getattr(self, group), variable)] = np.repeat(column, len(getattr(self, group)) // self.copies)
@@ -362,10 +403,11 @@ def stimulus_tables(presentations: Presentations, copies: int, n_presentations: 
 
 def _rest(params, pathway, synapse):
     """Reset statements of a layer's membrane and synaptic state (compartments included)."""
+    lateral = "\ng_l = 0" if pathway == "feedforward" and has_lateral(params) else ""
     if not has_cable(params, pathway):
-        return {"feedback": "v = E_L\nv_d = E_L\ng_d = 0", "feedforward": "v = E_L\ng_e = 0"}[pathway]
+        return {"feedback": "v = E_L\nv_d = E_L\ng_d = 0", "feedforward": "v = E_L\ng_e = 0"}[pathway] + lateral
     n = params.cable.n_compartments
-    return "\n".join(["v = E_L"] + [f"v_{k} = E_L\n{synapse}_{k} = 0" for k in range(1, n + 1)])
+    return "\n".join(["v = E_L"] + [f"v_{k} = E_L\n{synapse}_{k} = 0" for k in range(1, n + 1)]) + lateral
 
 
 def _lif_group(n, eqs, params, name, *, refractory, reset="v = V_reset", method="euler"):
@@ -422,7 +464,7 @@ def feedback_synapses(hidden, visible, params: ModelParams, table: TimedArray, n
 
 def values_table(pathway: str, copy_params: Sequence[ModelParams]) -> TimedArray:
     """``pathway``'s run-time values as the TimedArray its synapses read (one row per copy)."""
-    return TimedArray(pathway_table(pathway, copy_params), dt=1 * second, name=PATHWAY_TABLE[pathway])
+    return TimedArray(pathway_table(pathway, copy_params), dt=1 * second, name=_tables(copy_params[0])[pathway])
 
 
 def _plastic_synapses(pathway, source, target, params, table, name, one_to_one, delays, copies, modulated):
@@ -438,6 +480,18 @@ def _plastic_synapses(pathway, source, target, params, table, name, one_to_one, 
             syn.copy_syn = f"i // {n_pre}"
     if delays:
         assign_delays(syn)
+    return syn
+
+
+def lateral_synapses(hidden, params: ModelParams, table: TimedArray, copies: int) -> Synapses:
+    """M: hidden unit j -> every other hidden unit k of its copy (synapse order: j major, then k), inhibitory,
+    plastic by ``rules.lateral``. The delay is set with the other pathways' (:func:`assign_delays`)."""
+    syn = Synapses(hidden, hidden, **lateral_synapse_code(params), name="lateral",
+                   namespace={LATERAL_TABLE: table})
+    n = len(hidden) // copies
+    syn.connect(j=f"k for k in range((i // {n}) * {n}, (i // {n} + 1) * {n}) if k != i")
+    if copies > 1:
+        syn.copy_syn = f"i // {n}"
     return syn
 
 
@@ -483,7 +537,7 @@ def build_network(copy_params: Sequence[ModelParams], n_visible: int, n_presenta
         stimulus_tables(presentations, copies, n_presentations, shape)
     images = TimedArray(table, dt=1 * second, name="images")
     order = TimedArray(order_table, dt=period, name="order")
-    tables = {pathway: values_table(pathway, copy_params) for pathway in PATHWAY_TABLE}
+    tables = {pathway: values_table(pathway, copy_params) for pathway in _tables(params)}
 
     # ball-and-stick cells are stiff: CABLE_METHOD (step checked above); compact cells: Euler
     visible = _lif_group(copies * n_visible, visible_equations(params), params, "visible",
@@ -503,6 +557,7 @@ def build_network(copy_params: Sequence[ModelParams], n_visible: int, n_presenta
                         neurons.tau_i_hidden, params, "hidden", copies)
     feedforward = feedforward_synapses(visible, hidden, params, tables["feedforward"], delays=False, copies=copies)
     feedback = feedback_synapses(hidden, visible, params, tables["feedback"], delays=False, copies=copies)
+    lateral = lateral_synapses(hidden, params, tables["lateral"], copies) if "lateral" in tables else None
 
     # Each presentation starts from rest: potentials and conductances reset
     # (STDP traces: FORGET_STALE_TRACES); homeostasis acts on the previous
@@ -521,11 +576,11 @@ def build_network(copy_params: Sequence[ModelParams], n_visible: int, n_presenta
         "visible_pool": SpikeMonitor(visible_pool[0], name="visible_pool_spikes"),
         "hidden_pool": SpikeMonitor(hidden_pool[0], name="hidden_pool_spikes"),
     }
-    network = Network(visible, hidden, *visible_pool, *hidden_pool, feedforward, feedback, *resets,
-                      *monitors.values(), name="mstdp")
+    network = Network(visible, hidden, *visible_pool, *hidden_pool, feedforward, feedback,
+                      *([lateral] if lateral is not None else []), *resets, *monitors.values(), name="mstdp")
     ns = {**namespace(params), "images": images, "order": order, "n_visible": n_visible}
     built = MStdpNetwork(network, visible, hidden, feedforward, feedback, images, order, tables, monitors, ns,
-                         n_presentations, copy_params, single)
+                         n_presentations, copy_params, single, lateral=lateral)
     for key, value in built.run_time_values(copy_params[0] if single else copy_params).items():
         if not isinstance(key, TimedArray):  # the tables were made with these values
             key[:] = value
@@ -533,5 +588,7 @@ def build_network(copy_params: Sequence[ModelParams], n_visible: int, n_presenta
         before_delays()
     assign_delays(feedforward)
     assign_delays(feedback)
+    if lateral is not None:
+        lateral.delay = "lateral_delay"
     built.extra_objects = add_extra(extra, built)
     return built

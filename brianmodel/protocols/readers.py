@@ -9,7 +9,8 @@ from ..results import ResultsFolder
 
 __all__ = ["RESULT_COLUMNS", "read_sweep", "read_sweep_table", "read_pairing", "read_epsp"]
 
-RESULT_COLUMNS = ["reconstruction_corr", "qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate"]
+# held_out_corr: the reconstruction of held-out images (NaN: the sweep held none out; absent in older sweeps)
+RESULT_COLUMNS = ["reconstruction_corr", "held_out_corr", "qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate"]
 _TEXT_COLUMNS = ("worker", "ensemble", "failed")  # failed: why a point diverged ("" or absent: it did not)
 
 

@@ -1,11 +1,15 @@
 """Sweeps over run-time parameters: every point of a grid (× seeds) trained and probed, as the copies of ensembles.
 
 A grid names run-time fields of :class:`~brianmodel.params.mstdp.ModelParams`
-and their values (``locations.feedback = 50 µm, 250 µm, 450 µm``); a point is
-one value of each, and a seed. Every point trains the autoencoder (its seed
+and their values (``locations.feedback = 50 µm, 250 µm, 450 µm``), or a
+parameter of a pathway's rule (``rules.lateral.alpha = 0.05, 0.1``: the rule's
+name is compiled in, its parameters are run-time values); a point is one value
+of each, and a seed. Every point trains the autoencoder (its seed
 draws its initial weights and image order) and is probed frozen; its row of
 ``<out>/sweep.csv`` holds its values, the probe's reconstruction_corr, and
-corr(Q, Wᵀ), Δt1, Δt2 and the hidden rate of its last training chunk. Its
+corr(Q, Wᵀ), Δt1, Δt2 and the hidden rate of its last training chunk; with
+a holdout (``settings.holdout``), the probe draws from the training images and
+``held_out_corr`` is the reconstruction of the images it never trained on. Its
 results folder, ``<out>/points/<name>``, is a training's like any other.
 
 Ensembles: the points are packed, in grid order, into ensembles of ``copies``
@@ -38,7 +42,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
 
-from brian2 import ms, um
+from brian2 import Quantity, get_dimensions, get_unit, ms, um
 
 from ..datasets import load_dataset
 from ..device import Simulator, StandaloneSimulator, standalone
@@ -52,6 +56,7 @@ from ..params.base import decode_value, encode_value
 from ..params.mstdp import ModelParams
 from ..params.run import RunSettings
 from ..results import ResultsFolder
+from ..rules import PATHWAYS
 from ..training import Member, train_ensemble
 from .cli import worker_log
 from .readers import RESULT_COLUMNS
@@ -75,6 +80,9 @@ class Axis:
 
     @property
     def unit(self):
+        if _is_rule_parameter(self.field):  # a rule's parameter: the unit its values carry
+            value = self.values[0] if self.values else None
+            return get_unit(get_dimensions(value)) if isinstance(value, Quantity) else None
         section, name = self.field.split(".")
         return _field(section, name).metadata.get("unit")
 
@@ -88,7 +96,7 @@ class Axis:
         return float(value) if self.unit is None else float(value / self.unit)
 
     def label(self, value) -> str:
-        return f"{self.field.split('.')[1]}{self.number(value):g}{'' if self.unit is None else _unit_label(self.unit)}"
+        return f"{self.field.split('.')[-1]}{self.number(value):g}{'' if self.unit is None else _unit_label(self.unit)}"
 
 
 @dataclass(frozen=True)
@@ -108,10 +116,21 @@ class Grid:
 
     def params(self, base: ModelParams, point: dict) -> ModelParams:
         """``base`` with this point's values (validated: bad values fail before anything runs)."""
-        overrides = {}
+        overrides, rule_values = {}, {}
         for axis in self.axes:
-            section, name = axis.field.split(".")
-            overrides.setdefault(section, {})[name] = point[axis.field]
+            if _is_rule_parameter(axis.field):
+                _, pathway, name = axis.field.split(".")
+                rule_values.setdefault(pathway, {})[name] = point[axis.field]
+            else:
+                section, name = axis.field.split(".")
+                overrides.setdefault(section, {})[name] = point[axis.field]
+        for pathway, values in rule_values.items():
+            rule = base.rule(pathway)
+            if rule is None:
+                raise ProtocolError(f"the grid sets rules.{pathway}'s parameters, but rules.{pathway} is "
+                                    f"{getattr(base.rules, pathway)!r}: give it a rule of brianmodel.rules "
+                                    f"(--rule {pathway}=NAME)")
+            overrides.setdefault("rules", {})[pathway] = rule.with_values(**values).spec()
         return base.with_overrides(**overrides)
 
     def row(self, point: dict) -> dict:
@@ -132,7 +151,8 @@ class Grid:
         if len(set(names)) != len(names):
             raise ProtocolError("grid values closer than 6 significant digits would share a results folder")
         for axis in self.axes:
-            base.check_effective(*axis.field.split("."))
+            if not _is_rule_parameter(axis.field):
+                base.check_effective(*axis.field.split("."))
         for point in self.points():
             self.params(base, point)
         return self
@@ -159,6 +179,9 @@ def parse_grid(assignments, seeds) -> Grid:
     axes = []
     for assignment in assignments:
         field, _, text = assignment.partition("=")
+        if _is_rule_parameter(field.strip()) and text:
+            axes.append(Axis(field.strip(), tuple(decode_value(v.strip(), field.strip()) for v in text.split(","))))
+            continue
         section, _, name = field.strip().partition(".")
         if not (section and name and text):
             raise ParameterError(f"expected --grid SECTION.NAME=VALUE,VALUE,..., got {assignment!r}")
@@ -170,6 +193,12 @@ def parse_grid(assignments, seeds) -> Grid:
         axes.append(Axis(f"{section}.{name}", tuple(decode_value(v.strip(), f"{section}.{name}")
                                                      for v in text.split(","))))
     return Grid(tuple(axes) if assignments else DEFAULT_GRID.axes, tuple(seeds))
+
+
+def _is_rule_parameter(field: str) -> bool:
+    """``rules.PATHWAY.PARAMETER``: a parameter of a pathway's rule (a run-time value)."""
+    parts = field.split(".")
+    return len(parts) == 3 and parts[0] == "rules" and parts[1] in PATHWAYS and parts[2].isidentifier()
 
 
 def _field(section: str, name: str):
@@ -252,8 +281,12 @@ def run_ensemble(task: dict) -> list[dict]:
         failed = {k: f.read_json("diverged.json") for k, f in enumerate(folders)
                   if os.path.exists(f.file("diverged.json"))}
         healthy = [f.path for k, f in enumerate(folders) if k not in failed]
+        # with a holdout, reconstruction_corr is of the images training presented, held_out_corr of the others
         finals = iter(probe_ensemble(healthy, "final", presentations=task["probe_presentations"],
-                                     idle=idle + len(failed), build_root=own_root) if healthy else [])
+                                     training_only=bool(settings.holdout), idle=idle + len(failed),
+                                     build_root=own_root) if healthy else [])
+        held_out = iter(probe_ensemble(healthy, "held-out", held_out_only=True, idle=idle + len(failed),
+                                       build_root=own_root) if healthy and settings.holdout else [])
     compiled = _object_times(build_dir) != before
     wall = time.perf_counter() - start
     rows = []
@@ -266,6 +299,7 @@ def run_ensemble(task: dict) -> list[dict]:
         else:
             last = folder.read_metrics()[-1]
             row = {**grid.row(point), "reconstruction_corr": float(next(finals)["reconstruction_corr"]),
+                   "held_out_corr": float(next(held_out)["reconstruction_corr"]) if settings.holdout else math.nan,
                    **{key: float(last[key]) for key in ("qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate")},
                    **run, "failed": ""}
         with folder.writing("sweep point"):

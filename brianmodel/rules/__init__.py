@@ -6,6 +6,7 @@
 ``astdp``                 the time-reversed window (anti-STDP)
 ``astdp-soft``            soft-bounded aSTDP
 ``symstdp``               symmetric STDP of Hao et al. 2020 (the sym-STDP network's rule)
+``istdp``                 inhibitory STDP of Vogels et al. 2011 (decorrelating lateral inhibition)
 ``pair``                  the general pair window: each lobe's sign, amplitude and τ free
 ``triplet``               all-to-all triplet STDP (Pfister & Gerstner 2006, visual cortex)
 ``triplet-nearest``       nearest-spike triplet STDP (idem)
@@ -23,7 +24,9 @@ never evaluated)::
 
 The mSTDP network's own rule, ``mirrored`` (STDP on W, aSTDP on Q, placed
 by :mod:`brianmodel.mstdp.placement`), is not in this table: it reads the
-model's ``plasticity`` section and is its default.
+model's ``plasticity`` section and is its default. Its third pathway,
+``lateral`` (inhibition between hidden units), is ``none`` by default: the
+paper's network has no such synapses.
 """
 from __future__ import annotations
 
@@ -33,16 +36,16 @@ from ..errors import ParameterError
 from ..params.base import decode_value
 from .base import Events, Rule, Site, events
 from .modulated import MODULATION_STEP, MODULATOR, Modulated, modulated
-from .pair import ASTDP, STDP, Pair, SoftASTDP, SoftSTDP, SymSTDP
+from .pair import ASTDP, ISTDP, STDP, Pair, SoftASTDP, SoftSTDP, SymSTDP
 from .rate import BCM, Oja
 from .triplet import VISUAL_CORTEX, NearestTriplet, Triplet
 
 __all__ = ["Rule", "Site", "Events", "events", "RULES", "rule", "rule_names", "Modulated", "modulated",
            "MODULATOR", "MODULATION_STEP", "STDP", "Pair", "SoftSTDP", "ASTDP", "SoftASTDP", "SymSTDP", "Triplet",
-           "NearestTriplet", "BCM",
+           "NearestTriplet", "BCM", "ISTDP", "NO_RULE",
            "Oja", "VISUAL_CORTEX", "PATHWAYS", "parse_rules"]
 
-_PLAIN = (STDP, SoftSTDP, ASTDP, SoftASTDP, SymSTDP, Pair, Triplet, NearestTriplet, BCM, Oja)
+_PLAIN = (STDP, SoftSTDP, ASTDP, SoftASTDP, SymSTDP, ISTDP, Pair, Triplet, NearestTriplet, BCM, Oja)
 RULES = {cls.name: cls for cls in _PLAIN}
 RULES.update({f"modulated-{cls.name}": modulated(cls) for cls in _PLAIN})
 
@@ -73,7 +76,8 @@ def rule(spec: str) -> Rule:
     return RULES[name]().with_values(**values)
 
 
-PATHWAYS = ("feedforward", "feedback")
+PATHWAYS = ("feedforward", "feedback", "lateral")
+NO_RULE = "none"  # a pathway that may be absent (lateral): no synapses
 
 
 def parse_rules(assignments) -> dict:
@@ -85,8 +89,9 @@ def parse_rules(assignments) -> dict:
             pathway, _, spec = item.partition("=")
             pathway, spec = pathway.strip(), spec.strip()
             if pathway not in PATHWAYS or not spec:
-                raise ParameterError(f"expected --rule PATHWAY=RULE with PATHWAY feedforward or feedback, got {item!r}")
-            if spec != "mirrored":
+                raise ParameterError(f"expected --rule PATHWAY=RULE with PATHWAY one of {', '.join(PATHWAYS)}, "
+                                     f"got {item!r}")
+            if spec not in ("mirrored", NO_RULE):
                 spec = rule(spec).spec()
             rules[pathway] = spec
     return rules

@@ -16,7 +16,7 @@ from brian2 import Quantity, ms
 from ..params.base import field
 from .base import Rule, Site
 
-__all__ = ["STDP", "SoftSTDP", "ASTDP", "SoftASTDP", "SymSTDP", "Pair"]
+__all__ = ["STDP", "SoftSTDP", "ASTDP", "SoftASTDP", "SymSTDP", "ISTDP", "Pair"]
 
 PAIR_MODEL = """
 dapre/dt = -apre/{tau_pre} : 1 (event-driven)  # presynaptic trace
@@ -193,6 +193,59 @@ class SymSTDP(Rule):
         lags = np.asarray(lags_ms, dtype=float)
         return n_pairings * self.eta * bap * self.trace_increment * np.exp(-np.abs(lags) / float(self.tau_trace / ms))
 
+
+
+@dataclass(frozen=True)
+class ISTDP(Rule):
+    """Inhibitory STDP (Vogels, Sprekeler, Zenke, Clopath & Gerstner 2011, Science 334: 1569): a symmetric
+    window, and depression by every presynaptic spike::
+
+        F(Δ) = exp(−|Δ|/tau_trace) − alpha       for each pair; −alpha for a presynaptic spike alone
+
+    on_pre: ``w ← clip(w + η (apost − alpha)); apre += 1``; on_post: ``w ←
+    clip(w + η bap apre); apost += bap``. On an inhibitory synapse, cells that
+    fire together inhibit each other more, and a presynaptic spike that no
+    postsynaptic one follows within ~tau_trace weakens the inhibition: the
+    synapse settles where the postsynaptic cell fires with the presynaptic
+    one in a fraction ≈ alpha of its spikes (Vogels' rate target 2 ρ₀ τ). It
+    is the anti-Hebbian decorrelation of Földiák (1990) and SAILnet
+    (Zylberberg et al. 2011) in spike timing; NEST's ``vogels_sprekeler_synapse``.
+    Defaults: τ 20 ms as Vogels; η and α ours (docs/lateral.md).
+    """
+
+    name: ClassVar[str] = "istdp"
+    traces: ClassVar[tuple] = ("apre", "apost")
+
+    eta: float = field(0.01, None, nonnegative=True)
+    alpha: float = field(0.1, None, nonnegative=True)  # depression per presynaptic spike, in units of a pair's peak
+    tau_trace: Quantity = field(20 * ms, ms, positive=True)
+
+    def model(self, site):
+        return PAIR_MODEL.format(tau_pre="tau_trace", tau_post="tau_trace")
+
+    def on_pre(self, site):
+        return site.assign(f"{site.weight} + eta * (apost - alpha)") + "\napre += 1"
+
+    def on_post(self, site):
+        return site.assign(f"{site.weight} + {site.post('eta * apre')}") + f"\napost += {site.bap or 1}"
+
+    def decays(self):
+        return {"apre": float(self.tau_trace), "apost": float(self.tau_trace)}
+
+    def _pre(self, state, w, w_max):
+        w = w + self.eta * (state["apost"] - self.alpha)
+        state["apre"] += 1
+        return w
+
+    def _post(self, state, w, w_max, bap):
+        w = w + bap * self.eta * state["apre"]
+        state["apost"] += bap
+        return w
+
+    def window(self, lags_ms, n_pairings: int = 1, bap: float = 1.0) -> np.ndarray:
+        """n_pairings Δw of isolated pairs (away from the bounds): the pair's lobe and the presynaptic spike's α."""
+        lags = np.asarray(lags_ms, dtype=float)
+        return n_pairings * self.eta * (bap * np.exp(-np.abs(lags) / float(self.tau_trace / ms)) - self.alpha)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ adding (``r1 = 1``): each spike interacts only with the nearest one of the
 other side. Pairing at low frequency is pair STDP; at high frequency the
 triplet terms potentiate whatever the order: the frequency dependence of
 Sjöström, Turrigiano & Nelson (2001), to which Pfister & Gerstner fitted the
-parameter sets here (``VISUAL_CORTEX``, their Table 4 "visual cortex",
+parameter sets here (``VISUAL_CORTEX``, their Table 3 "visual cortex",
 full model).
 """
 from __future__ import annotations
@@ -106,6 +106,6 @@ class NearestTriplet(Triplet):
     tau_y: Quantity = field(40 * ms, ms, positive=True)
 
 
-# Pfister & Gerstner (2006), Table 4, visual cortex (fitted to Sjöström et al. 2001), full models;
+# Pfister & Gerstner (2006), Table 3, visual cortex (fitted to Sjöström et al. 2001), full models;
 # τ₊ = 16.8 ms and τ₋ = 33.7 ms in both.
 VISUAL_CORTEX = {"all-to-all": Triplet(), "nearest-spike": NearestTriplet()}

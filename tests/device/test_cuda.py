@@ -80,6 +80,22 @@ def test_ensemble_compiles_for_cuda_without_a_gpu(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="no nvcc: CUDA code cannot be compiled here")
+def test_lateral_inhibition_compiles_for_cuda_without_a_gpu(tmp_path):
+    """Copies with plastic lateral inhibition (hidden -> the copy's other hidden units, istdp, their own values
+    per copy) generate and compile for sm_90 with brianmodel's device."""
+    base = mstdp.preset("lateral")
+    copies = [base.with_overrides(rules={"lateral": f"istdp(alpha={a})"}, lateral={"delay": d * ms})
+              for a, d in ((0.05, 0), (0.2, 1))]
+    sim = Simulator(mstdp.Ensemble(copies, 1568, n_images=5000), "cuda", 500, build_root=str(tmp_path),
+                    compute_capability=9.0)
+    sim.prepare()
+    assert os.access(os.path.join(sim.build_dir, "main"), os.X_OK)
+    with open(os.path.join(sim.build_dir, "code_objects", "lateral_pre_codeobject.cu")) as f:
+        assert "lateral_values" in f.read()  # each synapse reads its copy's row
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(not gpu_present(), reason="needs a GPU (nvidia-smi -L finds none)")
 def test_pairing_window_on_a_gpu_equals_cpp(tmp_path):
     """Feedback synapses on the dendrite, so both pathways of every synapse are delayed (brian2cuda issue #61:

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from brian2 import Network, NeuronGroup, defaultclock, ms, prefs, set_device, um
+from brian2 import Network, NeuronGroup, StateMonitor, defaultclock, ms, prefs, set_device, um
 
 from brianmodel.errors import SimulationError
 from brianmodel.mstdp import Model
@@ -83,7 +83,8 @@ def test_run_time_parameters_cover_their_fields():
     # Every variable set per run depends on a field excluded from the build
     # key, and every excluded field reaches the binary: otherwise a change
     # would be silently ignored or would share a stale build.
-    base = ModelParams().with_overrides(locations={"feedback": 250 * um, "feedforward": 50 * um})
+    base = ModelParams().with_overrides(locations={"feedback": 250 * um, "feedforward": 50 * um},
+                                        rules={"lateral": "istdp"}, lateral={"delay": 1 * ms})
     before = copy_values(base)
     reached = set()
     unset = {"backprop_delay_feedforward": [2 * ms], "backprop_delay_feedback": [2 * ms],
@@ -97,6 +98,12 @@ def test_run_time_parameters_cover_their_fields():
             assert moved, f"{section}.{name} = {new} reaches no run-time variable"
             assert compiled_form(changed) == compiled_form(base), f"{section}.{name} is compiled in"
             reached |= moved
+    rule = base.rule("lateral")  # a rule's parameters are run-time values too (its name is compiled in)
+    for name, value in rule.values().items():
+        changed = base.with_overrides(rules={"lateral": rule.with_values(**{name: getattr(rule, name) * 2}).spec()})
+        moved = {key for key, v in copy_values(changed).items() if v != before[key]}
+        assert moved == {("lateral", name)} and compiled_form(changed) == compiled_form(base)
+        reached |= moved
     assert reached == set(before)
     zeta = base.with_overrides(plasticity={"zeta_over_eta": 0.5})
     assert copy_values(zeta)[("feedback", "pre_coeff")] == pytest.approx(0.5 * copy_values(base)[
@@ -197,3 +204,17 @@ def test_a_refractory_period_longer_than_the_stimulus_gives_one_spike_per_bout()
     # The natural recipe's binary initial bout: the same scale as the final bout.
     assert _initial_bout(2 * ms).min() >= 2
     assert np.array_equal(_initial_bout(8 * ms), np.ones(6))
+
+
+def test_the_stimulus_lasts_the_same_whole_steps_in_every_presentation():
+    # (t % duration) < stimulus_duration in floating point gave 49, 50 or 51 steps from the 17th presentation on
+    params = ModelParams().with_overrides(architecture={"n_hidden": 1, "n_visible_pool": 1, "n_hidden_pool": 1})
+    n = 24
+    net = build_network(params, 2, n, np.ones((n, 2)))
+    monitor = StateMonitor(net.visible, "g_stim", record=[0], when="groups", name="stimulus")  # as integrated
+    net.network.add(monitor)
+    net.network.run(n * params.presentation.duration, namespace=net.namespace)
+    steps = int(round(float(params.presentation.duration / params.presentation.dt)))
+    on = (np.asarray(monitor.g_stim[0]) > 0).reshape(n, steps)
+    assert np.array_equal(on.sum(axis=1), np.full(n, 50))
+    assert on[:, :50].all()  # the first 50 steps of each presentation

@@ -91,6 +91,39 @@ def test_a_point_that_diverges_is_recorded_as_failed_and_the_others_run_on(sweep
     assert point.checkpoints() == [0] and point.read_json("diverged.json")["last_checkpoint"] == 0
 
 
+def test_with_a_holdout_a_sweep_reports_the_held_out_images_reconstruction(sweep_setup, tmp_path, build_root):
+    """The pool sweep's binary of 3 copies (nothing compiled): 10 of the 60 digits held out of every point."""
+    params, settings = sweep_setup
+    held = RunSettings(dataset=settings.dataset, presentations=20, chunk_size=10, holdout=10)
+    grid = Grid((Axis("connections.g_input", (5.0, 6.0)),))
+    rows = run_sweep(params, held, grid, str(tmp_path / "held"), copies=3, workers=1, probe_presentations=10,
+                     build_root=build_root, quiet=True)
+    from brianmodel.schedule import split
+    training, held_out = split(60, 10, 0)
+    for row, point in zip(rows, grid.points()):
+        folder = ResultsFolder(os.path.join(tmp_path, "held", "points", grid.name(point)))
+        held_probe, final = folder.load_evaluation("held-out"), folder.load_evaluation("final")
+        assert set(held_probe["image_indices"]) == set(held_out)  # every held-out digit, and nothing else
+        assert set(final["image_indices"]) <= set(training)  # reconstruction_corr: the digits training saw
+        assert row["held_out_corr"] == float(held_probe["reconstruction_corr"]) and np.isfinite(row["held_out_corr"])
+    assert np.isnan(read_sweep_table(os.path.join(tmp_path, "held"))[0]["held_out_corr"]) is np.False_
+
+
+def test_a_grid_runs_over_a_rules_parameter(sweep_setup):
+    params, _ = sweep_setup
+    grid = parse_grid(["rules.lateral.alpha=0.05,0.2", "rules.lateral.tau_trace=10*ms,20*ms"], [0])
+    lateral = params.with_overrides(rules={"lateral": "istdp(eta=0.05)"})
+    point = grid.points()[0]
+    assert grid.params(lateral, point).rules.lateral == "istdp(eta=0.05, alpha=0.05, tau_trace=0.01 * second)"
+    assert [a.column for a in grid.axes] == ["rules.lateral.alpha", "rules.lateral.tau_trace_s"]
+    assert grid.name(point) == "alpha0.05-tau_trace0.01s-seed0"
+    grid.validate(lateral)
+    with pytest.raises(ProtocolError, match="rules.lateral is 'none'"):
+        grid.validate(params)
+    with pytest.raises(ParameterError, match="has no parameter"):
+        parse_grid(["rules.lateral.beta=1,2"], [0]).validate(lateral)
+
+
 def test_dask_cluster_gives_the_same_table_as_the_process_pool(pool_sweep, sweep_setup, tmp_path):
     distributed = pytest.importorskip("distributed")
     params, settings = sweep_setup

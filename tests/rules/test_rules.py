@@ -8,7 +8,7 @@ from brianmodel.mstdp.network import build_values, compiled_form, pathway_table
 from brianmodel.mstdp.placement import analytic_change, equivalent_rule
 from brianmodel.params.mstdp import ModelParams, preset
 from brianmodel.rules import (RULES, SymSTDP, Site, Triplet, NearestTriplet, modulated, parse_rules, rule,
-                              STDP, ASTDP)
+                              STDP, ASTDP, ISTDP)
 from brianmodel.symstdp.network import SYM_STDP_ON_POST, SYM_STDP_ON_PRE
 
 
@@ -85,7 +85,7 @@ def test_the_sym_stdp_network_uses_the_librarys_rule_unchanged():
                                 "w_total_post += change\napost += trace_increment\n")
 
 
-@pytest.mark.parametrize("cls", [STDP, ASTDP, SymSTDP])
+@pytest.mark.parametrize("cls", [STDP, ASTDP, SymSTDP, ISTDP])
 def test_the_event_by_event_reference_of_a_pair_rule_is_its_window(cls):
     r = cls(eta=0.01)
     lags = np.array([-30.0, -8.0, -1.0, 0.0, 1.0, 8.0, 30.0])

@@ -16,7 +16,8 @@ from scipy.optimize import least_squares
 
 __all__ = ["BoutCounts", "bout_counts", "reconstruction_loss", "reconstruction_corr", "sparsity_loss",
            "qw_correlation", "bout_gaps", "receptive_fields", "rate_model_update", "gradient_alignment", "chunk_metrics",
-           "synaptic_events", "gabor", "fit_gabor", "gabor_fits", "oriented"]
+           "synaptic_events", "gabor", "fit_gabor", "gabor_fits", "oriented", "envelope_extent", "localized",
+           "lateral_matrix"]
 
 
 @dataclass
@@ -254,3 +255,28 @@ def oriented(params: np.ndarray, min_cycles: float = 0.25) -> np.ndarray:
     A one-signed blob, round or elongated, fits with a low frequency and is not."""
     params = np.atleast_2d(params)
     return params[:, 6] * np.abs(params[:, 3]) >= min_cycles
+
+
+def envelope_extent(params: np.ndarray, shape) -> np.ndarray:
+    """The fitted Gabors' envelope size: the larger σ, as a fraction of the patch's larger side (n,).
+    A localized, wavelet-like field has a small one (sparse coding on 16 × 16 patches: ~0.1–0.2); a
+    grating or edge that spans the patch, ≥ 0.3."""
+    params = np.atleast_2d(params)
+    return np.maximum(np.abs(params[:, 3]), np.abs(params[:, 4])) / max(shape)
+
+
+def localized(params: np.ndarray, shape, max_extent: float = 0.25) -> np.ndarray:
+    """Which fitted Gabors are localized: ±2σ of the envelope's longer axis spans at most the patch
+    (:func:`envelope_extent` ≤ ``max_extent``)."""
+    return envelope_extent(params, shape) <= max_extent
+
+
+def lateral_matrix(m: np.ndarray, n_hidden: int) -> np.ndarray:
+    """M (n_hidden, n_hidden) from the lateral synapses' weights in synapse order (a state's ``lateral_m``):
+    M[k, j], the inhibition of hidden unit k by unit j; 0 on the diagonal (no synapse)."""
+    m = np.asarray(m, dtype=float)
+    if m.shape != (n_hidden * (n_hidden - 1),):
+        raise ValueError(f"{m.shape} lateral weights do not connect {n_hidden} hidden units to each other")
+    matrix = np.zeros((n_hidden, n_hidden))
+    matrix.T[~np.eye(n_hidden, dtype=bool)] = m  # synapse order: presynaptic unit j major, then k != j
+    return matrix

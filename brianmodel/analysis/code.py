@@ -1,0 +1,298 @@
+"""How good is the network's code? Its statistics, and what other codes of the same size reach.
+
+Notation as in :mod:`brianmodel.analysis`: per presentation, ``x`` the input
+(initial-bout visible counts), ``x̂`` the reconstruction (final-bout counts),
+``z`` the code (hidden counts); Q is (n_visible, n_hidden). Rows are
+presentations. Every score is :func:`~brianmodel.analysis.reconstruction_corr`
+(mean per-presentation Pearson r), so a ceiling and the network compare
+directly.
+
+The ceilings are codes fitted on training inputs only and scored on held-out
+ones, with the network's own budget: k = round(mean active units), n = n_hidden.
+
+- PCA-k: the best linear code of k numbers (top k principal components);
+- linear-n: the best linear code of n numbers (any linear readout of n units);
+- top-k: n binary units, exactly k on, chosen at once as the k largest
+  projections onto a non-negative dictionary D (x̂ = D z): a one-shot,
+  feedforward spiking code at its best;
+- explaining-away: the same decoder family, the k units chosen greedily, each
+  the one that most reduces what is left to explain (binary matching pursuit).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .measures import reconstruction_corr
+
+__all__ = ["active_units", "distinct_codes", "unit_usage", "effective_units", "code_statistics", "q_column_corr",
+           "template_corr", "linear_readout", "pca_ceiling", "fit_binary_code", "topk_code", "explaining_away_code",
+           "binary_code_ceiling", "repeat_corr", "code_report", "format_report"]
+
+
+def active_units(z: np.ndarray) -> dict:
+    """Mean, median, min and max over presentations of the number of hidden units with z > 0."""
+    n = (z > 0).sum(axis=1)
+    return {"mean": float(n.mean()), "median": float(np.median(n)), "min": int(n.min()), "max": int(n.max())}
+
+
+def distinct_codes(z: np.ndarray) -> tuple[int, float]:
+    """Number of distinct binary active sets among the presentations, and that number / presentations."""
+    count = len(np.unique(z > 0, axis=0))
+    return count, count / len(z)
+
+
+def unit_usage(z: np.ndarray) -> np.ndarray:
+    """Fraction of presentations each hidden unit is active in, (n_hidden,)."""
+    return (z > 0).mean(axis=0)
+
+
+def effective_units(usage: np.ndarray) -> float:
+    """exp(entropy) of the usage normalised to sum 1: n when all units are used equally, 1 when one is."""
+    p = usage[usage > 0] / usage.sum() if usage.sum() > 0 else np.ones(1)
+    return float(np.exp(-np.sum(p * np.log(p))))
+
+
+def code_statistics(z: np.ndarray) -> dict:
+    """The code's scalar statistics a probe saves beside its counts."""
+    usage = unit_usage(z)
+    return {"active_units_mean": active_units(z)["mean"], "distinct_codes_fraction": distinct_codes(z)[1],
+            "units_never_active": int(np.sum(usage == 0)), "effective_units": effective_units(usage)}
+
+
+def _standardised(a: np.ndarray, axis: int) -> np.ndarray:
+    """Zero mean, unit norm along ``axis``; a constant vector becomes 0 (it correlates with nothing)."""
+    a = a - a.mean(axis=axis, keepdims=True)
+    norm = np.linalg.norm(a, axis=axis, keepdims=True)
+    return np.divide(a, norm, out=np.zeros_like(a, dtype=float), where=norm > 0)
+
+
+def q_column_corr(Q: np.ndarray, z: np.ndarray | None = None) -> tuple[float, float]:
+    """(mean Pearson r over all pairs of Q's columns, over co-active pairs).
+
+    Co-active: each pair weighted by the presentations of ``z`` in which both
+    units are active (nan without ``z`` or without co-active pairs).
+    Overlapping templates waste a code: co-active units then explain the same
+    part of the input twice.
+    """
+    columns = _standardised(Q.astype(float), axis=0)
+    r = columns.T @ columns
+    pairs = ~np.eye(len(r), dtype=bool)
+    all_pairs = float(r[pairs].mean())
+    if z is None:
+        return all_pairs, float("nan")
+    active = (z > 0).astype(float)
+    together = (active.T @ active)[pairs]
+    coactive = float(np.sum(r[pairs] * together) / together.sum()) if together.sum() else float("nan")
+    return all_pairs, coactive
+
+
+def template_corr(Q: np.ndarray, x: np.ndarray, z: np.ndarray) -> float:
+    """Mean over presentations and their active units of corr(Q column of the unit, x).
+
+    How well one unit's template alone matches the input: near the network's
+    reconstruction corr, each unit stands for the whole image (a lookup code)
+    rather than a part of it.
+    """
+    r = _standardised(x.astype(float), axis=1) @ _standardised(Q.astype(float), axis=0)
+    return float(r[z > 0].mean()) if np.any(z > 0) else float("nan")
+
+
+def linear_readout(z_train, x_train, z_test, x_test, ridge: float = 1e-6) -> tuple[float, float]:
+    """(training, held-out) corr of the least-squares readout x ≈ z A + b fitted on the training presentations.
+
+    The best any linear decoder could do with the network's own code; above
+    the network's corr(x, x̂), Q is not the best decoder of its code. ``ridge``
+    is relative to the code's mean variance, for codes with silent or
+    duplicate units.
+    """
+    z_mean, x_mean = z_train.mean(axis=0), x_train.mean(axis=0)
+    zc = z_train - z_mean
+    gram = zc.T @ zc
+    gram[np.diag_indices_from(gram)] += ridge * max(np.trace(gram) / len(gram), 1e-12)
+    A = np.linalg.solve(gram, zc.T @ (x_train - x_mean))
+    b = x_mean - z_mean @ A
+    return reconstruction_corr(x_train, z_train @ A + b), reconstruction_corr(x_test, z_test @ A + b)
+
+
+def _principal_axes(x_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, principal axes as columns, by decreasing variance) of the training inputs."""
+    mean = x_train.mean(axis=0)
+    centred = x_train - mean
+    _, axes = np.linalg.eigh(centred.T @ centred)  # ascending variance
+    return mean, axes[:, ::-1]
+
+
+def pca_ceiling(x_train, x_test, k: int, axes=None) -> tuple[float, float]:
+    """(training, held-out) corr of the reconstruction from the top ``k`` principal components of ``x_train``.
+
+    ``axes``: :func:`_principal_axes` of ``x_train``, when already computed.
+    """
+    mean, axes = axes if axes is not None else _principal_axes(x_train)
+    top = axes[:, :k]
+
+    def reconstruct(x):
+        return mean + (x - mean) @ top @ top.T
+
+    return reconstruction_corr(x_train, reconstruct(x_train)), reconstruction_corr(x_test, reconstruct(x_test))
+
+
+def topk_code(x: np.ndarray, D: np.ndarray, k: int) -> np.ndarray:
+    """Binary codes (n_presentations, n): the k units whose normalised columns of D project most on x."""
+    norms = np.linalg.norm(D, axis=0)
+    scores = x @ np.divide(D, norms, out=np.zeros_like(D), where=norms > 0)
+    z = np.zeros((len(x), D.shape[1]))
+    np.put_along_axis(z, np.argpartition(-scores, k - 1, axis=1)[:, :k], 1.0, axis=1)
+    return z
+
+
+def explaining_away_code(x: np.ndarray, D: np.ndarray, k: int) -> np.ndarray:
+    """Binary codes by matching pursuit: k times add the unit whose column most reduces ‖x − D z‖².
+
+    Adding unit j to residual r changes the error by ‖d_j‖² − 2 r·d_j, and
+    r·d_j = x·d_j − Σ_chosen d_i·d_j, so only the projections x D and D's Gram
+    matrix are needed (no residual in visible space).
+    """
+    gram = D.T @ D
+    projection = x @ D
+    square = np.diag(gram)
+    z = np.zeros((len(x), D.shape[1]))
+    rows = np.arange(len(x))
+    for _ in range(k):
+        gain = 2 * projection - square
+        gain[z > 0] = -np.inf  # a unit is binary: chosen once
+        chosen = np.argmax(gain, axis=1)
+        z[rows, chosen] = 1.0
+        projection -= gram[chosen]
+    return z
+
+
+def _nonnegative_decoder(x: np.ndarray, z: np.ndarray, D: np.ndarray, sweeps: int = 3) -> np.ndarray:
+    """D ≥ 0 lowering ‖x − z Dᵀ‖², by exact column-wise non-negative updates (HALS) from ``D``.
+
+    Each column update is the exact NNLS step for that column with the others
+    fixed: cheap (only zᵀz and xᵀz are needed) and never increases the error.
+    """
+    gram, cross = z.T @ z, x.T @ z
+    D = D.copy()
+    for _ in range(sweeps):
+        for j in np.flatnonzero(np.diag(gram) > 0):
+            D[:, j] = np.maximum(0.0, D[:, j] + (cross[:, j] - D @ gram[:, j]) / gram[j, j])
+    return D
+
+
+def fit_binary_code(x_train: np.ndarray, k: int, n: int, encode, iterations: int = 30, seed: int = 0) -> np.ndarray:
+    """A non-negative dictionary D (n_visible, n) for the binary k-of-n ``encode`` (:func:`topk_code` or
+    :func:`explaining_away_code`), fitted on ``x_train`` by alternating codes and D.
+
+    Starts, like k-means, from n random training inputs (each / k, as k units
+    add up); a unit no code uses is restarted on the input explained worst.
+    """
+    rng = np.random.default_rng(seed)
+    x_train = x_train.astype(float)
+    D = x_train[rng.choice(len(x_train), n, replace=len(x_train) < n)].T / k
+    for _ in range(iterations):
+        z = encode(x_train, D, k)
+        unused = np.flatnonzero(z.sum(axis=0) == 0)
+        if len(unused):
+            error = np.sum((x_train - z @ D.T) ** 2, axis=1)
+            D[:, unused] = x_train[np.argsort(-error)[:len(unused)]].T / k
+        D = _nonnegative_decoder(x_train, z, D)
+    return D
+
+
+def binary_code_ceiling(x_train, x_test, k: int, n: int, encode, iterations: int = 30,
+                        seed: int = 0) -> tuple[float, float]:
+    """(training, held-out) corr of x̂ = D z with ``encode``'s binary k-of-n code, D fitted on ``x_train``."""
+    D = fit_binary_code(x_train, k, n, encode, iterations, seed)
+    return tuple(reconstruction_corr(x, encode(x.astype(float), D, k) @ D.T) for x in (x_train, x_test))
+
+
+def repeat_corr(x: np.ndarray, images: np.ndarray) -> float:
+    """Mean corr between the inputs of presentations of the same image (nan without repeats): the noise ceiling."""
+    pairs = [(i, j) for image in np.unique(images) for i, j in _pairs(np.flatnonzero(images == image))]
+    if not pairs:
+        return float("nan")
+    first, second = np.array(pairs).T
+    return reconstruction_corr(x[first], x[second])
+
+
+def _pairs(indices):
+    return [(indices[a], indices[b]) for a in range(len(indices)) for b in range(a + 1, len(indices))]
+
+
+def code_report(train, test, Q: np.ndarray, x_hat_test: np.ndarray | None = None, seed: int = 0, *,
+                x_hat_train: np.ndarray | None = None, images=None, iterations: int = 30) -> dict:
+    """Every measure of the code, as one flat dict: held-out images unprefixed, training images ``train_``.
+
+    ``train``, ``test``: (x, z) of a probe of training and of held-out images;
+    ``x_hat_*``: the network's reconstructions; ``images``: (training, held-out)
+    image indices, for the noise ceiling when an image is presented twice.
+    """
+    (x_train, z_train), (x_test, z_test) = train, test
+    x_train, x_test = x_train.astype(float), x_test.astype(float)
+    n = Q.shape[1]
+    report = {"n_hidden": n, "train_presentations": len(x_train), "held_out_presentations": len(x_test)}
+    if x_hat_train is not None:
+        report["train_corr"] = reconstruction_corr(x_train, x_hat_train)
+    if x_hat_test is not None:
+        report["held_out_corr"] = reconstruction_corr(x_test, x_hat_test)
+    for prefix, x, z in (("train_", x_train, z_train), ("", x_test, z_test)):
+        report.update({f"{prefix}active_units_{name}": value for name, value in active_units(z).items()})
+        report[f"{prefix}distinct_codes"], report[f"{prefix}distinct_codes_fraction"] = distinct_codes(z)
+        statistics = code_statistics(z)
+        report[f"{prefix}units_never_active"] = statistics["units_never_active"]
+        report[f"{prefix}effective_units"] = statistics["effective_units"]
+        report["q_column_corr_all"], report[f"{prefix}q_column_corr_coactive"] = q_column_corr(Q, z)
+        report[f"{prefix}template_corr"] = template_corr(Q, x, z)
+    k = max(1, int(round(report["train_active_units_mean"])))
+    report["k"] = k
+    report["train_own_linear_readout_corr"], report["own_linear_readout_corr"] = linear_readout(
+        z_train.astype(float), x_train, z_test.astype(float), x_test)
+    axes = _principal_axes(x_train)
+    report["train_ceiling_pca_k_corr"], report["ceiling_pca_k_corr"] = pca_ceiling(x_train, x_test, k, axes)
+    report["train_ceiling_linear_n_corr"], report["ceiling_linear_n_corr"] = pca_ceiling(x_train, x_test, n, axes)
+    for name, encode in (("topk", topk_code), ("explaining_away", explaining_away_code)):
+        report[f"train_ceiling_{name}_corr"], report[f"ceiling_{name}_corr"] = binary_code_ceiling(
+            x_train, x_test, k, n, encode, iterations, seed)
+    if images is not None:
+        for prefix, x, shown in (("train_", x_train, images[0]), ("", x_test, images[1])):
+            noise = repeat_corr(x, np.asarray(shown))
+            if not np.isnan(noise):
+                report[f"{prefix}noise_ceiling_corr"] = noise
+    return report
+
+
+# (measure, key on held-out images; its training key is 'train_' + key, or 'train_corr' for the network's)
+_ROWS = [("network reconstruction corr(x, x̂)", "held_out_corr"),
+         ("noise ceiling (repeats of an image)", "noise_ceiling_corr"),
+         ("active units, mean", "active_units_mean"), ("active units, median", "active_units_median"),
+         ("active units, min", "active_units_min"), ("active units, max", "active_units_max"),
+         ("distinct codes", "distinct_codes"), ("distinct codes, fraction", "distinct_codes_fraction"),
+         ("units never active", "units_never_active"), ("effective units exp(H)", "effective_units"),
+         ("Q column r, all pairs", "q_column_corr_all"), ("Q column r, co-active pairs", "q_column_corr_coactive"),
+         ("one template: corr(Q_j, x), active j", "template_corr"),
+         ("own code, best linear readout", "own_linear_readout_corr"),
+         ("ceiling PCA-k", "ceiling_pca_k_corr"), ("ceiling linear-n (PCA-n)", "ceiling_linear_n_corr"),
+         ("ceiling binary top-k", "ceiling_topk_corr"),
+         ("ceiling binary explaining-away", "ceiling_explaining_away_corr")]
+
+
+def format_report(report: dict) -> str:
+    """A short table of :func:`code_report`: measure, training images, held-out images."""
+    def cell(key):
+        value = report.get(key)
+        if value is None:
+            return ""
+        return f"{value:d}" if isinstance(value, (int, np.integer)) else f"{value:.3f}"
+
+    lines = [f"{'measure':40s} {'training':>9s} {'held out':>9s}"]
+    for measure, key in _ROWS:
+        train_key = "train_corr" if key == "held_out_corr" else f"train_{key}"
+        if key == "q_column_corr_all":  # a property of Q alone
+            train_key = key
+        if key in report or train_key in report:
+            lines.append(f"{measure:40s} {cell(train_key):>9s} {cell(key):>9s}")
+    lines.append(f"k = {report.get('k')} of n = {report.get('n_hidden')} units; "
+                 f"{report.get('train_presentations')} training and {report.get('held_out_presentations')} held-out "
+                 f"presentations; ceilings fitted on the training inputs")
+    return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""The shapes of trainings' receptive fields side by side: Gabor fits, orientation, localization.
+
+    python figures/field_shapes.py results/natural results/natural-lateral --out figures/lateral
+
+For each results folder (its last checkpoint, no simulation re-run): the
+ON − OFF fields of the first 100 hidden units, and a 2-D Gabor fitted to
+each (brianmodel.analysis.gabor_fits). A field counts as oriented when ON
+and OFF subregions sit side by side (analysis.oriented), as localized when
+±2σ of the envelope's longer axis spans at most the patch (analysis.localized:
+the V1-like wavelets of sparse coding, not gratings across the patch).
+Writes field_shapes.png (the fields, and the envelope sizes of the good fits)
+and field_shapes.csv (one row per training).
+"""
+import argparse
+import os
+
+import numpy as np
+
+from brianmodel.analysis import envelope_extent, gabor_fits, localized, oriented, receptive_fields
+from brianmodel.io import atomic_write, csv_text
+from brianmodel.plots import field_grid, plt, save
+from brianmodel.protocols.cli import command
+from brianmodel.results import ResultsFolder
+
+COLUMNS = ("training", "presentations", "units", "gabor_r2_0.5", "oriented", "localized", "median_extent")
+
+
+def shapes(folder: ResultsFolder, n: int = 100) -> tuple[dict, np.ndarray, np.ndarray]:
+    """(the table's row, the fields, the envelope extents of the fits with R² ≥ 0.5)."""
+    info, state = folder.read_params(), folder.load_checkpoint()
+    shape = tuple(info["dataset"]["image_shape"])
+    fields = receptive_fields(state["W"], shape)[:n]
+    params, r2 = gabor_fits(fields)
+    good = r2 >= 0.5
+    extent = envelope_extent(params, shape)
+    row = {"training": os.path.basename(os.path.normpath(folder.path)), "presentations": state.presentations,
+           "units": len(fields), "gabor_r2_0.5": good.mean(), "oriented": (good & oriented(params)).mean(),
+           "localized": (good & localized(params, shape)).mean(),
+           "median_extent": float(np.median(extent[good])) if good.any() else float("nan")}
+    return row, fields, extent[good]
+
+
+@command
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("results", nargs="+", help="results folders of trainings on image patches")
+    p.add_argument("--out", required=True, help="folder for field_shapes.png and field_shapes.csv")
+    args = p.parse_args(argv)
+    measured = [shapes(ResultsFolder(path)) for path in args.results]  # everything read before anything written
+    fig = plt.figure(figsize=(5.2 * len(measured), 8.2))
+    grid = fig.add_gridspec(2, len(measured), height_ratios=[5, 1.6], hspace=0.25, wspace=0.12)
+    bins = np.linspace(0, 1, 21)
+    for k, (row, fields, extent) in enumerate(measured):
+        field_grid(fig, grid[0, k], fields, title=f"{row['training']}, after {row['presentations']} presentations")
+        ax = fig.add_subplot(grid[1, k])
+        ax.hist(extent, bins=bins, color="0.3")
+        ax.axvline(0.25, color="r", lw=0.8)
+        ax.set_xlabel("envelope's larger σ / patch side (Gabor fits with R² ≥ 0.5)", fontsize=7)
+        ax.set_ylabel("units", fontsize=7)
+        ax.set_title(f"Gabor {100 * row['gabor_r2_0.5']:.0f}%, oriented {100 * row['oriented']:.0f}%, "
+                     f"localized (left of red) {100 * row['localized']:.0f}%", fontsize=8, loc="left")
+    save(fig, args.out, "field_shapes.png")
+    text = csv_text(COLUMNS, [row for row, _, _ in measured], {c: "{:.3g}".format for c in COLUMNS[3:]})
+    atomic_write(os.path.join(args.out, "field_shapes.csv"), text.encode())
+    print(f"wrote {args.out}/field_shapes.png and field_shapes.csv")
+
+
+if __name__ == "__main__":
+    main()

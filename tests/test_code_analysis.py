@@ -1,0 +1,144 @@
+"""The code's measures and ceilings (brianmodel.analysis.code) on hand-made codes with known answers."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from brianmodel.analysis import (active_units, binary_code_ceiling, code_report, code_statistics, distinct_codes,
+                                 effective_units, explaining_away_code, format_report, linear_readout, pca_ceiling,
+                                 q_column_corr, repeat_corr, template_corr, topk_code, unit_usage)
+from brianmodel.errors import ProtocolError
+from brianmodel.mstdp.probes import code_probe
+from brianmodel.params.run import RunSettings
+
+# 4 presentations of a 4-unit code: units 0 and 1 fire together twice, unit 3 never fires
+Z = np.array([[1, 2, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [1, 0, 1, 0]])
+
+
+def test_active_units_distinct_codes_and_usage():
+    assert active_units(Z) == {"mean": 1.75, "median": 2.0, "min": 1, "max": 2}
+    assert distinct_codes(Z) == (3, 0.75)  # the first two share the active set {0, 1}
+    np.testing.assert_allclose(unit_usage(Z), [0.75, 0.5, 0.5, 0.0])
+    assert effective_units(np.array([0.3, 0.3, 0.3, 0.0])) == pytest.approx(3.0)
+    assert effective_units(np.array([1.0, 0.0, 0.0])) == pytest.approx(1.0)
+    statistics = code_statistics(Z)
+    assert statistics["units_never_active"] == 1 and statistics["distinct_codes_fraction"] == 0.75
+    assert 2.0 < statistics["effective_units"] < 3.0  # three units used, unequally
+
+
+def test_q_column_corr_of_identical_and_disjoint_columns():
+    column = np.array([3.0, 1.0, 0.0, 0.0, 2.0, 0.0])
+    assert q_column_corr(np.column_stack([column, column, 2 * column]))[0] == pytest.approx(1.0)
+    disjoint = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])  # no shared pixel: r = −1 here
+    assert q_column_corr(disjoint)[0] == pytest.approx(-1.0)
+    # co-active weighting: only the pair (0, 1) fires together, and it is identical; (0, 2) anti-correlated
+    Q = np.column_stack([column, column, -column])
+    z = np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1]])
+    all_pairs, coactive = q_column_corr(Q, z)
+    assert all_pairs == pytest.approx(-1 / 3) and coactive == pytest.approx(1.0)
+
+
+def test_template_corr_is_one_when_each_active_unit_is_the_image():
+    rng = np.random.default_rng(0)
+    Q = rng.random((30, 5))
+    x = Q.T[[0, 3, 4]] * 7  # presentation p shows unit (0, 3, 4)[p]'s template, scaled
+    z = np.zeros((3, 5))
+    z[[0, 1, 2], [0, 3, 4]] = 1
+    assert template_corr(Q, x, z) == pytest.approx(1.0)
+    z[0, 1] = 1  # another unit active with an unrelated template lowers the mean
+    assert template_corr(Q, x, z) < 0.9
+
+
+def test_linear_readout_recovers_an_exactly_linear_input():
+    rng = np.random.default_rng(1)
+    A, b = rng.normal(size=(10, 40)), rng.normal(size=40)
+    z = rng.poisson(1.0, size=(300, 10)).astype(float)
+    z[:, 9] = z[:, 8]  # a duplicate unit: the ridge keeps the fit stable
+    x = z @ A + b
+    train, held_out = linear_readout(z[:200], x[:200], z[200:], x[200:])
+    assert train > 0.999 and held_out > 0.999
+    # a code that does not carry the input reads out only the mean input (r ≈ 0.7 here)
+    assert linear_readout(rng.random((200, 10)), x[:200], rng.random((100, 10)), x[200:])[1] < 0.8
+
+
+def test_pca_ceiling_of_rank_k_data_is_one_and_lower_with_fewer_components():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(400, 3)) @ rng.normal(size=(3, 50)) + 5.0  # rank 3 about a mean
+    assert pca_ceiling(x[:300], x[300:], 3)[1] > 0.999
+    assert pca_ceiling(x[:300], x[300:], 1)[1] < 0.95
+
+
+def _sparse_dictionary_data(n_visible, n, k, presentations, overlap, seed):
+    """x = D z with binary k-of-n z and non-negative D, whose neighbouring columns share ``overlap`` of their
+    pixels."""
+    rng = np.random.default_rng(seed)
+    width = n_visible // n
+    D = np.zeros((n_visible, n))
+    for j in range(n):
+        start = int(round(j * width * (1 - overlap)))
+        D[start:start + width, j] = rng.random(width) + 0.5
+    z = np.zeros((presentations, n))
+    for p in range(presentations):
+        z[p, rng.choice(n, k, replace=False)] = 1
+    return z @ D.T
+
+
+def test_topk_code_reaches_a_binary_sparse_nonnegative_dictionary():
+    x = _sparse_dictionary_data(n_visible=200, n=20, k=3, presentations=1200, overlap=0.0, seed=3)
+    train, held_out = binary_code_ceiling(x[:1000], x[1000:], 3, 20, topk_code, seed=0)
+    assert held_out > 0.95 and train > 0.95
+
+
+def test_explaining_away_does_at_least_as_well_on_overlapping_dictionaries():
+    x = _sparse_dictionary_data(n_visible=200, n=20, k=3, presentations=1200, overlap=0.7, seed=4)
+    topk = binary_code_ceiling(x[:1000], x[1000:], 3, 20, topk_code, seed=0)[1]
+    away = binary_code_ceiling(x[:1000], x[1000:], 3, 20, explaining_away_code, seed=0)[1]
+    assert away >= topk - 0.005 and away > 0.9
+
+
+def test_codes_have_exactly_k_ones_and_explaining_away_avoids_a_redundant_unit():
+    D = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.1, 1.0]])  # unit 1 ≈ unit 0, unit 2 apart
+    x = np.array([[1.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(topk_code(x, D, 2), [[1, 1, 0]])  # the two most similar templates
+    np.testing.assert_array_equal(explaining_away_code(x, D, 2), [[0, 1, 1]])  # the second explains the rest
+    assert topk_code(np.random.default_rng(0).random((7, 3)), D, 2).sum(axis=1).tolist() == [2] * 7
+
+
+def test_repeat_corr_of_repeated_images():
+    x = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [3.0, 1.0, 0.0]])
+    assert repeat_corr(x, np.array([5, 5, 6])) == pytest.approx(1.0)
+    assert np.isnan(repeat_corr(x, np.array([1, 2, 3])))
+
+
+def test_code_report_has_every_measure_finite_and_formats():
+    rng = np.random.default_rng(5)
+    Q = rng.random((60, 12))
+    z = (rng.random((150, 12)) < 0.25).astype(float)
+    x = z @ Q.T + rng.random((150, 60))
+    report = code_report((x[:100], z[:100]), (x[100:], z[100:]), Q, x_hat_test=x[100:] + 1, seed=0,
+                         x_hat_train=x[:100], images=(np.arange(100) % 90, np.arange(50)), iterations=5)
+    keys = ["held_out_corr", "train_corr", "active_units_mean", "q_column_corr_all", "q_column_corr_coactive",
+            "template_corr", "own_linear_readout_corr", "ceiling_pca_k_corr", "ceiling_linear_n_corr",
+            "ceiling_topk_corr", "ceiling_explaining_away_corr", "distinct_codes_fraction", "units_never_active",
+            "effective_units", "k", "train_noise_ceiling_corr"]
+    for key in keys:
+        assert key in report, key
+    for key in keys[2:-1]:  # each measure of the code also on the training images, but Q's own
+        assert f"train_{key}" in report or key in ("q_column_corr_all", "k"), key
+    assert "noise_ceiling_corr" not in report  # every held-out image shown once
+    assert all(np.isfinite(v) for v in report.values())
+    assert report["k"] == round(report["train_active_units_mean"])
+    assert report["train_ceiling_linear_n_corr"] >= report["train_ceiling_pca_k_corr"]  # n ≥ k components
+    json.dumps(report)  # plain numbers, ready for code.json
+    table = format_report(report)
+    assert "ceiling binary top-k" in table and f"{report['ceiling_topk_corr']:.3f}" in table
+
+
+def test_code_probe_refuses_a_training_without_holdout(tmp_path):
+    folder = tmp_path / "run"
+    os.makedirs(folder)
+    settings = RunSettings(dataset="mnist", presentations=10).to_dict()
+    (folder / "params.json").write_text(json.dumps({"run": settings}))
+    with pytest.raises(ProtocolError, match="--holdout"):
+        code_probe(str(folder))
