@@ -38,7 +38,7 @@ import numpy as np
 from . import mstdp, symstdp
 from .datasets import load_dataset
 from .device import Model, Simulator, standalone
-from .device.simulator import available_memory
+from .device.memory import available_memory, check_fits
 from .errors import DamagedFile, TrainingError
 from .io import csv_text
 from .params.mstdp import ModelParams
@@ -334,11 +334,9 @@ def _train_in_processes(members, workers: int, *, resume: bool = False, build_ro
     if not resume:
         _check_fresh([folder for _, group_folders, _, _ in planned for folder in group_folders])
     simulator = planned[0][3]
-    needed, available = len(groups) * simulator.model.memory_estimate(simulator.chunk_size), available_memory()
-    if available is not None and needed > 0.8 * available:
-        raise TrainingError(f"{len(groups)} processes of {simulator.model!r} need about {needed / 2 ** 30:.1f} GiB "
-                            f"together; this machine has {available / 2 ** 30:.1f} GiB available: use fewer "
-                            f"workers or copies")
+    check_fits(len(groups) * simulator.model.memory_estimate(simulator.chunk_size), available_memory(),
+               f"{len(groups)} processes of {simulator.model!r} need", " together; this machine has {:.1f} GiB "
+               "available", "use fewer workers or copies", TrainingError)
     log.info("%d copies in %d processes of %d copies each", len(members), len(groups), len(groups[0]))
     level = logging.getLogger().getEffectiveLevel()
     # spawn, one task per process: a fresh Brian2 for every project (a forked one would inherit this process's

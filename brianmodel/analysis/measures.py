@@ -125,7 +125,7 @@ def receptive_fields(W: np.ndarray, image_shape) -> np.ndarray:
 def rate_model_update(counts: BoutCounts) -> np.ndarray:
     """Σ_p z_pj (x_pi − x̂_pi): the tied-weight autoencoder's descent direction for W (n_hidden, n_visible).
 
-    mSTDP should move W (and Qᵀ) along this direction (MODEL.md).
+    mSTDP should move W (and Qᵀ) along this direction (docs/model.md).
     """
     return counts.z.T @ (counts.x - counts.x_hat)
 
@@ -133,7 +133,7 @@ def rate_model_update(counts: BoutCounts) -> np.ndarray:
 def gradient_alignment(W_before: np.ndarray, W_after: np.ndarray, counts: BoutCounts) -> float:
     """Cosine between the spiking network's ΔW over a chunk and :func:`rate_model_update` of its counts.
 
-    MODEL.md's check that mSTDP descends the autoencoder loss: random
+    docs/model.md's check that mSTDP descends the autoencoder loss: random
     directions in this many dimensions give ~0; 1 would be exact descent.
     """
     change, target = (W_after - W_before).ravel(), rate_model_update(counts).ravel()

@@ -39,6 +39,7 @@ from brian2.units.fundamentalunits import DIMENSIONLESS
 from ..errors import SimulationError
 from . import standalone
 from .contract import check_model
+from .memory import available_memory, check_fits
 from .run_args import seed_from_run_args, write_run_args
 from .spike_buffers import SpikeBuffers
 from .targets import TARGETS, target
@@ -187,12 +188,10 @@ class Simulator:
         self.model, self.device = model, device
         if not isinstance(chunk_size, int) or chunk_size <= 0:
             raise SimulationError(f"chunk_size must be a positive integer, got {chunk_size!r}")
-        needed, available = model.memory_estimate(chunk_size), available_memory()
         # (a binary compiled here for a GPU machine runs, and needs its memory, there)
-        if available is not None and needed > 0.8 * available and self.target.runs_here():
-            raise SimulationError(f"{model!r} in chunks of {chunk_size} needs about {needed / 2 ** 30:.1f} GiB; this "
-                                  f"machine has {available / 2 ** 30:.1f} GiB available: use fewer copies or hidden "
-                                  f"units")
+        if self.target.runs_here():
+            check_fits(model.memory_estimate(chunk_size), available_memory(), f"{model!r} in chunks of {chunk_size} "
+                       f"needs", "; this machine has {:.1f} GiB available", "use fewer copies or hidden units")
         self.chunk_size, self.threads = chunk_size, threads
         self.build_root = build_root or standalone.default_build_root()
         self.compute_capability = self.target.compute_capability
@@ -410,18 +409,6 @@ def _stdout(build_dir: str, results: str) -> str:
             return f.read()
     except OSError:
         return ""
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available to a new process (Linux's MemAvailable; None where unknown)."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
 
 
 def _profile(path: str) -> dict:

@@ -23,6 +23,7 @@ from brian2 import get_device, prefs, set_device
 from brian2.devices.device import all_devices
 
 from ..errors import DeviceError, SimulationError
+from .memory import check_fits
 from .writeout import skip_writing
 from .cuda import (check_cuda_target, configure_cuda, cuda_toolkit, environment_compute_capability, gpu_free_memory,
                    gpu_present)
@@ -158,11 +159,8 @@ class CudaStock(Target):
         """No check where there is no GPU (compiling for another machine). brian2cuda keeps the state, the
         synapses' structures and the image table on the GPU."""
         check_cuda_target(self.compute_capability)
-        needed, free = model.memory_estimate(chunk_size), gpu_free_memory()
-        if free is not None and needed > 0.8 * free:
-            raise SimulationError(f"{model!r} in chunks of {chunk_size} needs about {needed / 2 ** 30:.1f} GiB on "
-                                  f"the GPU, which has {free / 2 ** 30:.1f} GiB free: use fewer copies or hidden "
-                                  f"units")
+        check_fits(model.memory_estimate(chunk_size), gpu_free_memory(), f"{model!r} in chunks of {chunk_size} needs",
+                   " on the GPU, which has {:.1f} GiB free", "use fewer copies or hidden units")
 
 
 class Cuda(CudaStock):

@@ -3,7 +3,7 @@
 Burbank (2015) fixes only a few values (we have its abstract and figure
 captions, not its Methods). Those are marked ``# paper``; every other value is
 a modelling choice of ours (``# ours``), taken from the point-neuron starting
-point in ``shared/MODEL.md`` and tuned where the field's comment says so.
+point in ``docs/model.md`` and tuned where the field's comment says so.
 
 Conductances are dimensionless, in units of the leak conductance, so that a
 neuron's membrane equation reads ``tau_m dv/dt = (E_L - v) + g (E - v) + ...``.
@@ -69,7 +69,7 @@ class Dendrite:
 class Architecture:
     """Layer sizes. 2 x pixels visible neurons (ON and OFF) come from the data."""
 
-    n_hidden: int = field(200, None, positive=True)  # ours (MODEL.md)
+    n_hidden: int = field(200, None, positive=True)  # ours (docs/model.md)
     n_visible_pool: int = field(40, None, positive=True)  # ours
     n_hidden_pool: int = field(20, None, positive=True)  # ours
 

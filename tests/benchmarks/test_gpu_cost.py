@@ -11,6 +11,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 pytest.importorskip("brian2cuda", reason="brian2cuda not installed (pip install -e '.[cuda]')")
+pytestmark = pytest.mark.cuda
 needs_nvcc = pytest.mark.skipif(shutil.which("nvcc") is None, reason="no nvcc (the CUDA toolkit)")
 
 

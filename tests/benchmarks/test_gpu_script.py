@@ -21,6 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 @pytest.mark.slow
+@pytest.mark.cuda
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="no nvcc: the cuda stages cannot be built here")
 @pytest.mark.skipif(gpu_present(), reason="a GPU is here: run benchmarks/gpu/run.sh itself")
 def test_dry_run_runs_every_stage(tmp_path):

@@ -11,6 +11,7 @@ from brianmodel.device.cuda import toolkit as cuda_module
 from brianmodel.errors import DeviceError
 
 brian2cuda = pytest.importorskip("brian2cuda", reason="brian2cuda not installed (pip install -e '.[cuda]')")
+pytestmark = pytest.mark.cuda
 
 
 def test_missing_nvcc_is_named(monkeypatch):

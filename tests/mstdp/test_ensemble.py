@@ -92,6 +92,21 @@ def test_an_ensemble_split_over_processes_trains_the_same_copies(trained, copies
         train_ensemble(members, build_root=build_root, workers=0)
 
 
+
+def test_processes_that_would_not_fit_in_memory_together_are_refused_before_any_starts(copies, tiny_idx_folder,
+                                                                                        build_root, tmp_path,
+                                                                                        monkeypatch):
+    from brianmodel import training
+    members = [Member(p, RunSettings(dataset=tiny_idx_folder, presentations=CHUNK, chunk_size=CHUNK, seed=k),
+                      str(tmp_path / f"copy{k}")) for k, p in enumerate(copies)]
+    one = Ensemble(copies[:2], 392).memory_estimate(CHUNK)  # each process: an ensemble of two copies
+    monkeypatch.setattr(training, "available_memory", lambda: int(2.4 * one))  # 80% of it holds one, not two
+    with pytest.raises(TrainingError, match=r"^2 processes of .* need about .* GiB together; this machine has "
+                                            r".* GiB available: use fewer workers or copies$"):
+        train_ensemble(members, build_root=build_root, workers=2)
+    assert not any(os.path.exists(m.out) for m in members)
+
+
 def test_an_ensemble_resumes(trained, copies, tiny_idx_folder, build_root, tmp_path):
     _, folders, _ = trained
     members = [Member(p, RunSettings(dataset=tiny_idx_folder, presentations=CHUNK, chunk_size=CHUNK, seed=k),
