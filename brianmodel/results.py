@@ -230,7 +230,9 @@ class ResultsFolder:
 
     # -- other files ---------------------------------------------------------
     def write_json(self, name: str, content, *, with_provenance: bool = False):
+        """``name`` (may be inside a sub-folder, e.g. 'evaluation/code.json'), written whole."""
         self._check_writer()
+        os.makedirs(os.path.dirname(self.file(name)), exist_ok=True)
         write_json(self.file(name), {**content, "provenance": provenance()} if with_provenance else content)
 
     def read_json(self, name: str, hint: str = ""):

@@ -3,6 +3,7 @@
     python protocols/evaluate.py results/mnist                 # the standard probes
     python protocols/evaluate.py results/mnist --label test --presentations 2000 --phi-scale 1.2
     python protocols/evaluate.py results/mnist --code          # the code's measures and ceilings (docs/code.md)
+    python protocols/evaluate.py results/mnist --alignment     # ΔW against the autoencoder's gradient
 
 The standard probes are ``final`` (1,000 presentations of a seeded image set),
 ``phi-1.5`` (Φ × 1.5, Fig 7e) and ``checkpoint-<n>`` at six points of training
@@ -13,11 +14,17 @@ is reused.
 images (``code-train``) and every held-out image (``code-held-out``), writes the
 code's measures and the ceilings of other codes of its size to
 <results>/evaluation/code.json and prints them.
+
+--alignment (a training with a holdout): from six checkpoints, the network
+learns on the held-out images and on as many training images, and the cosine
+of its weight change with the autoencoder's descent direction Σ z (x − x̂) (and
+with the direction its window predicts, Σ z (r x − x̂)) goes to
+<results>/evaluation/alignment.json.
 """
 import argparse
 
 from brianmodel.analysis import format_report
-from brianmodel.mstdp.probes import code_probe, probe, standard_probes
+from brianmodel.mstdp.probes import alignment_probe, code_probe, probe, standard_probes
 from brianmodel.protocols.cli import command
 
 
@@ -28,6 +35,9 @@ def main(argv=None):
     p.add_argument("--label", help="run one probe with this name instead of the standard set")
     p.add_argument("--code", action="store_true",
                    help="measure the code against ceilings (training images and held-out ones) instead")
+    p.add_argument("--alignment", action="store_true",
+                   help="the weight change's cosine with the autoencoder's gradient on held-out and training images, "
+                        "at six points of training (evaluation/alignment.json; figures/alignment.py draws it)")
     p.add_argument("--presentations", type=int,
                    help="images probed (default 1,000; with --code, 4,000 training images)")
     p.add_argument("--checkpoint", type=int, help="presentations done at the checkpoint to probe (default: last)")
@@ -35,7 +45,9 @@ def main(argv=None):
                    help="factor on every Φ_j (default: 1 for --label, 1.5 for the standard set's Φ probe)")
     args = p.parse_args(argv)
     presentations = args.presentations if args.presentations is not None else 4000 if args.code else 1000
-    if args.code:
+    if args.alignment:
+        alignment_probe(args.results)
+    elif args.code:
         print(format_report(code_probe(args.results, presentations=presentations,
                                        checkpoint=args.checkpoint)))
     elif args.label:

@@ -111,3 +111,21 @@ def test_a_wavelet_is_localized_and_a_grating_spanning_the_patch_is_not():
     params = np.array([fit_gabor(field)[0] for field in (wavelet, grating)])
     assert localized(params, shape).tolist() == [True, False]
     assert envelope_extent(params, shape)[0] == pytest.approx(2.5 / 16, rel=0.05)
+
+
+def test_the_alignment_report_separates_the_windows_imbalance_and_the_bounds():
+    from brianmodel.analysis import BoutCounts, alignment_report, window_ratio
+    rng = np.random.default_rng(0)
+    counts = BoutCounts(x=rng.poisson(1.0, (50, 12)).astype(float), x_hat=rng.poisson(0.8, (50, 12)).astype(float),
+                        z=(rng.random((50, 4)) < 0.3).astype(float))
+    ratio = window_ratio(6.0, 9.0, 1.0, 1.0, 10.0, 10.0)
+    assert ratio == pytest.approx(np.exp(0.3))
+    W = rng.uniform(0.2, 0.8, (4, 12))
+    after = W + 1e-3 * counts.z.T @ (ratio * counts.x - counts.x_hat)  # a change along the window's direction
+    report = alignment_report(W, after, counts, ratio, 1.0)
+    assert report["alignment_window"] == pytest.approx(1.0) and report["alignment"] < 0.99
+    assert report["free_fraction"] == 1.0
+    at_bound = W.copy()  # unit 0's synapses held at the bound: only the free ones count in the _free cosines
+    at_bound[0] = 1.0
+    report = alignment_report(at_bound, np.where(np.arange(4)[:, None] == 0, 1.0, after), counts, ratio, 1.0)
+    assert report["alignment_window_free"] == pytest.approx(1.0) and report["free_fraction"] == 0.75

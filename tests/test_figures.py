@@ -87,3 +87,20 @@ def test_gpu_learning_curves_draw_from_the_committed_run_without_brian2(tmp_path
     assert (tmp_path / "learning_curves.png").stat().st_size > 10_000
     with pytest.raises(SystemExit, match="^error: no learning.csv in"):
         load_script(os.path.join(FIGURES, "gpu.py")).main([str(tmp_path)])
+
+
+def test_the_alignment_figure_draws_saved_probes_without_brian2(tiny_root, tmp_path):
+    from brianmodel.errors import ProtocolError
+    from brianmodel.mstdp.probes import alignment_probe
+    from brianmodel.results import ResultsFolder
+    with pytest.raises(ProtocolError, match="held no images out"):  # refused before anything is compiled
+        alignment_probe(os.path.join(tiny_root, "mnist"))
+    folder = ResultsFolder(tmp_path / "run")
+    rows = [{"checkpoint": n, "alignment": 0.8, "alignment_window": 0.95} for n in (0, 100)]
+    with folder.writing():
+        folder.write_json("evaluation/alignment.json", {"held_out": rows, "training": rows})
+    code = ("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); "
+            "assert 'brian2' not in sys.modules, 'brian2 imported'")
+    subprocess.run([sys.executable, "-c", code, os.path.join(FIGURES, "alignment.py"), str(tmp_path / "run"),
+                    "--out", str(tmp_path / "out")], check=True, capture_output=True)
+    assert (tmp_path / "out" / "alignment.png").stat().st_size > 10_000

@@ -17,7 +17,7 @@ from scipy.optimize import least_squares
 __all__ = ["BoutCounts", "bout_counts", "reconstruction_loss", "reconstruction_corr", "sparsity_loss",
            "qw_correlation", "bout_gaps", "receptive_fields", "rate_model_update", "gradient_alignment", "chunk_metrics",
            "synaptic_events", "gabor", "fit_gabor", "gabor_fits", "oriented", "envelope_extent", "localized",
-           "lateral_matrix"]
+           "lateral_matrix", "window_ratio", "alignment_report"]
 
 
 @dataclass
@@ -280,3 +280,32 @@ def lateral_matrix(m: np.ndarray, n_hidden: int) -> np.ndarray:
     matrix = np.zeros((n_hidden, n_hidden))
     matrix.T[~np.eye(n_hidden, dtype=bool)] = m  # synapse order: presynaptic unit j major, then k != j
     return matrix
+
+
+def window_ratio(dt1_ms: float, dt2_ms: float, A_plus: float, A_minus: float, tau_plus_ms: float,
+                 tau_minus_ms: float) -> float:
+    """F(+Δt1) / |F(−Δt2)| of the pair window: how much more an initial-bout pair potentiates than a
+    final-bout pair depresses (1: the exact autoencoder rule, docs/model.md)."""
+    return float(A_plus * np.exp(-dt1_ms / tau_plus_ms) / (A_minus * np.exp(-dt2_ms / tau_minus_ms)))
+
+
+def alignment_report(W_before: np.ndarray, W_after: np.ndarray, counts: BoutCounts, ratio: float,
+                     w_max: float) -> dict:
+    """What sets :func:`gradient_alignment`: the cosine of ΔW with Σ z (x − x̂) (``alignment``), with the
+    direction the window's imbalance predicts, Σ z (r x − x̂), r = :func:`window_ratio` (``alignment_window``),
+    and both over the synapses no bound stopped (``..._free``: 0 < W < w_max before and after)."""
+    change = W_after - W_before
+    free = (W_before > 0) & (W_before < w_max) & (W_after > 0) & (W_after < w_max)
+    targets = {"alignment": counts.z.T @ (counts.x - counts.x_hat),
+               "alignment_window": counts.z.T @ (ratio * counts.x - counts.x_hat)}
+    report = {}
+    for name, target in targets.items():
+        report[name] = _cosine(change, target)
+        report[f"{name}_free"] = _cosine(change[free], target[free])
+    return {**report, "window_ratio": ratio, "free_fraction": float(free.mean()),
+            "change_norm": float(np.linalg.norm(change))}
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    norm = np.linalg.norm(a) * np.linalg.norm(b)
+    return float(np.sum(a * b) / norm) if norm else float("nan")

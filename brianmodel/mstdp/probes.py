@@ -20,8 +20,10 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+from brian2 import ms
 
-from ..analysis import code_report, code_statistics, reconstruction_corr, reconstruction_loss
+from ..analysis import (alignment_report, bout_gaps, code_report, code_statistics, reconstruction_corr,
+                        reconstruction_loss, window_ratio)
 from ..datasets import load_dataset
 from ..device import Simulator
 from ..errors import ProtocolError
@@ -35,7 +37,7 @@ from .network import EnsembleState, NetworkState, Presentations
 from .trainer import SHARED_SETTINGS, image_table, training_inputs
 
 __all__ = ["Trained", "load_training", "probe", "probe_ensemble", "frozen_counts", "standard_probes",
-           "training_points", "code_probe"]
+           "training_points", "code_probe", "alignment_probe"]
 
 log = logging.getLogger(__name__)
 
@@ -261,3 +263,57 @@ def code_probe(folder: ResultsFolder | str, presentations: int = 4000, checkpoin
         folder.write_json("evaluation/code.json", {"checkpoint": trained.presentations, "report": report},
                           with_provenance=True)  # the report says how many presentations it describes
     return report
+
+
+def alignment_probe(folder: ResultsFolder | str, *, n_checkpoints: int = 6, build_root: str | None = None) -> dict:
+    """How well the weight change follows the autoencoder's descent direction, on images training never
+    presented and on ones it did, at ``n_checkpoints`` points of training (:func:`training_points`).
+
+    From each checkpoint the network learns on (plasticity and homeostasis as trained) every held-out image,
+    chunk by chunk, and then on as many training images (a seeded draw); each chunk's
+    :func:`~brianmodel.analysis.alignment_report` is averaged over the chunks. Nothing is saved to the
+    training's state; the reports go to ``evaluation/alignment.json``. Needs a training with a holdout.
+    """
+    folder = folder if isinstance(folder, ResultsFolder) else ResultsFolder(folder)
+    settings = RunSettings.from_info(folder.read_params(), model="mstdp")
+    if settings.holdout <= 0:  # before any compiling
+        raise ProtocolError(f"the training in {folder.path!r} held no images out: train with --holdout N")
+    dataset = load_dataset(settings.dataset)
+    X, _, _ = training_inputs(dataset, settings)
+    training, held_out = split(len(X), settings.holdout, settings.seed, dataset.n_test)
+    chunk = settings.effective_chunk
+    total = -(-len(held_out) // chunk) * chunk
+    images = {"held_out": held_out[np.arange(total) % len(held_out)],
+              "training": training[probe_images(len(training), total, settings.seed)]}
+    rows = {name: [] for name in images}
+    for n in training_points(folder.checkpoints(), n_checkpoints):
+        trained = load_training(folder, n)
+        for name, shown in images.items():
+            reports = _plastic_reports(trained, image_table(X), shown, build_root)
+            rows[name].append({"checkpoint": n, **{key: float(np.nanmean([r[key] for r in reports]))
+                                                   for key in reports[0]}})
+            log.info("alignment at %d presentations, %s images: %.3f (window-corrected %.3f)", n, name,
+                     rows[name][-1]["alignment"], rows[name][-1]["alignment_window"])
+    with folder.writing("alignment probe"):
+        folder.write_json("evaluation/alignment.json", rows, with_provenance=True)
+    return rows
+
+
+def _plastic_reports(trained: Trained, table: np.ndarray, shown: np.ndarray, build_root) -> list[dict]:
+    """Each chunk's alignment report of the network learning on ``table[shown]`` from ``trained``'s state."""
+    params, settings, state = trained.params, trained.settings, trained.state
+    model = Model(params, table.shape[1], n_images=len(table))
+    chunk = settings.effective_chunk
+    simulator = Simulator(model, settings.device, chunk, build_root=build_root, threads=settings.threads,
+                          compute_capability=settings.compute_capability)
+    pl, pres = params.plasticity, params.presentation
+    reports = []
+    for start in range(0, len(shown), chunk):
+        result = simulator.run_chunk(state, Presentations(table, shown[start:start + chunk].reshape(1, -1)))
+        counts, spikes = model.counts(result.spikes, chunk), model.split_spikes(result.spikes)[0]
+        dt1, dt2 = bout_gaps(spikes, float(pres.duration), float(pres.readout_split))
+        ratio = window_ratio(dt1 * 1e3, dt2 * 1e3, pl.A_plus, pl.A_minus, float(pl.tau_plus / ms),
+                             float(pl.tau_minus / ms))
+        reports.append(alignment_report(state.W, result.state.W, counts, ratio, pl.w_max))
+        state = result.state
+    return reports
