@@ -43,8 +43,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     roles = args.only or [*RECIPES, "pairing"]
-    if not args.presentations_scale > 0:
-        raise ParameterError("--presentations-scale must be positive")
+    if not 0 < args.presentations_scale < float("inf"):
+        raise ParameterError(f"--presentations-scale must be positive and finite, got {args.presentations_scale}")
     for role in roles:
         out = os.path.join(args.root, role)
         if role == "pairing":

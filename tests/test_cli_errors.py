@@ -72,11 +72,20 @@ CASES = {
         (["--rule", "feedback=stdp(eta=" + PAYLOAD + ")"], "cannot read"),
         (["--dataset", "{data}", "--rule", "feedforward=modulated-stdp"], "needs a modulator"),
         (["--rule", "feedforward=stdp,feedback=stdp", "--eta", "0.02"], "plasticity.eta has no effect"),
+        (["--rule", "lateral=mirrored"], "rules.lateral cannot be 'mirrored'"),
+        (["--rule", "feedforward=none"], "rules.feedforward cannot be 'none'"),
+        (["--set", "lateral.g_lateral=0.3"], "no lateral synapses"),
+        (["--rule", "lateral=istdp(alpha=1e400)"], "finite"),
+        (["--rule", "lateral=istdp", "--set", "lateral.delay=0.25*ms"], "not a multiple of dt"),
+        (["--dataset", "{data}", "--rule", "lateral=modulated-istdp"], "three-factor rule"),
+        (["--holdout", "-1"], "holdout must be a non-negative integer"),
     ],
     "evaluate": [
         (["{out}"], "no params.json"),
         (["{damaged}"], "checkpoint_0000000.npz is damaged"),
         (["{damaged}", "--label", "a/b"], "probe label must be"),
+        (["{damaged}", "--code"], "held no images out"),
+        (["{damaged}", "--alignment"], "held no images out"),
     ],
     "classify": [
         (["--model", "lstm"], "unknown model 'lstm'"),
@@ -102,6 +111,9 @@ CASES = {
         (["--frequencies", "-1"], "must be positive"),
         (["--device", "gpu"], "unknown device 'gpu'"),
         (["--set", "cable.R_m=1"], "needs units"),
+        (["--lags", "nan"], "lags_ms = (nan,) must be finite"),
+        (["--frequencies", "inf"], "must be finite"),
+        (["--frequency", "nan"], "frequency_hz = nan must be finite"),
     ],
     "epsp": [
         (["--set", "length=-5*um"], "must be positive"),
@@ -109,6 +121,9 @@ CASES = {
         (["--locations", "600"], "beyond the dendrite"),
         (["--set", "colour=1"], "unknown parameter"),
         (["--g-synapse", "0"], "must be positive"),
+        (["--g-synapse", "inf"], "g_synapse = inf must be finite"),
+        (["--locations", "nan"], "must be finite"),
+        (["--dt", "inf"], "must be finite"),
     ],
     "sweep": [
         (["--grid", "locations.feedback=50*um,600*um"], "beyond the dendrite"),
@@ -128,25 +143,35 @@ CASES = {
         (["--set", "cable.n_compartments=20"], "too stiff"),
         (["--rule", "feedforward=nope"], "unknown rule 'nope'"),
         (["--rule", "feedforward=stdp,feedback=bcm", "--grid", "plasticity.eta=0.01,0.02"], "has no effect"),
+        (["--grid", "rules.lateral.alpha=0.1,0.2"], "rules.lateral is 'none'"),
+        (["--rule", "lateral=istdp", "--grid", "rules.lateral.beta=1,2"], "has no parameter"),
+        (["--rule", "lateral=istdp", "--grid", "rules.lateral.alpha=0.1,1e400"], "finite"),
     ],
     "modulation": [
         (["--rule", "feedforward=stdp"], "three-factor rule"),
         (["--delays", "-1"], "non-negative"),
         (["--reward", "0.5", "--delays", "1"], "before the modulator"),
         (["--delays", "0.00005"], "multiples of dt"),
+        (["--lag", "nan"], "lag_ms = nan must be finite"),
+        (["--level", "inf"], "level = inf must be finite"),
+        (["--reward", "inf"], "reward_s = inf must be finite"),
     ],
     "compare_rules": [
         (["--pair", "feedforward=nope"], "unknown rule 'nope'"),
         (["--holdout", "0"], "holdout"),
         (["--workers", "0"], "workers must be at least 1"),
+        (["--set", "plasticity.eta=1e400"], "must be a finite number"),
     ],
     "rule_search": [
         (["--population", "2"], "at least 4"),
         (["--holdout", "0"], "holdout"),
         (["--hidden", "0"], "must be positive"),
+        (["--sigma", "nan"], "sigma must be positive"),
+        (["--set", "homeostasis.rho=1e400"], "must be a finite number"),
     ],
     "paper": [
         (["--presentations-scale", "0"], "must be positive"),
+        (["--presentations-scale", "inf"], "must be positive and finite"),
         (["--only", "pairing", "--device", "gpu"], "unknown device 'gpu'"),
     ],
 }
@@ -161,6 +186,8 @@ FIGURES = [  # figure scripts: missing or damaged results
     ("figures/modulation.py", ["--modulation", "{out}", "--out", "{out}"], "no modulation.csv"),
     ("figures/rules_comparison.py", ["{out}"], "no rules.csv"),
     ("figures/rule_search.py", ["{out}"], "no search.csv"),
+    ("figures/alignment.py", ["{out}", "--out", "{out}"], "no evaluation/alignment.json"),
+    ("figures/field_shapes.py", ["{out}", "--out", "{out}"], "no params.json"),
 ]
 OUT_OPTION = {"train", "classify", "pairing", "epsp", "sweep", "modulation", "compare_rules", "rule_search"}
 ROOT_OPTION = {"paper"}

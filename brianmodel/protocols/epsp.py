@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import fields
 
 import numpy as np
-from brian2 import Network, NeuronGroup, StateMonitor, defaultclock, ms, um
+from brian2 import Network, NeuronGroup, StateMonitor, defaultclock, ms, nS, um
 
 from .. import cells
 from ..cells import ball_and_stick_equations, cable_namespace, compartment, conductance_units
 from ..device import run_once
+from ..errors import ParameterError
 from ..io import csv_text
 from ..params.base import encode_value
 from ..params.cable import CABLE_METHOD, MAX_STEP, Cable, check_step, geometry
@@ -39,6 +40,12 @@ def somatic_epsp(cable: Cable, locations, g_synapse, *, E_L, E_e, tau_e, dt, dur
     holds the soma near E_e with that conductance (leak units) instead: the
     steady-state attenuation test.
     """
+    for name, value in (("location", locations), ("g_synapse", g_synapse), ("dt", dt)):
+        numbers = np.asarray(value, dtype=float)  # (in SI units)
+        if not np.all(np.isfinite(numbers)):
+            raise ParameterError(f"{name} = {numbers.tolist()} must be finite")
+    if not (g_synapse >= 0 * nS and dt > 0 * ms):  # (0 nS: the soma clamp alone, the steady-state test)
+        raise ParameterError(f"g_synapse must not be negative and dt must be positive, got {g_synapse} and {dt}")
     where = [compartment(x, cable) for x in locations]
     if method in MAX_STEP:
         check_step(cable, dt, method)

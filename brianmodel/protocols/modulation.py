@@ -30,7 +30,7 @@ from ..mstdp.placement import placement
 from ..params.mstdp import ModelParams
 from ..results import ResultsFolder
 from ..rules import MODULATION_STEP, MODULATOR, Modulated, Site
-from .pairing import SCHEDULED_THRESHOLD, _scheduled_cell
+from .pairing import SCHEDULED_THRESHOLD, _scheduled_cell, check_finite
 
 __all__ = ["ModulationProtocol", "run_modulation", "save_modulation", "MODULATION_COLUMNS"]
 
@@ -50,6 +50,7 @@ class ModulationProtocol:
     step_ms: float = 1.0  # the modulator's and the consolidation's time step (and the weights' record)
 
     def validate(self, params: ModelParams) -> "ModulationProtocol":
+        check_finite(self)
         if not isinstance(params.rule("feedforward"), Modulated):
             raise ProtocolError(f"the modulation protocol needs a three-factor rule on the feedforward pathway "
                                 f"(--rule feedforward=modulated-NAME), got {params.rules.feedforward!r}")

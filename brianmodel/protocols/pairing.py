@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from brian2 import Network, NeuronGroup, defaultclock, ms, um
@@ -39,7 +39,7 @@ from ..params.mstdp import ModelParams
 from ..results import ResultsFolder
 from ..rules import Modulated
 
-__all__ = ["PairingProtocol", "FrequencyProtocol", "Schedule", "run_pairing", "run_frequency", "run_schedule",
+__all__ = ["PairingProtocol", "FrequencyProtocol", "check_finite", "Schedule", "run_pairing", "run_frequency", "run_schedule",
            "configured_change", "with_protocol_eta", "save_pairing", "DEFAULT_LAGS_MS", "PAIRING_COLUMNS"]
 
 PAIRING_COLUMNS = ("lag_ms", "feedforward_change", "feedforward_configured", "feedback_change", "feedback_configured")
@@ -81,6 +81,7 @@ class PairingProtocol:
     eta: float | None = 0.002
 
     def validate(self, params: ModelParams) -> "PairingProtocol":
+        check_finite(self)
         dt = float(params.presentation.dt / ms)
         lags = np.asarray(self.lags_ms, dtype=float)
         if lags.size == 0:
@@ -124,6 +125,7 @@ class FrequencyProtocol:
     offset_ms: float = 100.0  # the first visible spike
 
     def validate(self, params: ModelParams) -> "FrequencyProtocol":
+        check_finite(self)
         frequencies = np.asarray(self.frequencies_hz, dtype=float)
         if frequencies.size == 0 or np.any(frequencies <= 0) or self.n_pairings <= 0 or self.w_max <= 0:
             raise ProtocolError(f"frequencies, n_pairings and w_max must be positive, got {self.frequencies_hz}, "
@@ -141,6 +143,14 @@ class FrequencyProtocol:
         frequency, lag = (a.ravel() for a in np.meshgrid(np.asarray(self.frequencies_hz, dtype=float),
                                                          np.asarray(self.lags_ms, dtype=float), indexing="ij"))
         return Schedule(np.full(len(lag), self.offset_ms), lag, 1000.0 / frequency, self.n_pairings, reset_ms=None)
+
+
+def check_finite(protocol) -> None:
+    """Refuse a protocol (a dataclass of numbers and tuples of them) with an infinite or NaN value."""
+    for f in fields(protocol):
+        value = getattr(protocol, f.name)
+        if value is not None and not np.all(np.isfinite(np.asarray(value, dtype=float))):
+            raise ProtocolError(f"{f.name} = {value} must be finite")
 
 
 def _check_lags(values, dt, what="lags"):
