@@ -9,10 +9,13 @@ from brianmodel.protocols.modulation import ModulationProtocol, run_modulation
 from brianmodel.protocols.pairing import FrequencyProtocol, PairingProtocol, run_frequency, run_pairing
 from brianmodel.protocols.readers import read_pairing
 from brianmodel.protocols.pairing import save_pairing
+from brianmodel.rules import RULES
 
-# two rules a run (one per pathway): every plain rule of the library
-RULE_PAIRS = [("stdp", "astdp"), ("stdp-soft", "astdp-soft"), ("symstdp", "triplet"), ("triplet-nearest", "oja"),
-              ("bcm(eta=0.5)", "stdp")]
+# every plain rule of the library (a new rule joins by being in it), two a run, one per pathway; BCM needs a
+# postsynaptic rate to act on, so a larger η
+PLAIN = [name for name in RULES if not name.startswith("modulated-")]
+SPECS = {"bcm": "bcm(eta=0.5)"}
+RULE_PAIRS = [tuple(SPECS.get(name, name) for name in (PLAIN + ["stdp"])[k:k + 2]) for k in range(0, len(PLAIN), 2)]
 # short and fast enough for the runtime device (no compilation); BCM needs a postsynaptic rate to act on
 WINDOW = PairingProtocol(lags_ms=(-20.0, -5.0, -1.0, 1.0, 5.0, 20.0), n_pairings=5, frequency_hz=20.0,
                          offset_ms=20.0, eta=None)
