@@ -136,9 +136,7 @@ def gradient_alignment(W_before: np.ndarray, W_after: np.ndarray, counts: BoutCo
     docs/model.md's check that mSTDP descends the autoencoder loss: random
     directions in this many dimensions give ~0; 1 would be exact descent.
     """
-    change, target = (W_after - W_before).ravel(), rate_model_update(counts).ravel()
-    norm = np.linalg.norm(change) * np.linalg.norm(target)
-    return float(change @ target / norm) if norm else float("nan")
+    return _cosine(W_after - W_before, rate_model_update(counts))
 
 
 def chunk_metrics(counts: BoutCounts, spikes: dict, W: np.ndarray, Q: np.ndarray, period: float,
@@ -296,7 +294,7 @@ def alignment_report(W_before: np.ndarray, W_after: np.ndarray, counts: BoutCoun
     and both over the synapses no bound stopped (``..._free``: 0 < W < w_max before and after)."""
     change = W_after - W_before
     free = (W_before > 0) & (W_before < w_max) & (W_after > 0) & (W_after < w_max)
-    targets = {"alignment": counts.z.T @ (counts.x - counts.x_hat),
+    targets = {"alignment": rate_model_update(counts),
                "alignment_window": counts.z.T @ (ratio * counts.x - counts.x_hat)}
     report = {}
     for name, target in targets.items():

@@ -30,6 +30,7 @@ from .. import analysis
 from ..cells import cable_namespace
 from ..device.contract import add_extra
 from ..errors import SimulationError
+from ..params.base import whole_steps
 from ..params.cable import CABLE_METHOD, check_step
 from ..params.mstdp import ModelParams
 from .equations import (LATERAL_TABLE, PATHWAY_TABLE, POOL_OUTPUT_EQUATIONS, has_cable, has_lateral,
@@ -62,11 +63,6 @@ def namespace(params: ModelParams) -> dict:
     if has_lateral(params):
         ns.update(tau_lateral=params.lateral.tau, m_max=params.lateral.m_max)
     return ns
-
-
-def whole_steps(duration, dt) -> int:
-    """``duration`` in time steps of ``dt`` (validated to be a whole number)."""
-    return int(round(float(duration / dt)))
 
 
 # -- the run-time parameters ---------------------------------------------------

@@ -275,7 +275,8 @@ def alignment_probe(folder: ResultsFolder | str, *, n_checkpoints: int = 6, buil
     training's state; the reports go to ``evaluation/alignment.json``. Needs a training with a holdout.
     """
     folder = folder if isinstance(folder, ResultsFolder) else ResultsFolder(folder)
-    settings = RunSettings.from_info(folder.read_params(), model="mstdp")
+    info = folder.read_params()
+    settings = RunSettings.from_info(info, model="mstdp")
     if settings.holdout <= 0:  # before any compiling
         raise ProtocolError(f"the training in {folder.path!r} held no images out: train with --holdout N")
     dataset = load_dataset(settings.dataset)
@@ -286,10 +287,14 @@ def alignment_probe(folder: ResultsFolder | str, *, n_checkpoints: int = 6, buil
     images = {"held_out": held_out[np.arange(total) % len(held_out)],
               "training": training[probe_images(len(training), total, settings.seed)]}
     rows = {name: [] for name in images}
+    table, params = image_table(X), ModelParams.from_dict(info["model"])
+    model = Model(params, table.shape[1], n_images=len(table))  # the training's network, plastic
+    simulator = Simulator(model, settings.device, chunk, build_root=build_root, threads=settings.threads,
+                          compute_capability=settings.compute_capability)
     for n in training_points(folder.checkpoints(), n_checkpoints):
-        trained = load_training(folder, n)
+        state = load_training(folder, n).state
         for name, shown in images.items():
-            reports = _plastic_reports(trained, image_table(X), shown, build_root)
+            reports = _plastic_reports(simulator, state, table, shown)
             rows[name].append({"checkpoint": n, **{key: float(np.nanmean([r[key] for r in reports]))
                                                    for key in reports[0]}})
             log.info("alignment at %d presentations, %s images: %.3f (window-corrected %.3f)", n, name,
@@ -299,14 +304,10 @@ def alignment_probe(folder: ResultsFolder | str, *, n_checkpoints: int = 6, buil
     return rows
 
 
-def _plastic_reports(trained: Trained, table: np.ndarray, shown: np.ndarray, build_root) -> list[dict]:
-    """Each chunk's alignment report of the network learning on ``table[shown]`` from ``trained``'s state."""
-    params, settings, state = trained.params, trained.settings, trained.state
-    model = Model(params, table.shape[1], n_images=len(table))
-    chunk = settings.effective_chunk
-    simulator = Simulator(model, settings.device, chunk, build_root=build_root, threads=settings.threads,
-                          compute_capability=settings.compute_capability)
-    pl, pres = params.plasticity, params.presentation
+def _plastic_reports(simulator, state: NetworkState, table: np.ndarray, shown: np.ndarray) -> list[dict]:
+    """Each chunk's alignment report of ``simulator``'s network learning on ``table[shown]`` from ``state``."""
+    model, chunk = simulator.model, simulator.chunk_size
+    pl, pres = model.params.plasticity, model.params.presentation
     reports = []
     for start in range(0, len(shown), chunk):
         result = simulator.run_chunk(state, Presentations(table, shown[start:start + chunk].reshape(1, -1)))

@@ -22,7 +22,7 @@ import brian2.units
 from ..errors import ParameterError
 from .values import parse
 
-__all__ = ["field", "ParameterSet", "validate_section", "encode_value", "decode_value", "parse_assignments"]
+__all__ = ["field", "ParameterSet", "validate_section", "encode_value", "decode_value", "parse_assignments", "whole_steps"]
 
 # The names the grammar accepts, as Brian2 units (the grammar checks the name first)
 _UNITS = {name: getattr(brian2.units, name) for name in dir(brian2.units)
@@ -139,6 +139,11 @@ def encode_value(value):
     if isinstance(value, numbers.Real):
         return float(value)
     return value
+
+
+def whole_steps(duration, dt) -> int:
+    """``duration`` in time steps of ``dt`` (a parameter set checks that it is a whole number)."""
+    return int(round(float(duration / dt)))
 
 
 def decode_value(value, where: str = "value"):

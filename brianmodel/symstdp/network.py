@@ -32,6 +32,7 @@ from brian2 import (Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray, de
 
 from ..device.contract import add_extra
 from ..errors import DatasetError, SimulationError
+from ..params.base import whole_steps
 from ..params.run import N_CLASSES
 from ..params.symstdp import SymStdpParams
 from ..rules import Site, SymSTDP
@@ -119,8 +120,6 @@ SYNAPTIC_SCALING = "w = w * (plastic_post * {weight_sum} / w_total_post + (1 - p
 SCALED_SUM = "w_total = plastic * {weight_sum} + (1 - plastic) * w_total"
 
 
-def _steps(duration, dt) -> int:
-    return int(round(float(duration / dt)))
 
 
 def namespace(params: SymStdpParams, stimulus: TimedArray, n_pixels: int) -> dict:
@@ -128,8 +127,8 @@ def namespace(params: SymStdpParams, stimulus: TimedArray, n_pixels: int) -> dic
     ns = {name: getattr(n, name) for name in (
         "E_rest", "V_threshold", "theta_offset", "theta_plus", "tau_theta", "tau_m", "E_rest_inhibitory",
         "V_reset_inhibitory", "V_threshold_inhibitory", "tau_m_inhibitory", "E_e", "E_i", "tau_e", "tau_i")}
-    ns.update(theta_pivot=THETA_PIVOT, period=params.period, period_steps=_steps(params.period, p.dt),
-              image_steps=_steps(p.image_duration, p.dt),
+    ns.update(theta_pivot=THETA_PIVOT, period=params.period, period_steps=whole_steps(params.period, p.dt),
+              image_steps=whole_steps(p.image_duration, p.dt),
               teacher_rate=p.teacher_rate, max_rate=p.max_rate, rate_step=p.rate_step,
               min_spikes=p.min_spikes, max_retries=p.max_retries, tau_trace=pl.tau_trace,
               trace_increment=pl.trace_increment, g_ei=params.architecture.g_excitatory_to_inhibitory,
@@ -365,7 +364,7 @@ def slot_steps(times, params: SymStdpParams):
     the binary decides it."""
     p = params.presentation
     steps = np.rint(np.asarray(times) / float(p.dt)).astype(np.int64)
-    period_steps, image_steps = _steps(params.period, p.dt), _steps(p.image_duration, p.dt)
+    period_steps, image_steps = whole_steps(params.period, p.dt), whole_steps(p.image_duration, p.dt)
     return steps // period_steps, (steps % period_steps) < image_steps
 
 
