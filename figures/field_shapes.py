@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from brianmodel.analysis import envelope_extent, gabor_fits, localized, oriented, receptive_fields
+from brianmodel.analysis import envelope_extent, field_shapes, gabor_fits, receptive_fields
 from brianmodel.io import atomic_write, csv_text
 from brianmodel.plots import field_grid, plt, save
 from brianmodel.protocols.cli import command
@@ -31,13 +31,11 @@ def shapes(folder: ResultsFolder, n: int = 100) -> tuple[dict, np.ndarray, np.nd
     shape = tuple(info["dataset"]["image_shape"])
     fields = receptive_fields(state["W"], shape)[:n]
     params, r2 = gabor_fits(fields)
-    good = r2 >= 0.5
-    extent = envelope_extent(params, shape)
+    shares = field_shapes(params, r2, shape)
     row = {"training": os.path.basename(os.path.normpath(folder.path)), "presentations": state.presentations,
-           "units": len(fields), "gabor_r2_0.5": good.mean(), "oriented": (good & oriented(params)).mean(),
-           "localized": (good & localized(params, shape)).mean(),
-           "median_extent": float(np.median(extent[good])) if good.any() else float("nan")}
-    return row, fields, extent[good]
+           "units": len(fields), "gabor_r2_0.5": shares["gabor"], "oriented": shares["oriented"],
+           "localized": shares["localized"], "median_extent": shares["median_extent"]}
+    return row, fields, envelope_extent(params, shape)[r2 >= 0.5]
 
 
 @command

@@ -11,16 +11,15 @@ V1-like fields; not a grating across it).
 """
 
 from brianmodel.plots import DATASET_LABEL, arguments, field_grid, plt, present_runs, save
-from brianmodel.analysis import gabor_fits, localized, oriented
+from brianmodel.analysis import field_shapes, gabor_fits
 from brianmodel.protocols.cli import command
 
 
 def gabor_note(fields):
     params, r2 = gabor_fits(fields)
-    good = r2 >= 0.5
-    return (f"Gabor R² ≥ 0.5: {100 * good.mean():.0f}% of units; and with ON and OFF subregions side by side: "
-            f"{100 * (good & oriented(params)).mean():.0f}%; localized: "
-            f"{100 * (good & localized(params, fields.shape[1:])).mean():.0f}%")
+    shares = field_shapes(params, r2, fields.shape[1:])
+    return (f"Gabor R² ≥ 0.5: {100 * shares['gabor']:.0f}% of units; and with ON and OFF subregions side by side: "
+            f"{100 * shares['oriented']:.0f}%; localized: {100 * shares['localized']:.0f}%")
 
 
 @command

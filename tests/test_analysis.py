@@ -129,3 +129,12 @@ def test_the_alignment_report_separates_the_windows_imbalance_and_the_bounds():
     at_bound[0] = 1.0
     report = alignment_report(at_bound, np.where(np.arange(4)[:, None] == 0, 1.0, after), counts, ratio, 1.0)
     assert report["alignment_window_free"] == pytest.approx(1.0) and report["free_fraction"] == 0.75
+
+
+def test_field_shapes_count_only_the_fields_a_gabor_fits():
+    from brianmodel.analysis import field_shapes
+    # a localized oriented fit, a grating across the patch, and a good localized fit below the R² threshold
+    params = np.array([[1, 8, 8, 2, 2, 0, 0.25, 0, 0], [1, 8, 8, 12, 12, 0, 0.25, 0, 0], [1, 8, 8, 2, 2, 0, 0.25, 0, 0]])
+    shares = field_shapes(params, np.array([0.9, 0.8, 0.3]), (16, 16))
+    assert shares["gabor"] == pytest.approx(2 / 3) and shares["localized"] == pytest.approx(1 / 3)
+    assert shares["oriented"] == pytest.approx(2 / 3) and shares["median_extent"] == pytest.approx((2 + 12) / 32)

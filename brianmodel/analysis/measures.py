@@ -17,7 +17,7 @@ from scipy.optimize import least_squares
 __all__ = ["BoutCounts", "bout_counts", "reconstruction_loss", "reconstruction_corr", "sparsity_loss",
            "qw_correlation", "bout_gaps", "receptive_fields", "rate_model_update", "gradient_alignment", "chunk_metrics",
            "synaptic_events", "gabor", "fit_gabor", "gabor_fits", "oriented", "envelope_extent", "localized",
-           "lateral_matrix", "window_ratio", "alignment_report"]
+           "lateral_matrix", "window_ratio", "alignment_report", "field_shapes"]
 
 
 @dataclass
@@ -307,3 +307,13 @@ def alignment_report(W_before: np.ndarray, W_after: np.ndarray, counts: BoutCoun
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     norm = np.linalg.norm(a) * np.linalg.norm(b)
     return float(np.sum(a * b) / norm) if norm else float("nan")
+
+
+def field_shapes(params: np.ndarray, r2: np.ndarray, shape, min_r2: float = 0.5) -> dict:
+    """Fractions of fields that a Gabor fits (R² ≥ ``min_r2``: ``gabor``), and that fit and are ``oriented``
+    or ``localized``; the median :func:`envelope_extent` of the fits (``median_extent``)."""
+    good = np.asarray(r2) >= min_r2
+    extent = envelope_extent(params, shape)
+    return {"gabor": float(good.mean()), "oriented": float((good & oriented(params)).mean()),
+            "localized": float((good & localized(params, shape)).mean()),
+            "median_extent": float(np.median(extent[good])) if good.any() else float("nan")}
