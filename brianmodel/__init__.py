@@ -1,20 +1,9 @@
 """brianmodel: the mirrored-STDP spiking autoencoder of Burbank (2015) in Brian2, compiled to C++ or CUDA.
 
-A protocol of one's own, in Python: choose a preset, put the feedback
-synapses somewhere on the dendrite with some delay, add a Brian2 monitor,
-present 100 digits compiled to C++, and read spikes, bout counts and the
-monitor with units::
-
-    from brian2 import StateMonitor, ms, um
-    import brianmodel as bm
-
-    params = bm.mstdp.preset("dendritic").with_overrides(
-        locations={"feedback": 300 * um}, connections={"delay_feedback": 2 * ms})
-    images = bm.load_dataset("mnist").visible_intensities()[:100]
-    model = bm.mstdp.Model(params, n_inputs=images.shape[1],
-                           extra=lambda net: StateMonitor(net.visible, "v", record=[0], name="soma_v"))
-    run = bm.Simulator(model, device="cpp").run(images, state=model.initial_state(seed=0))
-    run.spikes("hidden"); run.counts.x_hat; run.monitor("soma_v").v   # with units
+A protocol of one's own in Python (a preset, a feedback location and delay, a
+Brian2 monitor, 100 digits compiled to C++): README.md, "A protocol in
+Python"; docs/python-api.md says what each step gives. The suite runs both
+(tests/test_api.py, tests/test_docs.py).
 
 The public API (each loaded when first used, so that reading results does not import brian2):
 
@@ -31,10 +20,10 @@ The public API (each loaded when first used, so that reading results does not im
 - ``bm.ResultsFolder(path)``: read (and, one writer at a time, write) a results folder
 - ``bm.BrianModelError``: the base of every error a user can fix
 
-The packages, dependencies pointing one way: ``errors, io, params`` ←
-``schedule, datasets, cells, analysis, readout, results`` ← ``device`` ←
-``mstdp, symstdp`` ← ``training`` ← ``protocols``; ``plots`` serves the figure
-scripts. docs/architecture.md says more.
+The packages, dependencies pointing one way, each folder on one layer: ``errors, io, values,
+parameters, results`` ← ``rules`` ← ``params`` ← ``schedule, datasets, cells, analysis, readout, cli,
+readers, plots`` ← ``device`` ← ``mstdp, symstdp`` ← ``training`` ← ``protocols``. docs/architecture.md says
+more.
 """
 import importlib
 

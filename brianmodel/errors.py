@@ -7,11 +7,15 @@ its message as one line (exit status 1). Anything else (``TypeError``,
 from __future__ import annotations
 
 __all__ = ["BrianModelError", "ParameterError", "DatasetError", "DeviceError", "SimulationError", "TrainingError",
-           "ResultsError", "MissingResult", "FolderBusy", "DamagedFile", "ProtocolError"]
+           "ResultsError", "MissingResult", "FolderBusy", "DamagedFile", "ProtocolError", "UsageError"]
 
 
 class BrianModelError(Exception):
     """Bad input, a missing or damaged file, a busy folder: something the user can fix."""
+
+
+class UsageError(BrianModelError):
+    """A command line argparse cannot read: an unknown option, a missing value, a value of the wrong type."""
 
 
 class ParameterError(BrianModelError, ValueError):

@@ -9,7 +9,6 @@ sub-folder per role, written by ``protocols/paper.py``::
 """
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import io
 import logging
@@ -22,10 +21,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .analysis import receptive_fields  # noqa: E402
+from .cli import parser  # noqa: E402
 from .errors import MissingResult  # noqa: E402
 from .io import atomic_write  # noqa: E402
-from .params.values import si_value  # noqa: E402
 from .results import Checkpoint, ResultsFolder  # noqa: E402
+from .values import si_value  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class MissingRun(MissingResult):
 
 
 def arguments(doc: str, argv=None, extra=None):
-    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(doc)
     p.add_argument("--root", default=DEFAULT_ROOT, help="folder of the paper's runs (protocols/paper.py)")
     p.add_argument("--out", default=DEFAULT_OUT, help="folder for the PNG")
     if extra:

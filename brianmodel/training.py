@@ -24,12 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
-import shutil
-import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol, Sequence
 
@@ -39,6 +35,7 @@ from . import mstdp, symstdp
 from .datasets import load_dataset
 from .device import Model, Simulator, standalone
 from .device.memory import available_memory, check_fits
+from .device.processes import private_build, worker_pool
 from .errors import DamagedFile, TrainingError
 from .io import csv_text
 from .params.mstdp import ModelParams
@@ -46,7 +43,7 @@ from .params.run import RunSettings
 from .params.symstdp import SymStdpParams
 from .results import ResultsFolder
 
-__all__ = ["Trainer", "ModelKind", "MODELS", "Member", "train", "train_ensemble", "load_params"]
+__all__ = ["Trainer", "ModelKind", "MODELS", "Member", "train", "train_ensemble", "load_params", "failures"]
 
 log = logging.getLogger(__name__)
 
@@ -108,14 +105,16 @@ def load_params(info: dict, model: str):
 
 
 def train(params, settings: RunSettings, out: str, *, resume: bool = False,
-          build_root: str | None = None) -> ResultsFolder:
+          build_root: str | None = None, on_divergence: str = "stop") -> ResultsFolder:
     """Train (or, with ``resume``, continue training) ``settings.model`` with ``params`` into the folder ``out``.
 
     On resume the folder's own parameters and settings are used; only
     ``settings.presentations`` may grow. Everything that can fail on input
     (settings, parameters, dataset, device) fails before the folder is written.
+    ``on_divergence``: as for :func:`train_ensemble`.
     """
-    return train_ensemble([Member(params, settings, out)], resume=resume, build_root=build_root)[0]
+    return train_ensemble([Member(params, settings, out)], resume=resume, build_root=build_root,
+                          on_divergence=on_divergence)[0]
 
 
 def train_ensemble(members: Sequence[Member], *, resume: bool = False, build_root: str | None = None,
@@ -252,6 +251,19 @@ def divergence(trainer: Trainer, state, row: dict) -> str | None:
     return None
 
 
+def failures(folders) -> dict[int, str]:
+    """The copies (by index into ``folders``: paths or ResultsFolders) whose training diverged under
+    ``on_divergence='continue'``, each with its reason as a study's row says it."""
+    failed = {}
+    for k, folder in enumerate(folders):
+        folder = folder if isinstance(folder, ResultsFolder) else ResultsFolder(folder)
+        if os.path.exists(folder.file("diverged.json")):
+            info = folder.read_json("diverged.json")
+            first, last = info["presentations"]
+            failed[k] = f"diverged in presentations {first}-{last}: {info['reason']}"
+    return failed
+
+
 def _loop(trainer: Trainer, simulator: Simulator, folders: list[ResultsFolder], states: list, done: int,
           chunks: int, rows: list[list], on_divergence: str = "stop"):
     simulator.prepare()
@@ -310,10 +322,11 @@ def _write_summary(folder: ResultsFolder, members: list[Member], folders: list[R
 # -- an ensemble over processes -------------------------------------------------
 # OpenMP threads gain little on this network: 17% of a step's work runs on one thread (the thresholders and the
 # presynaptic pathways, which write to neurons), the neurons' state moves between the cores every step, and the
-# threads wait for each other some 40 times per step (docs/ensembles.md, benchmarks/threads_perf.py). Processes share nothing: ``workers`` of them, each training an ensemble of a share of the
-# copies, use as many cores about fully. A copy's results are what it gives trained alone, however the copies are
-# split. The shared binary is compiled once, into the build root; each process runs its own copy of the build
-# folder (standalone.private_copy), removed at the end.
+# threads wait for each other some 40 times per step (docs/ensembles.md, benchmarks/threads_perf.py). Processes
+# share nothing: ``workers`` of them, each training an ensemble of a share of the copies, use as many cores about
+# fully. A copy's results are what it gives trained alone, however the copies are split. The shared binary is
+# compiled once, into the build root; each process runs its own copy of the build folder
+# (device.processes.private_build), removed at the end.
 
 def _split_members(members, workers: int) -> tuple[list[list], int]:
     """(the members in ``workers`` consecutive groups of equal size but the last, idle copies that fill the last
@@ -339,15 +352,11 @@ def _train_in_processes(members, workers: int, *, resume: bool = False, build_ro
                "available", "use fewer workers or copies", TrainingError)
     log.info("%d copies in %d processes of %d copies each", len(members), len(groups), len(groups[0]))
     level = logging.getLogger().getEffectiveLevel()
-    # spawn, one task per process: a fresh Brian2 for every project (a forked one would inherit this process's
-    # device; a second project in one process differs from the first by a line, and would compile again)
-    with ProcessPoolExecutor(len(groups), mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1,
-                             initializer=_log_to_stderr, initargs=(level,)) as pool:
-        name = pool.submit(_compile, groups[0], build_root, resume).result()
-        tasks = [pool.submit(_train, group, n, resume, build_root, name, label)
-                 for group, n, label in zip(groups, idle, _labels(groups))]
-        for task in tasks:
-            task.result()
+    # a fresh process for each task: one Brian2 project per process
+    with worker_pool(len(groups), fresh_processes=True, initializer=_log_to_stderr, initargs=(level,)) as submit:
+        name = submit(_compile, [(groups[0], build_root, resume)])[0]
+        submit(_train, [(group, n, resume, build_root, name, label)
+                        for group, n, label in zip(groups, idle, _labels(groups))])
     folders = [folder for _, group_folders, _, _ in planned for folder in group_folders]
     if summary:
         summary_folder = ResultsFolder(summary)
@@ -365,21 +374,19 @@ def _labels(groups) -> list[str]:
     return labels
 
 
-def _compile(group: list[Member], build_root: str, resume: bool) -> str:
+def _compile(task) -> str:
     """Compile the groups' binary into the shared build root; its folder's name."""
+    group, build_root, resume = task
     simulator = _plan(group, resume=resume, build_root=build_root)[3]
     simulator.prepare()
     return os.path.basename(simulator.build_dir)
 
 
-def _train(group: list[Member], idle: int, resume: bool, build_root: str, name: str, label: str):
-    own_root = tempfile.mkdtemp(prefix="process-", dir=build_root)
-    try:
-        standalone.private_copy(build_root, own_root, name)
+def _train(task):
+    group, idle, resume, build_root, name, label = task
+    with private_build(build_root, name) as own_root:
         log.info("%s: training in process %d", label, os.getpid())
         train_ensemble(group, resume=resume, build_root=own_root, idle=idle)
-    finally:
-        shutil.rmtree(own_root, ignore_errors=True)
 
 
 def _log_to_stderr(level: int):

@@ -10,12 +10,11 @@ the window predicts, Σ z (r x − x̂), where r = F(+Δt1)/|F(−Δt2)| weighs 
 initial bout's potentiation against the final bout's depression (right).
 Writes alignment.png.
 """
-import argparse
 import os
 
+from brianmodel.cli import command, parser
 from brianmodel.errors import ProtocolError
 from brianmodel.plots import plt, save
-from brianmodel.protocols.cli import command
 from brianmodel.results import ResultsFolder
 
 PANELS = (("alignment", "cos(ΔW, Σ z (x − x̂)): the autoencoder's gradient"),
@@ -33,7 +32,7 @@ def read(path: str) -> dict:
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("results", nargs="+", help="results folders with evaluation/alignment.json")
     p.add_argument("--labels", nargs="+", help="one label per folder (default: the folders' names)")
     p.add_argument("--out", required=True, help="folder for alignment.png")

@@ -9,21 +9,20 @@ column: no label unit fired); b, the held-out images' hidden (mstdp) or
 excitatory (symstdp) spike counts (each image's normalised to sum 1) in a
 seeded t-SNE embedding, coloured by true class.
 """
-import argparse
 
 import numpy as np
 
 from sklearn.manifold import TSNE
 
+from brianmodel.cli import command, parser
 from brianmodel.datasets import load_dataset
 from brianmodel.plots import plt, save
 from brianmodel.results import ResultsFolder
-from brianmodel.protocols.cli import command
 
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("results")
     p.add_argument("--out")
     args = p.parse_args(argv)

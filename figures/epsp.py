@@ -4,12 +4,11 @@
 
 Writes <out>/epsp.png (default: the results folder).
 """
-import argparse
 
+from brianmodel.cli import command, parser
 from brianmodel.plots import plt, save
-from brianmodel.params.values import si_value
-from brianmodel.protocols.readers import read_epsp
-from brianmodel.protocols.cli import command
+from brianmodel.readers import read_epsp
+from brianmodel.values import si_value
 
 
 def value(text, scale: int) -> float:
@@ -19,7 +18,7 @@ def value(text, scale: int) -> float:
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__)
+    p = parser(__doc__)
     p.add_argument("results")
     p.add_argument("--out")
     args = p.parse_args(argv)

@@ -11,15 +11,14 @@ the V1-like wavelets of sparse coding, not gratings across the patch).
 Writes field_shapes.png (the fields, and the envelope sizes of the good fits)
 and field_shapes.csv (one row per training).
 """
-import argparse
 import os
 
 import numpy as np
 
 from brianmodel.analysis import envelope_extent, field_shapes, gabor_fits, receptive_fields
+from brianmodel.cli import command, parser
 from brianmodel.io import atomic_write, csv_text
 from brianmodel.plots import field_grid, plt, save
-from brianmodel.protocols.cli import command
 from brianmodel.results import ResultsFolder
 
 COLUMNS = ("training", "presentations", "units", "gabor_r2_0.5", "oriented", "localized", "median_extent")
@@ -40,7 +39,7 @@ def shapes(folder: ResultsFolder, n: int = 100) -> tuple[dict, np.ndarray, np.nd
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("results", nargs="+", help="results folders of trainings on image patches")
     p.add_argument("--out", required=True, help="folder for field_shapes.png and field_shapes.csv")
     args = p.parse_args(argv)

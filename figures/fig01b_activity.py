@@ -8,8 +8,8 @@ active one with the strongest feedforward weight from it.
 """
 import numpy as np
 
+from brianmodel.cli import command
 from brianmodel.plots import Run, arguments, plt, save
-from brianmodel.protocols.cli import command
 
 
 def pick_pair(run, probe, presentation=0):

@@ -10,9 +10,9 @@ those are oriented (brianmodel.analysis.oriented) and how many localized
 V1-like fields; not a grating across it).
 """
 
-from brianmodel.plots import DATASET_LABEL, arguments, field_grid, plt, present_runs, save
 from brianmodel.analysis import field_shapes, gabor_fits
-from brianmodel.protocols.cli import command
+from brianmodel.cli import command
+from brianmodel.plots import DATASET_LABEL, arguments, field_grid, plt, present_runs, save
 
 
 def gabor_note(fields):

@@ -9,8 +9,8 @@ One column pair per dataset present.
 """
 import numpy as np
 
+from brianmodel.cli import command
 from brianmodel.plots import DATASET_LABEL, MissingRun, arguments, examples, plt, present_runs, save, show_field
-from brianmodel.protocols.cli import command
 
 
 def checkpoint_probes(run):

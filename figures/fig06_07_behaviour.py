@@ -11,8 +11,8 @@ with every Φ_j × 1.5 (the ``phi-1.5`` probe).
 """
 import numpy as np
 
+from brianmodel.cli import command
 from brianmodel.plots import DATASET_LABEL, arguments, examples, panel_label, plt, present_runs, save, show_field
-from brianmodel.protocols.cli import command
 
 ROWS = (("visible", "k"), ("hidden", "C0"), ("visible_pool", "0.55"), ("hidden_pool", "0.35"))
 

@@ -11,8 +11,8 @@ import numpy as np
 from scipy.cluster.hierarchy import leaves_list, linkage
 from scipy.spatial.distance import squareform
 
+from brianmodel.cli import command
 from brianmodel.plots import DATASET_LABEL, arguments, plt, present_runs, save
-from brianmodel.protocols.cli import command
 
 
 def correlations(values: np.ndarray) -> np.ndarray:

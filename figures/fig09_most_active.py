@@ -8,8 +8,8 @@ unit; silent units left out), and the final-bout reconstruction (last column).
 """
 import numpy as np
 
+from brianmodel.cli import command
 from brianmodel.plots import DATASET_LABEL, arguments, examples, plt, present_runs, save, show_field
-from brianmodel.protocols.cli import command
 
 
 def draw(fig, spec, run, probe, letter, n_inputs=5, n_units=10):

@@ -6,8 +6,8 @@ a: MNIST with ρ = 0.001; b: natural patches with ρ = 0.001; c: MNIST with
 ρ = 0.3 (runs ``mnist-rho0.001``, ``natural-rho0.001``, ``mnist-rho0.3``).
 First 100 hidden units, ON − OFF, each scaled to its largest weight.
 """
+from brianmodel.cli import command
 from brianmodel.plots import DATASET_LABEL, arguments, field_grid, plt, present_runs, save
-from brianmodel.protocols.cli import command
 
 ROLES = ("mnist-rho0.001", "natural-rho0.001", "mnist-rho0.3")
 

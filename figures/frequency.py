@@ -12,9 +12,9 @@ for both above ~30 Hz.
 """
 import numpy as np
 
+from brianmodel.cli import command
 from brianmodel.plots import arguments, plt, save
-from brianmodel.protocols.cli import command
-from brianmodel.protocols.readers import read_pairing
+from brianmodel.readers import read_pairing
 
 
 @command

@@ -8,18 +8,17 @@ the results folder): for each class, the final bout's image part (ON − OFF
 spike counts, averaged over the presentations) when only that class's label
 units are driven, with the hidden spikes the label evoked.
 """
-import argparse
 
 import numpy as np
 
+from brianmodel.cli import command, parser
 from brianmodel.plots import plt, save
 from brianmodel.results import ResultsFolder
-from brianmodel.protocols.cli import command
 
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("results")
     p.add_argument("--out")
     args = p.parse_args(argv)

@@ -7,14 +7,13 @@ presentations and device). Three panels: corr(x, x̂), corr(Q, Wᵀ) and the
 reconstruction loss against presentations; cpp as a line, cuda as markers,
 so that equal curves show as markers on the line.
 """
-import argparse
 import csv
 import os
 
 import numpy as np
 
+from brianmodel.cli import command, parser
 from brianmodel.plots import plt, save
-from brianmodel.protocols.cli import command
 
 PANELS = (("reconstruction_corr", "corr(x, x̂)"), ("qw_correlation", "corr(Q, Wᵀ)"),
           ("reconstruction_loss", "reconstruction loss"))
@@ -36,7 +35,7 @@ def read(folder):
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("folder", help="a GPU run's results (benchmarks/results/gpu-<device>)")
     p.add_argument("--out", help="folder for learning_curves.png (default: the run's folder)")
     args = p.parse_args(argv)

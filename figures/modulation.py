@@ -9,10 +9,10 @@ eligibility's decay exp(−delay / tau_eligibility).
 """
 import numpy as np
 
+from brianmodel.cli import command
 from brianmodel.errors import MissingResult
 from brianmodel.io import read_csv
 from brianmodel.plots import arguments, plt, save
-from brianmodel.protocols.cli import command
 from brianmodel.results import ResultsFolder
 
 

@@ -7,9 +7,9 @@ with the reason, and the command fails only if none could be drawn.
 """
 import os
 
+from brianmodel.cli import command
 from brianmodel.errors import MissingResult, ProtocolError
 from brianmodel.plots import arguments, load_script
-from brianmodel.protocols.cli import command
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = ("fig01b_activity", "fig02_windows", "fig04_weights", "fig05_evolution", "fig06_07_behaviour",

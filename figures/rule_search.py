@@ -11,14 +11,13 @@ draws the same curve in b and c; mSTDP dashed. d: how mirrored the best
 pair is: corr(F_W(Δ), F_Q(−Δ)) (mirrored, 1 for mSTDP) and corr(F_W(Δ),
 F_Q(Δ)) (the same window on both pathways).
 """
-import argparse
 
 import numpy as np
 
+from brianmodel.cli import command, parser
 from brianmodel.errors import MissingResult
 from brianmodel.io import read_csv
 from brianmodel.plots import plt, save
-from brianmodel.protocols.cli import command
 from brianmodel.results import ResultsFolder
 
 LAGS = np.linspace(-50, 50, 401)
@@ -32,7 +31,7 @@ def window(row, pathway, lags):
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("search", help="results folder of protocols/rule_search.py")
     p.add_argument("--out", help="folder for rule_search.png (default: the search's)")
     args = p.parse_args(argv)

@@ -8,14 +8,13 @@ column Q_·j, what unit j writes back onto the visible layer), and the
 held-out reconstruction corr(x, x̂) and corr(Q, Wᵀ). Mirrored rules make the
 two rows of fields alike.
 """
-import argparse
 
 
 from brianmodel.analysis import receptive_fields
+from brianmodel.cli import command, parser
 from brianmodel.errors import MissingResult
 from brianmodel.io import read_csv
 from brianmodel.plots import plt, save, show_field
-from brianmodel.protocols.cli import command
 from brianmodel.results import ResultsFolder
 
 UNITS = 8
@@ -28,7 +27,7 @@ def _short(spec: str) -> str:
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("comparison", help="results folder of protocols/compare_rules.py")
     p.add_argument("--out", help="folder for rules.png (default: the comparison's)")
     args = p.parse_args(argv)
@@ -49,9 +48,11 @@ def main(argv=None):
             show_field(fig.add_subplot(grid[r, UNITS + 1 + k]), q_fields[k], scale=1.0)
         label = fig.add_subplot(grid[r, 2 * UNITS + 2])
         label.axis("off")
-        label.text(0, 0.5, f"W: {_short(row['feedforward'])}\nQ: {_short(row['feedback'])}\n"
-                           f"corr(x, x̂) {float(row['reconstruction_corr']):.3f}\n"
-                           f"corr(Q, Wᵀ) {float(row['qw_correlation']):.3f}", fontsize=8, va="center")
+        scores = (f"failed: {row['failed'].partition(':')[0]}\n(fields at its last checkpoint)" if row.get("failed")
+                  else f"corr(x, x̂) {float(row['reconstruction_corr']):.3f}\n"
+                       f"corr(Q, Wᵀ) {float(row['qw_correlation']):.3f}")
+        label.text(0, 0.5, f"W: {_short(row['feedforward'])}\nQ: {_short(row['feedback'])}\n{scores}", fontsize=8,
+                   va="center")
     fig.subplots_adjust(left=0.02, right=0.99, top=1 - 0.35 / (0.85 * len(rows) + 0.5), bottom=0.02)
     fig.text(0.12, 0.99, "feedforward fields W_j (ON − OFF), units 1–8", fontsize=9, va="top")
     fig.text(0.43, 0.99, "feedback fields Q_·j, the same units", fontsize=9, va="top")

@@ -9,15 +9,14 @@ over --x × --y (default: the grid's first two fields; with one field, its
 values × the seeds); one row of panels per value of every other field; seeds
 are averaged (a cell shows the mean, and how many seeds made it when several).
 """
-import argparse
 import itertools
 
 import numpy as np
 
+from brianmodel.cli import command, parser
 from brianmodel.errors import ProtocolError
 from brianmodel.plots import plt, save
-from brianmodel.protocols.cli import command
-from brianmodel.protocols.readers import read_sweep
+from brianmodel.readers import read_sweep
 from brianmodel.results import ResultsFolder
 
 PANELS = (("reconstruction_corr", "corr(x, x̂)", "viridis", (0, None)),
@@ -57,7 +56,7 @@ def columns_of(sweep: dict) -> dict:
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("sweep", help="the sweep's results folder")
     p.add_argument("--x", help="the field across (default: the grid's first)")
     p.add_argument("--y", help="the field up (default: the grid's second, or the seed)")

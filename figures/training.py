@@ -10,15 +10,14 @@ Writes:
   reconstructions.png      initial-bout input vs final-bout reconstruction (cf. Fig 6c)
   lateral.png              with lateral inhibition (rules.lateral): M, and M against the overlap of the units' Q columns
 """
-import argparse
 import os
 
 import numpy as np
 
 from brianmodel.analysis import lateral_matrix, receptive_fields
+from brianmodel.cli import command, parser
 from brianmodel.plots import plt, save, seconds
 from brianmodel.results import ResultsFolder
-from brianmodel.protocols.cli import command
 
 
 def _grid(fields, title, n=100):
@@ -133,7 +132,7 @@ def lateral(state, out):
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("results", help="results folder written by protocols/train.py")
     p.add_argument("--out", help="where to write the PNGs (default: figures/<results folder name>)")
     args = p.parse_args(argv)

@@ -23,24 +23,23 @@ its clamped label units (evaluation/generation.npz, <out>/generation.png) and,
 with --passes K, runs K feedback passes per test image with momentum
 (evaluation/iterative.npz; accuracy per pass in classification.json).
 """
-import argparse
 import os
 import subprocess
 import sys
 
+from brianmodel.cli import command, parser
 from brianmodel.device import DEVICES
 from brianmodel.errors import ParameterError
 from brianmodel.mstdp import classification as mstdp_classification
-from brianmodel.params.base import parse_assignments
+from brianmodel.parameters import parse_assignments
 from brianmodel.params.run import RunSettings
-from brianmodel.protocols.cli import command
 from brianmodel.symstdp import classification as symstdp_classification
 from brianmodel.training import MODELS, train
 
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--out", required=True, help="results folder")
     p.add_argument("--model", default="mstdp", help=f"one of {', '.join(MODELS)}")
     p.add_argument("--dataset", default="mnist",

@@ -12,15 +12,14 @@ probed frozen on its held-out digits. Writes <out>/rules.csv (one row per
 pair), <out>/<pair>/ (each training's results folder) and <out>/rules.png
 (figures/rules_comparison.py). Re-running with the same --out resumes.
 """
-import argparse
 import os
 import subprocess
 import sys
 
-from brianmodel.params.base import parse_assignments
+from brianmodel.cli import command, parser
+from brianmodel.parameters import parse_assignments
 from brianmodel.params.mstdp import PRESETS, preset
 from brianmodel.params.run import RunSettings
-from brianmodel.protocols.cli import command
 from brianmodel.protocols.rule_comparison import compare_rules
 from brianmodel.rules import parse_rules
 
@@ -34,7 +33,7 @@ DEFAULT_PAIRS = ["feedforward=mirrored,feedback=mirrored",  # the paper's: STDP 
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--out", required=True, help="results folder of the comparison")
     p.add_argument("--pair", action="append", metavar="feedforward=RULE,feedback=RULE",
                    help="a pair of rules (repeatable; default: mirrored and five others)")

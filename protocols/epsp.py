@@ -8,7 +8,6 @@ conductance --g-synapse (nS) opens at t = 0 and decays with the model's τ_e.
 Writes <out>/epsp.csv and <out>/params.json, then draws <out>/epsp.png
 (figures/epsp.py).
 """
-import argparse
 import os
 import subprocess
 import sys
@@ -16,18 +15,18 @@ import sys
 import numpy as np
 from brian2 import ms, nS, um, us
 
+from brianmodel.cli import command, parser
 from brianmodel.device import DEVICES
 from brianmodel.errors import ParameterError
-from brianmodel.params.base import parse_assignments
+from brianmodel.parameters import parse_assignments
 from brianmodel.params.cable import CABLE_METHOD
 from brianmodel.params.mstdp import ModelParams
-from brianmodel.protocols.cli import command
 from brianmodel.protocols.epsp import save_epsp, somatic_epsp
 
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--out", required=True)
     p.add_argument("--locations", type=float, nargs="+", metavar="UM",
                    help="distances from the soma (µm; default: the centre of every compartment)")

@@ -21,16 +21,15 @@ of its weight change with the autoencoder's descent direction Σ z (x − x̂) (
 with the direction its window predicts, Σ z (r x − x̂)) goes to
 <results>/evaluation/alignment.json.
 """
-import argparse
 
 from brianmodel.analysis import format_report
+from brianmodel.cli import command, parser
 from brianmodel.mstdp.probes import alignment_probe, code_probe, probe, standard_probes
-from brianmodel.protocols.cli import command
 
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("results", help="results folder written by protocols/train.py")
     p.add_argument("--label", help="run one probe with this name instead of the standard set")
     p.add_argument("--code", action="store_true",

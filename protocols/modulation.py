@@ -12,22 +12,21 @@ each synapse moves by the modulator × its remaining eligibility. Writes
 <out>/weights.npz (w against t) and <out>/modulation.png
 (figures/modulation.py).
 """
-import argparse
 import os
 import subprocess
 import sys
 
+from brianmodel.cli import command, parser
 from brianmodel.device import DEVICES
-from brianmodel.params.base import parse_assignments
+from brianmodel.parameters import parse_assignments
 from brianmodel.params.mstdp import preset
-from brianmodel.protocols.cli import command
-from brianmodel.protocols.rule_options import add_rule_argument, rule_overrides
 from brianmodel.protocols.modulation import ModulationProtocol, run_modulation, save_modulation
+from brianmodel.rules.options import add_rule_argument, rule_overrides
 
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     defaults = ModulationProtocol()
     p.add_argument("--out", required=True, help="results folder")
     p.add_argument("--delays", type=float, nargs="+", default=list(defaults.delays_s), metavar="S",

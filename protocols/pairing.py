@@ -21,20 +21,19 @@ configured window (the rule's equations, without Brian2) to
 pair of cells, traces carry over from pairing to pairing, and
 figures/frequency.py draws <out>/frequency.png.
 """
-import argparse
 import os
 import subprocess
 import sys
 
 from brian2 import um
 
+from brianmodel.cli import command, parser
 from brianmodel.device import DEVICES
-from brianmodel.params.base import parse_assignments
+from brianmodel.parameters import parse_assignments
 from brianmodel.params.mstdp import preset
-from brianmodel.protocols.cli import command
-from brianmodel.protocols.rule_options import add_rule_argument, rule_overrides
 from brianmodel.protocols.pairing import (DEFAULT_LAGS_MS, FrequencyProtocol, PairingProtocol, run_frequency,
                                          run_pairing, save_pairing)
+from brianmodel.rules.options import add_rule_argument, rule_overrides
 
 
 def _window_eta(args, overrides):
@@ -49,7 +48,7 @@ def _window_eta(args, overrides):
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--out", required=True, help="results folder")
     p.add_argument("--pairings", type=int, default=60)
     p.add_argument("--frequency", type=float, default=1.0, help="pairings per second (Hz)")

@@ -10,15 +10,14 @@ given the standard probes (protocols/evaluate.py), unless its last checkpoint
 already has them; the pairing protocol writes <root>/pairing. --presentations-scale shrinks every training (for a
 quick look; the figures say how many presentations they show).
 """
-import argparse
 import os
 
+from brianmodel.cli import command, parser
 from brianmodel.device import DEVICES
 from brianmodel.errors import ParameterError
 from brianmodel.mstdp.probes import standard_probes
 from brianmodel.params.mstdp import RECIPES, preset
 from brianmodel.params.run import RunSettings
-from brianmodel.protocols.cli import command
 from brianmodel.protocols.pairing import PairingProtocol, run_pairing, save_pairing
 from brianmodel.results import ResultsFolder
 from brianmodel.training import train
@@ -33,7 +32,7 @@ def probes_current(folder: ResultsFolder) -> bool:
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--root", default="results/paper")
     p.add_argument("--only", nargs="+", choices=[*RECIPES, "pairing"], help="these roles only")
     p.add_argument("--presentations-scale", type=float, default=1.0, metavar="F",

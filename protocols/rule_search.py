@@ -12,22 +12,21 @@ search compiles once. Writes <out>/search.csv, generations.json and
 <out>/rule_search.png (figures/rule_search.py); re-running with the same
 --out resumes.
 """
-import argparse
 import os
 import subprocess
 import sys
 
+from brianmodel.cli import command, parser
 from brianmodel.device import DEVICES
-from brianmodel.params.base import parse_assignments
+from brianmodel.parameters import parse_assignments
 from brianmodel.params.mstdp import PRESETS, preset
 from brianmodel.params.run import RunSettings
-from brianmodel.protocols.cli import command
 from brianmodel.protocols.rule_search import SearchSettings, run_search
 
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     defaults = SearchSettings()
     p.add_argument("--out", required=True, help="results folder of the search")
     p.add_argument("--generations", type=int, default=defaults.generations)

@@ -20,24 +20,23 @@ results folder), and draws the heatmaps (figures/sweep_heatmaps.py) into
 <out>/sweep.png. Re-running with the same --out resumes: finished ensembles
 are not re-run.
 """
-import argparse
 import os
 import subprocess
 import sys
 
+from brianmodel.cli import command, parser
 from brianmodel.device import DEVICES
 from brianmodel.errors import ParameterError
-from brianmodel.params.base import parse_assignments
+from brianmodel.parameters import parse_assignments
 from brianmodel.params.mstdp import PRESETS, preset
 from brianmodel.params.run import RunSettings
-from brianmodel.protocols.cli import command
-from brianmodel.protocols.rule_options import add_rule_argument, rule_overrides
 from brianmodel.protocols.sweep import parse_grid, run_sweep
+from brianmodel.rules.options import add_rule_argument, rule_overrides
 
 
 @command
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--out", required=True, help="results folder of the sweep")
     p.add_argument("--grid", action="append", default=[], metavar="SECTION.NAME=V1,V2,...",
                    help="a run-time field and its values (repeatable; default: feedback location × delays)")

@@ -15,24 +15,23 @@ it would train alone, with a summary table in <out>/ensemble.csv; --workers W
 splits them into W ensembles trained at once, one process each (the same
 results; on cpp, how they use W cores).
 """
-import argparse
 import dataclasses
 import os
 
 from brian2 import ms
 
+from brianmodel.cli import command, parser
 from brianmodel.device import DEVICES
 from brianmodel.errors import ParameterError
-from brianmodel.params.base import parse_assignments
+from brianmodel.parameters import parse_assignments
 from brianmodel.params.mstdp import PRESETS, preset
 from brianmodel.params.run import RunSettings
-from brianmodel.protocols.cli import command
-from brianmodel.protocols.rule_options import add_rule_argument, rule_overrides
+from brianmodel.rules.options import add_rule_argument, rule_overrides
 from brianmodel.training import Member, train, train_ensemble
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--dataset", default="mnist",
                    help="'mnist' (the 5,000 bundled digits), 'fashion', 'natural[:P[:F0]]', a .mat file or a folder "
                         "of MNIST IDX files")

@@ -67,6 +67,16 @@ def toy_bars_folder(tmp_path_factory):
     return str(folder)
 
 
+@pytest.fixture
+def numpy_runtime():
+    """The runtime device with numpy code: nothing to compile for short runs."""
+    from brian2 import prefs
+    target = prefs.codegen.target
+    prefs.codegen.target = "numpy"
+    yield
+    prefs.codegen.target = target
+
+
 @pytest.fixture(scope="session")
 def build_root(tmp_path_factory):
     """One build folder per test session: networks of one shape compile once."""

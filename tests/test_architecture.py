@@ -5,20 +5,18 @@ import os
 PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "brianmodel")
 
 # Layers, lowest first: a module may import from its own layer and below, never above.
-LAYERS = [
+LAYERS = [  # packages and top-level modules only: a new module lands on its folder's layer
     {"brianmodel", "brianmodel.errors"},
-    {"brianmodel.io", "brianmodel.params", "brianmodel.params.values"},
-    {"brianmodel.params.base", "brianmodel.results"},
-    {"brianmodel.params.cable", "brianmodel.params.mstdp", "brianmodel.params.symstdp", "brianmodel.params.run",
-     "brianmodel.rules"},
+    {"brianmodel.io", "brianmodel.values"},
+    {"brianmodel.parameters", "brianmodel.results"},
+    {"brianmodel.rules"},
+    {"brianmodel.params"},
     {"brianmodel.schedule", "brianmodel.datasets", "brianmodel.cells", "brianmodel.analysis", "brianmodel.readout",
-     "brianmodel.plots", "brianmodel.protocols", "brianmodel.protocols.readers", "brianmodel.protocols.cli"},
+     "brianmodel.plots", "brianmodel.readers", "brianmodel.cli"},
     {"brianmodel.device"},
     {"brianmodel.mstdp", "brianmodel.symstdp"},
     {"brianmodel.training"},
-    {"brianmodel.protocols.pairing", "brianmodel.protocols.epsp", "brianmodel.protocols.sweep",
-     "brianmodel.protocols.modulation", "brianmodel.protocols.rule_comparison", "brianmodel.protocols.rule_search",
-     "brianmodel.protocols.rule_options"},
+    {"brianmodel.protocols"},
 ]
 # function-local imports are kept for optional or heavy dependencies only
 OPTIONAL = {"brian2cuda", "distributed", "skimage", "sklearn", "nvidia", "Cython"}

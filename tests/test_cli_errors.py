@@ -1,7 +1,7 @@
 """Every command turns every error a user can make into one line and exit status 1, before compiling or writing.
 
 Programming errors are not caught (they keep their tracebacks); user errors
-(``brianmodel.errors.BrianModelError``) are, once, in ``protocols.cli.command``.
+(``brianmodel.errors.BrianModelError``) are, once, in ``brianmodel.cli.command``.
 """
 import os
 import subprocess
@@ -79,6 +79,9 @@ CASES = {
         (["--rule", "lateral=istdp", "--set", "lateral.delay=0.25*ms"], "not a multiple of dt"),
         (["--dataset", "{data}", "--rule", "lateral=modulated-istdp"], "three-factor rule"),
         (["--holdout", "-1"], "holdout must be a non-negative integer"),
+        (["--holdout", "1e3"], "argument --holdout: invalid int value: '1e3' (see "),
+        (["--presentations"], "argument --presentations: expected one argument"),
+        (["--hiden", "20"], "unrecognized arguments: --hiden 20"),
     ],
     "evaluate": [
         (["{out}"], "no params.json"),
@@ -135,6 +138,7 @@ CASES = {
         (["--grid", "plasticity.eta=0.01,1e400"], "must be a finite number"),
         (["--grid", "homeostasis.sparsity=0.1"], "unknown parameter 'sparsity'"),
         (["--copies", "0"], "copies must be a positive integer"),
+        (["--copies", "two"], "invalid int value: 'two'"),
         (["--seeds", "0"], "--seeds must be at least 1"),
         (["--hidden", "20000", "--copies", "27"], "use fewer copies or hidden units"),
         (["--device", "runtime"], "standalone"),
@@ -172,11 +176,13 @@ CASES = {
     "paper": [
         (["--presentations-scale", "0"], "must be positive"),
         (["--presentations-scale", "inf"], "must be positive and finite"),
+        (["--only", "v1"], "argument --only: invalid choice: 'v1'"),
         (["--only", "pairing", "--device", "gpu"], "unknown device 'gpu'"),
     ],
 }
 FIGURES = [  # figure scripts: missing or damaged results
     ("figures/training.py", ["{out}"], "no params.json"),
+    ("figures/training.py", [], "the following arguments are required: results"),
     ("figures/training.py", ["{damaged}"], "no last_chunk.npz"),
     ("figures/sweep_heatmaps.py", ["{damaged}"], "no sweep.csv"),
     ("figures/epsp.py", ["{out}"], "no epsp.csv"),
@@ -252,8 +258,18 @@ def test_the_exit_status_and_stderr_of_a_real_process(tmp_path):
     assert result.stderr == "error: unknown preset 'dense'; known presets: main, very-sparse, non-sparse, dendritic, lateral\n"
 
 
+def test_argparse_errors_are_one_line_and_exit_status_1_in_a_real_process(tmp_path):
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "protocols", "train.py"), "--holdout", "1e3",
+                             "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert (result.returncode, result.stderr) == (
+        1, "error: argument --holdout: invalid int value: '1e3' (see train.py --help)\n")
+    helped = subprocess.run([sys.executable, os.path.join(ROOT, "protocols", "train.py"), "--help"],
+                            capture_output=True, text=True)
+    assert helped.returncode == 0 and "--holdout" in helped.stdout
+
+
 def test_a_programming_error_keeps_its_traceback(monkeypatch):
-    from brianmodel.protocols import cli
+    from brianmodel import cli
 
     @cli.command
     def broken(argv=None):

@@ -76,3 +76,35 @@ def test_a_silent_chunk_is_a_divergence():
     assert training.divergence(Trainer(), State([1.0]), {"hidden_rate": 0}).startswith("no spike of the layer")
     assert training.divergence(Trainer(), State([1.0]), {"hidden_rate": 0.2}) is None
     assert training.divergence(Trainer(), State([np.inf, 1.0]), {"hidden_rate": 0.2}) == "W not finite"
+
+
+def test_a_protocol_whose_simulation_diverges_writes_nothing(tmp_path, numpy_runtime):
+    """A synapse far too strong for the cable's integration: the EPSP protocol's voltages blow up. One line, exit
+    1, no epsp.csv (the same check guards the pairing and modulation protocols: device.run_once)."""
+    from brianmodel.plots import load_script
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = tmp_path / "epsp"
+    with pytest.raises(SystemExit) as exit_info:
+        load_script(os.path.join(root, "protocols/epsp.py")).main(["--g-synapse", "1e9", "--out", str(out)])
+    assert exit_info.value.code == ("error: the epsp simulation diverged (soma voltage, dendrite voltage not finite): "
+                                    "a parameter (a conductance, a time constant, dt) makes it unstable; nothing "
+                                    "was written")
+    assert not out.exists()
+
+
+def test_a_rule_comparison_records_a_diverging_pair_as_failed_and_runs_the_others(
+        tmp_path, learning_params, tiny_idx_folder, build_root, monkeypatch):
+    """No input drive (run-time: tests/mstdp/test_training.py's binary): the pair's network is silent. It gets a
+    row saying why, with no scores, and the comparison ends normally with its rules.csv."""
+    from brianmodel.io import read_csv
+    from brianmodel.params.run import RunSettings
+    from brianmodel.protocols.rule_comparison import compare_rules
+    monkeypatch.setenv("BRIANMODEL_BUILD_ROOT", build_root)  # (the worker process's)
+    silent = learning_params.with_overrides(connections={"g_input": 0.0})
+    settings = RunSettings(dataset=tiny_idx_folder, presentations=40, chunk_size=20, seed=7, holdout=10)
+    rows = compare_rules(silent, settings, [{"feedforward": "mirrored", "feedback": "mirrored"}],
+                         str(tmp_path / "rules"))
+    assert rows[0]["failed"].startswith("diverged in presentations 1-20: no spike of the layer that learns")
+    assert np.isnan(rows[0]["reconstruction_corr"]) and np.isnan(rows[0]["qw_correlation"])
+    saved = read_csv(str(tmp_path / "rules" / "rules.csv"))
+    assert saved[0]["failed"] == rows[0]["failed"] and saved[0]["reconstruction_corr"] == "nan"

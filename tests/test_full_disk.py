@@ -100,3 +100,35 @@ def test_a_probe_and_a_figure_on_a_full_disk(tmp_path, disk_fills, tiny_idx_fold
     _one_line_exit_1("figures/training.py", [str(out), "--out", str(figures)])
     assert not [name for name in os.listdir(figures) if name.endswith(".png")]
     _no_half_files(figures)
+
+
+# every other command: the disk fills at the first file of its results (protocols that simulate first, runtime with
+# numpy code; the multi-training ones before any training: their first write)
+OTHERS = [
+    ("protocols/epsp.py", ["--locations", "50", "250"], "epsp.csv"),
+    ("protocols/pairing.py", ["--device", "runtime", "--lags", "10", "--pairings", "2"], "pairing.csv"),
+    ("protocols/modulation.py", ["--device", "runtime", "--delays", "0.1"], "modulation.csv"),
+    ("protocols/sweep.py", ["--dataset", "{data}", "--grid", "plasticity.eta=0.01,0.02", "--hidden", "20",
+                            "--presentations", "20", "--chunk", "10", "--probe", "10", "--workers", "1"], "params.json"),
+    ("protocols/compare_rules.py", ["--pair", "feedforward=stdp,feedback=astdp", "--presentations", "20",
+                                    "--holdout", "10", "--workers", "1"], "params.json"),
+    ("protocols/rule_search.py", ["--population", "4", "--generations", "1", "--presentations", "20",
+                                  "--holdout", "10", "--chunk", "10", "--hidden", "20"], "params.json"),
+    ("protocols/classify.py", ["--dataset", "{data}", "--hidden", "20", "--presentations", "20", "--chunk", "10",
+                               "--holdout", "5"], "params.json"),
+    ("protocols/paper.py", ["--only", "pairing", "--device", "runtime"], "pairing.csv"),
+]
+
+
+@pytest.mark.parametrize("path, argv, name", OTHERS, ids=[os.path.basename(p)[:-3] for p, _, _ in OTHERS])
+def test_every_command_on_a_full_disk(path, argv, name, tmp_path, disk_fills, tiny_idx_folder, numpy_runtime,
+                                      monkeypatch):
+    builds = tmp_path / "builds"
+    monkeypatch.setenv("BRIANMODEL_BUILD_ROOT", str(builds))
+    out = tmp_path / "out"
+    argv = [a.format(data=tiny_idx_folder) for a in argv] + (["--root" if "paper" in path else "--out", str(out)])
+    disk_fills(name)
+    assert name in _one_line_exit_1(path, argv)
+    written = [os.path.relpath(os.path.join(folder, f), out) for folder, _, files in os.walk(out) for f in files]
+    assert not [f for f in written if not f.endswith(".lock")], written  # nothing of the results, no half file
+    assert not builds.exists() or not os.listdir(builds), "compiled before its first write"

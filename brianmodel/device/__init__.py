@@ -4,6 +4,7 @@
 - :mod:`.targets`        the devices, one class each: runtime, cpp, cuda (brianmodel's), cuda-stock (brian2cuda's)
 - :mod:`.simulator`      Simulator (runtime / standalone subclasses), Run results with units
 - :mod:`.standalone`     build folders, Brian2's one project per process, carried binaries, one-off networks
+- :mod:`.processes`      worker processes with a Brian2 project each, and their own copies of a build
 - :mod:`.timing`         a binary's set-up, time-step loop and write-out, timed apart
 - :mod:`.writeout`       what a binary writes after a run, and what it may leave out
 - :mod:`.spike_buffers`  how many events each spike monitor may record on brianmodel's CUDA device

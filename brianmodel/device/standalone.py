@@ -34,7 +34,9 @@ from brian2 import Network, device as brian_device
 from brian2.codegen.cpp_prefs import get_compiler_and_args
 from brian2.utils.filelock import FileLock
 
-from ..errors import DeviceError
+import numpy as np
+
+from ..errors import DeviceError, SimulationError
 from .targets import DEVICES, Target, default_build_root, openmp_environment, target
 from .writeout import OBJECTS_SOURCE, source_state
 
@@ -215,7 +217,9 @@ def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", s
     (``run=False``: build it only, for a machine that runs it later, and return its folder).
 
     ``make()`` builds the Brian2 objects and returns ``(network, namespace,
-    duration, read)``; ``read()`` is called after the run. Standalone builds
+    duration, read)``; ``read()`` is called after the run and returns a dict
+    of arrays (or one array), which must be finite (a SimulationError says
+    which are not: a parameter made the simulation unstable). Standalone builds
     go to ``<build_root>/<device>-<name>-<hash of key, sources>``, so
     repeating a protocol with the same ``key`` recompiles nothing.
     """
@@ -226,7 +230,7 @@ def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", s
         chosen.activate()
         network, namespace, duration, read = make()
         network.run(duration, namespace=namespace)
-        return read()
+        return _finite(name, read())
     build_root = build_root or default_build_root()
     digest = hashlib.sha1(f"{key}|{source_hash(sources)}|{json.dumps(chosen.key(), sort_keys=True)}".encode()
                           ).hexdigest()[:16]
@@ -241,4 +245,15 @@ def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", s
     os.makedirs(build_root, exist_ok=True)
     with FileLock(build_dir + ".run.lock"):  # parallel processes may share the build and its results folder
         build(build_dir, run=run, device_target=chosen)
-        return read() if run else build_dir
+        return _finite(name, read()) if run else build_dir
+
+
+def _finite(name: str, result):
+    """``result`` (a dict of arrays, or one array) if it is finite (a diverged simulation's is not: nothing of it
+    may be saved)."""
+    named = result.items() if isinstance(result, dict) else [("its result", result)]
+    bad = [key for key, values in named if not np.all(np.isfinite(np.asarray(values, dtype=float)))]
+    if bad:
+        raise SimulationError(f"the {name} simulation diverged ({', '.join(bad)} not finite): a parameter (a "
+                              f"conductance, a time constant, dt) makes it unstable; nothing was written")
+    return result

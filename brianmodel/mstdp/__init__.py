@@ -24,26 +24,17 @@ delay and attenuation (:mod:`.placement`).
 Modules:
 
 - :mod:`.equations`       the equation strings
+- :mod:`.layers`          each layer's cell as one object (equations, threshold, reset, rest, constants, state)
 - :mod:`.placement`       where a pathway's synapses sit, and the lags and window that follow
-- :mod:`.network`         the Brian2 groups and synapses, the state, run-time parameters
+- :mod:`.mirrored`        the paper's rule as a rule of the library, and the rule of each pathway
+- :mod:`.network`         the wiring: groups of the cells, synapses, the state, run-time parameters
 - :mod:`.model`           :class:`Model`: the network of one shape, as the device layer runs it
 - :mod:`.trainer`         what a training chunk presents and records
 - :mod:`.probes`          frozen probes of a trained network
 - :mod:`.labels`, :mod:`.classification`   label units: held-out classification, iterative inference, generation
 
-Example: a feedback location and delay of one's own, a monitor of one's own,
-100 presentations compiled to C++::
-
-    from brian2 import StateMonitor, ms, um
-    import brianmodel as bm
-
-    params = bm.mstdp.preset("dendritic").with_overrides(
-        locations={"feedback": 300 * um}, connections={"delay_feedback": 2 * ms})
-    images = bm.load_dataset("mnist").visible_intensities()[:100]
-    model = bm.mstdp.Model(params, n_inputs=images.shape[1],
-                           extra=lambda net: StateMonitor(net.visible, "v", record=[0], name="soma_v"))
-    run = bm.Simulator(model, device="cpp").run(images, state=model.initial_state(seed=0))
-    run.spikes("hidden"); run.counts.x_hat; run.monitor("soma_v").v   # with units
+Example: README.md ("A protocol in Python"): a feedback location and delay of
+one's own, a monitor of one's own, 100 presentations compiled to C++.
 """
 from ..params.mstdp import PRESETS, RECIPES, ModelParams, preset
 from .model import Ensemble, Model

@@ -24,10 +24,10 @@ from ..cells import ball_and_stick_equations
 from ..errors import ParameterError
 from ..params.mstdp import ModelParams
 from ..rules import Modulated, Site
+from .mirrored import pathway_rule
 
-__all__ = ["VISIBLE_EQUATIONS", "HIDDEN_EQUATIONS", "POOL_EQUATIONS", "POOL_OUTPUT_EQUATIONS", "PLASTIC_MODEL",
-           "PLASTIC_ON_PRE", "PLASTIC_ON_POST", "FORGET_STALE_TRACES", "PATHWAY_TABLE", "PATHWAY_VARIABLES",
-           "MIRRORED_VARIABLES", "PLACEMENT_VARIABLES", "pathway_columns", "forget_stale",
+__all__ = ["VISIBLE_EQUATIONS", "HIDDEN_EQUATIONS", "POOL_EQUATIONS", "POOL_OUTPUT_EQUATIONS",
+           "PATHWAY_TABLE", "PLACEMENT_VARIABLES", "pathway_columns", "forget_stale",
            "plastic_synapse_code", "pathway_lines", "visible_equations", "hidden_equations", "pool_equations",
            "has_cable",
            "has_lateral", "lateral_synapse_code", "lateral_columns", "table_lines", "LATERAL_TABLE",
@@ -71,42 +71,21 @@ dg_e/dt = -g_e/tau_e : 1
 # spike instead of one per pool spike and layer neuron).
 POOL_OUTPUT_EQUATIONS = "dg/dt = -g/tau : 1"
 
-# STDP traces belong to one presentation: the first event of a new
+
+# A rule's traces belong to one presentation: the first event of a new
 # presentation drops what is left of the last one's (cheaper than resetting
 # every synapse at every presentation start; lastupdate is the previous event).
-FORGET_STALE_TRACES = """
-fresh = int(lastupdate >= t - (t % presentation_duration))
-apre *= fresh
-apost *= fresh
-"""
-
-
-
 def forget_stale(traces) -> str:
-    """FORGET_STALE_TRACES for a rule's presentation traces."""
+    """Code that drops a rule's presentation ``traces`` left from an earlier presentation."""
     return "\nfresh = int(lastupdate >= t - (t % presentation_duration))\n" + \
         "".join(f"{trace} *= fresh\n" for trace in traces)
 
 
-# The network's own rule, ``mirrored`` (params.rules; another rule of
-# brianmodel.rules writes its own code): both plastic pathways share one model;
-# what differs is set per pathway and copy at run time (placement.placement):
-# which window (STDP, or aSTDP: the time-reversed rule), where the
-# back-propagating spike arrives (its delay and amplitude, which scales the
-# window), which dendritic compartment the synapse excites. With the paper's
-# placement (W STDP, Q aSTDP, somatic lags) the feedback window against
-# t_hidden - t_visible has the same profile as the feedforward one. The window's amplitudes come precomputed (network.
-# pathway_values): pre_coeff = η (A₊ or −A₋), post_coeff = η bap (A₊ or −A₋).
+# Each plastic pathway's rule (mirrored.pathway_rule: the paper's ``mirrored``, or one of brianmodel.rules)
+# writes its plastic code; its run-time values are set per pathway and copy, read from a table (a TimedArray
+# per pathway) through the synapse's copy: the rule's columns, then PLACEMENT_VARIABLES.
 PATHWAY_TABLE = {"feedforward": "feedforward_values", "feedback": "feedback_values"}  # TimedArray names
 LATERAL_TABLE = "lateral_values"  # the lateral synapses' run-time values: their rule's, then LATERAL_VARIABLES
-# A pathway's run-time values (name: unit) are the table's columns, in this order: its rule's
-# parameters (for ``mirrored``, MIRRORED_VARIABLES; otherwise the rule's fields), then PLACEMENT_VARIABLES.
-MIRRORED_VARIABLES = {
-    "pre_coeff": "1",  # weight change per unit of the post trace, on a presynaptic spike
-    "post_coeff": "1",  # weight change per unit of the pre trace, on a postsynaptic spike
-    "pre_trace_rate": "Hz",  # 1/τ of the presynaptic trace (τ₊ for STDP, τ₋ for aSTDP)
-    "post_trace_rate": "Hz",
-}
 PLACEMENT_VARIABLES = {
     "bap": "1",  # back-propagating spike's amplitude at the synapse (1 at the soma)
     "gain": "1",  # conductance per unit weight, in leak units of the compartment it drives (of the soma: cables)
@@ -114,21 +93,7 @@ PLACEMENT_VARIABLES = {
     "axonal_delay": "second",  # the pre pathway's delay
     "backprop_delay": "second",  # somatic spike -> back-propagating spike at the synapse
 }
-PATHWAY_VARIABLES = {**MIRRORED_VARIABLES, **PLACEMENT_VARIABLES}  # the columns of a ``mirrored`` pathway
 LATERAL_VARIABLES = {"gain": "1", "lateral_delay": "second"}  # lateral.g_lateral, lateral.delay
-PLASTIC_MODEL = """
-{weight} : 1
-dapre/dt = -apre * pre_trace_rate : 1 (event-driven)
-dapost/dt = -apost * post_trace_rate : 1 (event-driven)
-"""
-PLASTIC_ON_PRE = """
-apre += 1
-{weight} = clip({weight} + pre_coeff * apost, 0, {maximum})
-"""
-PLASTIC_ON_POST = """
-apost += bap
-{weight} = clip({weight} + post_coeff * apre, 0, {maximum})
-"""
 FEEDFORWARD_DRIVE = "gain * phi_post * w"  # hidden g_e += gain * phi_j * W_ji
 FEEDBACK_DRIVE = "gain * q"  # visible dendrite g_d += gain * Q_ij
 
@@ -142,8 +107,7 @@ def _drive(variable, drive, n_compartments):
 
 def pathway_columns(params: ModelParams, pathway: str) -> dict:
     """{name: unit} of ``pathway``'s table columns, in order."""
-    rule = params.rule(pathway)
-    return {**(MIRRORED_VARIABLES if rule is None else rule.columns()), **PLACEMENT_VARIABLES}
+    return {**pathway_rule(params, pathway).columns(), **PLACEMENT_VARIABLES}
 
 
 def plastic_synapse_code(pathway: str, params: ModelParams, modulated: bool = False) -> dict:
@@ -157,13 +121,8 @@ def plastic_synapse_code(pathway: str, params: ModelParams, modulated: bool = Fa
         "feedforward": ("w", "w_max", "g_e", FEEDFORWARD_DRIVE, params.locations.feedforward),
         "feedback": ("q", "q_max", "g_d", FEEDBACK_DRIVE, params.locations.feedback)}[pathway]
     n = 0 if location is None else params.cable.n_compartments
-    rule = params.rule(pathway)
+    rule = pathway_rule(params, pathway)
     lines = pathway_lines(pathway, pathway_columns(params, pathway))
-    if rule is None:
-        fill = dict(weight=weight, maximum=maximum)
-        return dict(model=PLASTIC_MODEL.format(**fill) + lines,
-                    on_pre=FORGET_STALE_TRACES + _drive(variable, drive, n) + PLASTIC_ON_PRE.format(**fill),
-                    on_post=FORGET_STALE_TRACES + PLASTIC_ON_POST.format(**fill))
     if isinstance(rule, Modulated) and not modulated:
         raise ParameterError(f"rules.{pathway} = {rule.name!r} is a three-factor rule: it needs a modulator "
                              f"signal, which only the modulation protocol drives (brianmodel.protocols.modulation)")
@@ -197,7 +156,7 @@ _FROM_TABLE = {"1": "{}", "Hz": "{} / second", "hertz": "{} / second", "second":
                "integer": "int({})"}
 
 
-def pathway_lines(pathway: str, columns: dict = PATHWAY_VARIABLES) -> str:
+def pathway_lines(pathway: str, columns: dict) -> str:
     """Equation lines of a synapse's ``copy`` and of the values it reads from its copy's row of the table."""
     return table_lines(PATHWAY_TABLE[pathway], columns)
 

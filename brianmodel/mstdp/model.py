@@ -15,16 +15,17 @@ from .. import cells, rules
 from ..analysis import BoutCounts, bout_counts
 from ..errors import DamagedFile, ParameterError, SimulationError
 from ..params.mstdp import ModelParams
-from . import equations, network, placement
+from . import equations, layers, mirrored, network, placement
 from .network import (EnsembleState, NetworkState, Presentations, build_network, build_values, compiled_form,
                       synapse_state_names)
 
 __all__ = ["Model", "Ensemble", "SOURCES", "differences"]
 
 # the files the network's code comes from (a standalone build's key)
-SOURCES = tuple(os.path.abspath(module.__file__) for module in (equations, network, placement, cells)) + tuple(
-    sorted(os.path.join(os.path.dirname(rules.__file__), name) for name in os.listdir(os.path.dirname(rules.__file__))
-           if name.endswith(".py")))
+SOURCES = tuple(os.path.abspath(module.__file__) for module in (equations, layers, mirrored, network, placement,
+                                                                cells)) \
+    + tuple(sorted(os.path.join(os.path.dirname(rules.__file__), name)
+                   for name in os.listdir(os.path.dirname(rules.__file__)) if name.endswith(".py")))
 
 # bytes per synapse and per neuron of a running binary (measured: benchmarks/ensembles.py, 200 hidden units)
 SYNAPSE_BYTES, NEURON_BYTES = 80, 600

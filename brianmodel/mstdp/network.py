@@ -27,15 +27,14 @@ from brian2 import NeuronGroup, Network, Quantity, SpikeMonitor, Synapses, Timed
     ms, second, um
 
 from .. import analysis
-from ..cells import cable_namespace
 from ..device.contract import add_extra
 from ..errors import SimulationError
-from ..params.base import whole_steps
-from ..params.cable import CABLE_METHOD, check_step
+from ..params.cable import check_step
 from ..params.mstdp import ModelParams
 from .equations import (LATERAL_TABLE, PATHWAY_TABLE, POOL_OUTPUT_EQUATIONS, has_cable, has_lateral,
-                        hidden_equations, lateral_columns, lateral_synapse_code, pathway_columns,
-                        plastic_synapse_code, pool_equations, visible_equations)
+                        lateral_columns, lateral_synapse_code, pathway_columns, plastic_synapse_code)
+from .layers import hidden_cell, pool_cell, visible_cell
+from .mirrored import pathway_rule
 from .placement import placement
 
 __all__ = ["MStdpNetwork", "NetworkState", "EnsembleState", "STATE_ARRAYS", "synapse_state_names", "Presentations",
@@ -46,22 +45,14 @@ __all__ = ["MStdpNetwork", "NetworkState", "EnsembleState", "STATE_ARRAYS", "syn
 
 
 def namespace(params: ModelParams) -> dict:
-    """The constants the equation strings refer to."""
-    n, d, pl, h, pr = params.neurons, params.dendrite, params.plasticity, params.homeostasis, params.presentation
-    ns = dict(
-        E_L=n.E_L, V_threshold=n.V_threshold, V_reset=n.V_reset, E_e=n.E_e, E_i=n.E_i,
-        tau_m=n.tau_m, tau_m_inhibitory=n.tau_m_inhibitory, tau_e=n.tau_e,
-        tau_d=d.tau_d, g_coupling_soma=d.g_coupling_soma, g_coupling_dendrite=d.g_coupling_dendrite,
-        w_max=pl.w_max, q_max=pl.q_max, phi_min=h.phi_min, phi_max=h.phi_max,
-        presentation_duration=pr.duration,
-        # the stimulus is on for whole time steps of each presentation (t % duration in floating point
-        # would give 49, 50 or 51 steps, depending on the presentation's place in its chunk)
-        presentation_steps=whole_steps(pr.duration, pr.dt), stimulus_steps=whole_steps(pr.stimulus_duration, pr.dt),
-    )
-    if has_cable(params):
-        ns.update(cable_namespace(params.cable))
+    """The constants the equation strings refer to: each layer's cell's (:mod:`.layers`), and the synapses'."""
+    ns = {}
+    for cell in (visible_cell(params), hidden_cell(params), pool_cell(params)):
+        ns.update(cell.constants)
+    ns.update(w_max=params.plasticity.w_max, q_max=params.plasticity.q_max,
+              presentation_duration=params.presentation.duration)  # (equations.forget_stale reads it)
     if has_lateral(params):
-        ns.update(tau_lateral=params.lateral.tau, m_max=params.lateral.m_max)
+        ns.update(m_max=params.lateral.m_max)
     return ns
 
 
@@ -86,25 +77,9 @@ NEURON_VALUES = (("visible", "g_input", ("connections", "g_input")), ("hidden", 
 
 
 def pathway_values(pathway: str, params: ModelParams) -> dict:
-    """The run-time values of a plastic pathway's synapses (:func:`.equations.pathway_columns`).
-
-    For the ``mirrored`` rule, the window's amplitudes are precomputed here
-    as Brian2 would hoist them out of the synaptic loop for scalars: η (A₊ or
-    −A₋) on presynaptic spikes, (η bap) (A₊ or −A₋) on postsynaptic ones
-    (aSTDP swaps the signs). Another rule's values are its parameters.
-    """
-    where = placement(params, pathway)
-    rule = params.rule(pathway)
-    if rule is not None:
-        return {**rule.values(), **_placement_values(pathway, params, where)}
-    tau_pre, tau_post = where.trace_time_constants(params)
-    pl = params.plasticity
-    eta = pl.eta * (pl.zeta_over_eta if pathway == "feedback" else 1.0)
-    reversed_window = float(where.reversed_window)
-    return {"pre_coeff": eta * ((reversed_window * pl.A_plus) - ((1.0 - reversed_window) * pl.A_minus)),
-            "post_coeff": (eta * where.bap) * (((1.0 - reversed_window) * pl.A_plus) - (reversed_window * pl.A_minus)),
-            "pre_trace_rate": 1.0 / tau_pre, "post_trace_rate": 1.0 / tau_post,
-            **_placement_values(pathway, params, where)}
+    """The run-time values of a plastic pathway's synapses (:func:`.equations.pathway_columns`): its rule's
+    (:func:`.mirrored.pathway_rule`), then where it sits."""
+    return {**pathway_rule(params, pathway).values(), **_placement_values(pathway, params, placement(params, pathway))}
 
 
 def _placement_values(pathway, params, where) -> dict:
@@ -164,7 +139,7 @@ def build_values(params: ModelParams) -> ModelParams:
         if getattr(params.locations, pathway) is not None:
             changes["locations"][pathway] = 0 * um
     for pathway in ("feedforward", "feedback", "lateral"):
-        rule = params.rule(pathway)
+        rule = pathway_rule(params, pathway)
         if rule is not None:  # its parameters are run-time values: the build has the defaults
             changes.setdefault("rules", {})[pathway] = rule.name
     return params.with_overrides(**changes)
@@ -181,7 +156,7 @@ def compiled_form(params: ModelParams) -> dict:
         compiled[section].pop(name)
     compiled["locations"] = {name: value is not None for name, value in compiled["locations"].items()}
     # a rule's name is compiled in, its parameters are run-time values
-    compiled["rules"] = {pathway: getattr(params.rule(pathway), "name", spec)
+    compiled["rules"] = {pathway: getattr(pathway_rule(params, pathway), "name", spec)
                          for pathway, spec in compiled["rules"].items()}
     if not has_cable(params):
         compiled.pop("cable")
@@ -221,11 +196,12 @@ STATE_ARRAYS = ("W", "Q", "phi", "count")
 
 
 def synapse_state_names(params: ModelParams) -> list:
-    """The names of :attr:`NetworkState.synapses` for ``params``' rules (none for the mirrored rule)."""
+    """The names of :attr:`NetworkState.synapses` for ``params``' rules: the lateral weights, and each rule's
+    persistent variables (the mirrored rule has none)."""
     names = ["lateral_m"] if has_lateral(params) else []  # M, in synapse order (:func:`lateral_matrix`)
     for pathway in _tables(params):
-        rule = params.rule(pathway)
-        if rule is not None and rule.persistent:
+        rule = pathway_rule(params, pathway)
+        if rule.persistent:
             names += [f"{pathway}_{variable}" for variable in (*rule.persistent, "lastupdate")]
     return names
 
@@ -397,24 +373,6 @@ def stimulus_tables(presentations: Presentations, copies: int, n_presentations: 
     return table, np.ascontiguousarray(order.reshape(presentations.order.shape).T, dtype=float)
 
 
-def _rest(params, pathway, synapse):
-    """Reset statements of a layer's membrane and synaptic state (compartments included)."""
-    lateral = "\ng_l = 0" if pathway == "feedforward" and has_lateral(params) else ""
-    if not has_cable(params, pathway):
-        return {"feedback": "v = E_L\nv_d = E_L\ng_d = 0", "feedforward": "v = E_L\ng_e = 0"}[pathway] + lateral
-    n = params.cable.n_compartments
-    return "\n".join(["v = E_L"] + [f"v_{k} = E_L\n{synapse}_{k} = 0" for k in range(1, n + 1)]) + lateral
-
-
-def _lif_group(n, eqs, params, name, *, refractory, reset="v = V_reset", method="euler"):
-    group = NeuronGroup(n, eqs, threshold="v > V_threshold", reset=reset,
-                        refractory=refractory, method=method, name=name)
-    for variable in sorted(eqs.diff_eq_names):  # membrane potentials of every compartment (sorted: same code every time)
-        if variable == "v" or variable.startswith("v_"):
-            setattr(group, variable, params.neurons.E_L)
-    return group
-
-
 def _connect_within_copies(syn: Synapses, n_pre: int, n_post: int):
     """All-to-all synapses within each copy (``n_pre`` -> ``n_post`` neurons a copy), in the order of a single
     network's: copy-major, then presynaptic-major. Generated code makes them: no index arrays to store."""
@@ -424,8 +382,8 @@ def _connect_within_copies(syn: Synapses, n_pre: int, n_post: int):
 
 def _pool(layer, n_layer, n_pool, g_in, g_out, tau_out, params, prefix, copies):
     """The inhibitory pool of each copy of ``layer``: excited by all the copy's neurons, inhibits all of them."""
-    pool = _lif_group(copies * n_pool, pool_equations(), params, f"{prefix}_pool",
-                      refractory=params.neurons.refractory_inhibitory)
+    cell = pool_cell(params)
+    pool = cell.group(copies * n_pool, f"{prefix}_pool")
     output = NeuronGroup(copies, POOL_OUTPUT_EQUATIONS, method="exact", name=f"{prefix}_pool_output",
                          namespace={"tau": tau_out})
     excite = Synapses(layer, pool, on_pre=f"g_e_post += {g_in!r}", name=f"{prefix}_to_pool")
@@ -433,8 +391,7 @@ def _pool(layer, n_layer, n_pool, g_in, g_out, tau_out, params, prefix, copies):
     inhibit = Synapses(pool, output, on_pre=f"g_post += {g_out!r}", name=f"{prefix}_pool_inhibition")
     _connect_within_copies(inhibit, n_pool, 1)
     layer.g_i = linked_var(output, "g", index=np.repeat(np.arange(copies), n_layer))
-    reset = [pool.run_regularly("v = E_L\ng_e = 0", dt=params.presentation.duration, when="start",
-                                name=f"{prefix}_pool_reset"),
+    reset = [pool.run_regularly(cell.rest, dt=params.presentation.duration, when="start", name=f"{prefix}_pool_reset"),
              output.run_regularly("g = 0", dt=params.presentation.duration, when="start",
                                   name=f"{prefix}_pool_output_reset")]
     return [pool, output, excite, inhibit, *reset]
@@ -535,16 +492,14 @@ def build_network(copy_params: Sequence[ModelParams], n_visible: int, n_presenta
     order = TimedArray(order_table, dt=period, name="order")
     tables = {pathway: values_table(pathway, copy_params) for pathway in _tables(params)}
 
-    # ball-and-stick cells are stiff: CABLE_METHOD (step checked above); compact cells: Euler
-    visible = _lif_group(copies * n_visible, visible_equations(params), params, "visible",
-                         refractory=neurons.refractory,
-                         method=CABLE_METHOD if has_cable(params, "feedback") else "euler")
-    hidden = _lif_group(copies * arch.n_hidden, hidden_equations(params), params, "hidden",
-                        refractory=neurons.refractory, reset="v = V_reset\ncount += 1",
-                        method=CABLE_METHOD if has_cable(params, "feedforward") else "euler")
+    cells = {"visible": visible_cell(params), "hidden": hidden_cell(params)}
+    visible = cells["visible"].group(copies * n_visible, "visible")
+    hidden = cells["hidden"].group(copies * arch.n_hidden, "hidden")
     visible.copy = f"i // {n_visible}"
     hidden.copy = f"i // {arch.n_hidden}"
-    hidden.phi = params.homeostasis.phi_init
+    for name, group in (("visible", visible), ("hidden", hidden)):
+        for variable, value in cells[name].initial.items():
+            setattr(group, variable, value)
 
     c = params.connections
     visible_pool = _pool(visible, n_visible, arch.n_visible_pool, c.g_visible_to_pool, c.g_pool_to_visible,
@@ -555,16 +510,13 @@ def build_network(copy_params: Sequence[ModelParams], n_visible: int, n_presenta
     feedback = feedback_synapses(hidden, visible, params, tables["feedback"], delays=False, copies=copies)
     lateral = lateral_synapses(hidden, params, tables["lateral"], copies) if "lateral" in tables else None
 
-    # Each presentation starts from rest: potentials and conductances reset
-    # (STDP traces: FORGET_STALE_TRACES); homeostasis acts on the previous
-    # presentation's count; each copy reads its stimulus from the shared table.
+    # Each presentation starts from each cell's rest (its homeostasis included; STDP traces:
+    # equations.forget_stale); each copy reads its stimulus from the shared table.
     resets = [
-        visible.run_regularly(_rest(params, "feedback", "g_d")
+        visible.run_regularly(cells["visible"].rest
                               + "\nintensity = images(order(t, copy) * second, i - copy * n_visible)",
                               dt=period, when="start", name="visible_reset"),
-        hidden.run_regularly("phi = clip(phi * exp(homeostasis_rate * (rho - count)), phi_min, phi_max)\n"
-                             "count = 0\n" + _rest(params, "feedforward", "g_e"), dt=period, when="start",
-                             name="hidden_reset"),
+        hidden.run_regularly(cells["hidden"].rest, dt=period, when="start", name="hidden_reset"),
     ]
     monitors = {
         "visible": SpikeMonitor(visible, name="visible_spikes"),

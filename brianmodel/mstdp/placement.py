@@ -6,22 +6,21 @@ arrival at the synapse). Without a location b = d, so both rules see somatic
 spike-time differences; with one, b = location / bap_velocity and the
 back-propagating spike arrives with amplitude exp(−location /
 bap_length_constant), which scales the window (``params.locations``,
-``params.cable``). :func:`analytic_change` is the configured window, which the
-pairing protocol measures.
+``params.cable``). The window that follows is the rule's
+(:func:`.mirrored.analytic_change` for the paper's, which the pairing protocol
+measures).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-from brian2 import Quantity, ms, um
+from brian2 import Quantity, um
 
 from ..cells import backprop, compartment
 from ..errors import ParameterError
 from ..params.mstdp import ModelParams
-from ..rules import ASTDP, STDP, Rule
 
-__all__ = ["Placement", "placement", "synaptic_lag", "analytic_change", "equivalent_rule"]
+__all__ = ["Placement", "placement", "synaptic_lag"]
 
 
 @dataclass(frozen=True)
@@ -75,32 +74,3 @@ def synaptic_lag(lag, params: ModelParams, pathway: str):
     if pathway == "feedforward":
         return lag + where.backprop_delay - where.axonal_delay
     return lag + where.axonal_delay - where.backprop_delay
-
-
-def analytic_change(lags_ms, params: ModelParams, pathway: str, n_pairings: int) -> np.ndarray:
-    """The configured window: total weight change after ``n_pairings`` pairings at each somatic lag (ms).
-
-    F(Δ_syn) for the paper's placement (feedforward STDP, feedback aSTDP);
-    a pathway with the other window (``locations.crossover``) follows F(−Δ_syn);
-    the back-propagating spike's amplitude at the synapse scales it.
-    """
-    pl = params.plasticity
-    where = placement(params, pathway)
-    eta = pl.eta * (pl.zeta_over_eta if pathway == "feedback" else 1.0)
-    mirrored = where.reversed_window == (pathway == "feedback")
-    lag = np.asarray([float(synaptic_lag(l * ms, params, pathway) / ms) for l in lags_ms]) * (1 if mirrored else -1)
-    tau_plus, tau_minus = float(pl.tau_plus / ms), float(pl.tau_minus / ms)
-    # at Δ_syn = 0 the pre pathway runs first in the time step, so the post-triggered update wins:
-    # LTP for STDP, LTD for aSTDP
-    ltp = (lag > 0) | ((lag == 0) & (not where.reversed_window))
-    window = np.where(ltp, pl.A_plus * np.exp(-np.abs(lag) / tau_plus), -pl.A_minus * np.exp(-np.abs(lag) / tau_minus))
-    return n_pairings * eta * where.bap * window
-
-
-def equivalent_rule(params: ModelParams, pathway: str) -> Rule:
-    """The ``mirrored`` rule of ``pathway`` as a rule of :mod:`brianmodel.rules`: STDP, or aSTDP where the
-    placement reverses the window, with η (ζ/η η on feedback), A± and τ± of ``params.plasticity``."""
-    pl = params.plasticity
-    eta = pl.eta * (pl.zeta_over_eta if pathway == "feedback" else 1.0)
-    cls = ASTDP if placement(params, pathway).reversed_window else STDP
-    return cls(eta=eta, A_plus=pl.A_plus, A_minus=pl.A_minus, tau_plus=pl.tau_plus, tau_minus=pl.tau_minus)

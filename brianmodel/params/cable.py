@@ -20,7 +20,7 @@ import numpy as np
 from brian2 import Quantity, cm, meter, ohm, second, uF, um
 
 from ..errors import ParameterError
-from .base import field, validate_section
+from ..parameters import field, validate_section
 
 __all__ = ["Cable", "CableGeometry", "geometry", "fastest_rate", "check_step", "CABLE_METHOD", "MAX_STEP"]
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from brian2 import Quantity, ms, mV, um
 
 from ..errors import ParameterError
+from ..parameters import ParameterSet, field
 from ..rules import NO_RULE, rule
-from .base import ParameterSet, field
 from .cable import Cable, check_step
 
 __all__ = ["Neurons", "Dendrite", "Architecture", "Connections", "Plasticity", "Homeostasis", "Presentation",
@@ -314,8 +314,9 @@ class ModelParams(ParameterSet):
                                  f"parameters instead (e.g. --rule 'feedforward=stdp(eta=0.02)')")
 
     def rule(self, pathway: str):
-        """``pathway``'s rule of :mod:`brianmodel.rules`, or None for the network's own (``mirrored``) and
-        for no lateral synapses (``none``)."""
+        """The rule of :mod:`brianmodel.rules` that ``rules.PATHWAY`` names, or None for the default: the
+        network's own (``mirrored``, which :func:`brianmodel.mstdp.mirrored.pathway_rule` builds from
+        ``plasticity`` and the pathway's placement) and no lateral synapses (``none``)."""
         spec = getattr(self.rules, pathway)
         allowed = NO_RULE if pathway == "lateral" else MIRRORED
         if spec in (MIRRORED, NO_RULE) and spec != allowed:

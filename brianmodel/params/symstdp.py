@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from brian2 import Hz, Quantity, ms, mV, second
 
 from ..errors import ParameterError
-from .base import ParameterSet, field
+from ..parameters import ParameterSet, field
 
 __all__ = ["SymNeurons", "SymArchitecture", "SymPlasticity", "SymPresentation", "SymStdpParams", "PRESETS",
            "preset"]

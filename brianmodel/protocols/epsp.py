@@ -18,7 +18,7 @@ from ..cells import ball_and_stick_equations, cable_namespace, compartment, cond
 from ..device import run_once
 from ..errors import ParameterError
 from ..io import csv_text
-from ..params.base import encode_value
+from ..parameters import encode_value
 from ..params.cable import CABLE_METHOD, MAX_STEP, Cable, check_step, geometry
 from ..results import ResultsFolder
 
@@ -71,12 +71,12 @@ def somatic_epsp(cable: Cable, locations, g_synapse, *, E_L, E_e, tau_e, dt, dur
             # monitor's memory goes with the network)
             dendrite = np.stack([np.array(getattr(group, f"v_{k}_")[:], dtype=float) - float(E_L)
                                  for k in range(1, cable.n_compartments + 1)], axis=1)
-            return v, dendrite, np.array(soma.t_[:], dtype=float)
+            return {"soma voltage": v, "dendrite voltage": dendrite, "t": np.array(soma.t_[:], dtype=float)}
         return network, {}, duration, read
 
     key = repr((cable, locations, g_synapse, dt, duration, soma_clamp, method))
-    v, dendrite, t = run_once(make, device=device, name="epsp", key=key, sources=(cells.__file__,),
-                              build_root=build_root)
+    result = run_once(make, device=device, name="epsp", key=key, sources=(cells.__file__,), build_root=build_root)
+    v, dendrite, t = result["soma voltage"], result["dendrite voltage"], result["t"]
     peak = v.argmax(axis=1)
     return {"location_um": np.array([float(x / um) for x in locations]), "compartment": np.array(where),
             "amplitude": v.max(axis=1), "latency": t[peak], "soma": v, "dendrite": dendrite, "t": t}

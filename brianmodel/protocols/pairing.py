@@ -32,9 +32,10 @@ from brian2 import Network, NeuronGroup, defaultclock, ms, um
 from ..device import run_once
 from ..errors import ParameterError, ProtocolError
 from ..io import csv_text
+from ..mstdp.mirrored import Mirrored, pathway_rule
 from ..mstdp.model import SOURCES
 from ..mstdp.network import feedback_synapses, feedforward_synapses, namespace, values_table
-from ..mstdp.placement import analytic_change, equivalent_rule, placement
+from ..mstdp.placement import placement
 from ..params.mstdp import ModelParams
 from ..results import ResultsFolder
 from ..rules import Modulated
@@ -192,15 +193,11 @@ def with_protocol_eta(params: ModelParams, eta: float | None) -> ModelParams:
 
 
 def configured_change(params: ModelParams, pathway: str, schedule: Schedule) -> np.ndarray:
-    """The change each cell pair's ``pathway`` synapse gets by its rule's equations (no Brian2): the
-    closed-form window for the mirrored rule at one pairing per presentation, the rule's event-by-event
-    reference (:meth:`brianmodel.rules.Rule.change`) otherwise."""
+    """The change each cell pair's ``pathway`` synapse gets by its rule's equations (no Brian2): the rule's
+    event-by-event reference (:meth:`brianmodel.rules.Rule.change`)."""
     pl = params.plasticity
     maximum = pl.w_max if pathway == "feedforward" else pl.q_max
-    rule = params.rule(pathway)
-    if rule is None and schedule.reset_ms is not None:
-        return np.array([analytic_change([lag], params, pathway, schedule.n_pairings)[0] for lag in schedule.lag_ms])
-    rule = rule or equivalent_rule(params, pathway)
+    rule = pathway_rule(params, pathway)
     bap = placement(params, pathway).bap
     reset = None if schedule.reset_ms is None else schedule.reset_ms * 1e-3
     return np.array([rule.change(*schedule.arrivals(params, pathway, k), w0=maximum / 2, w_max=maximum, bap=bap,
@@ -322,8 +319,8 @@ def _protocol_dict(protocol) -> dict:
 def _pathway_summary(params: ModelParams, pathway: str) -> dict:
     where = placement(params, pathway)
     location = getattr(params.locations, pathway)
-    rule = params.rule(pathway)
-    return {"rule": ("aSTDP" if where.reversed_window else "STDP") if rule is None else rule.spec(),
+    rule = pathway_rule(params, pathway)
+    return {"rule": ("aSTDP" if where.reversed_window else "STDP") if isinstance(rule, Mirrored) else rule.spec(),
             "location_um": None if location is None else float(location / um),
             "axonal_delay_ms": float(where.axonal_delay / ms), "backprop_delay_ms": float(where.backprop_delay / ms),
             "bap": where.bap}

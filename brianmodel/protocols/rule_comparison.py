@@ -7,19 +7,20 @@ in ``<out>/rules.csv``: the probe's reconstruction_corr, and the training's
 last qw_correlation (how far Q mirrors W), hidden rate and bout lags. Each
 pair's training is a results folder of its own (``<out>/<pair>/``), so every
 figure and probe works on it; a pair whose row exists is not re-run, an
-interrupted training resumes.
+interrupted training resumes. A pair whose training diverges (a silent
+network, a state not finite) gets a row with its reason in ``failed`` and no
+scores; the other pairs run on.
 """
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import logging
-import multiprocessing
 import os
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
 
+from ..cli import worker_log
 from ..errors import ProtocolError
 from ..io import csv_text
 from ..mstdp.probes import probe
@@ -27,14 +28,14 @@ from ..params.mstdp import ModelParams
 from ..params.run import RunSettings
 from ..results import ResultsFolder
 from ..training import train
-from .cli import worker_log
+from .study import last_metrics, open_study, point_rows, save_row, saved_row, worker_pool
 
 __all__ = ["compare_rules", "pair_name", "COMPARISON_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
 COMPARISON_COLUMNS = ("pair", "feedforward", "feedback", "reconstruction_corr", "qw_correlation", "hidden_rate",
-                      "dt1_ms", "dt2_ms")
+                      "dt1_ms", "dt2_ms", "failed")
 
 
 def pair_name(rules: dict) -> str:
@@ -50,20 +51,26 @@ def pair_name(rules: dict) -> str:
 
 def _run_pair(task: dict) -> dict:
     folder = ResultsFolder(task["folder"])
-    if os.path.exists(folder.file("row.json")):
-        return folder.read_json("row.json")
+    row = saved_row(folder)
+    if row is not None:
+        return row
     params, settings = ModelParams.from_dict(task["params"]), RunSettings(**task["settings"])
+
+    def score(healthy):
+        return [{"reconstruction_corr": float(probe(f.path, "held-out", held_out_only=True)["reconstruction_corr"])}
+                for f in healthy]
     with worker_log(os.path.basename(folder.path), stream=sys.stderr):
-        train(params, settings, folder.path, resume=folder.has_params())
-        held_out = probe(folder.path, "held-out", held_out_only=True)
-    last = folder.read_metrics()[-1]
-    row = {"pair": os.path.basename(folder.path), "feedforward": params.rules.feedforward,
-           "feedback": params.rules.feedback, "reconstruction_corr": float(held_out["reconstruction_corr"]),
-           **{k: float(last[k]) for k in ("qw_correlation", "hidden_rate", "dt1_ms", "dt2_ms")}}
-    with folder.writing("rule comparison row"):
-        folder.write_json("row.json", row)
-    log.info("%s: held-out corr(x, x̂) %.3f, corr(Q, Wᵀ) %.3f", row["pair"], row["reconstruction_corr"],
-             row["qw_correlation"])
+        train(params, settings, folder.path, resume=folder.has_params(), on_divergence="continue")
+        scores = point_rows([folder], score, ["reconstruction_corr"])[0]
+    row = save_row(folder, {"pair": os.path.basename(folder.path), "feedforward": params.rules.feedforward,
+                            "feedback": params.rules.feedback, **scores,
+                            **last_metrics(folder, ("qw_correlation", "hidden_rate", "dt1_ms", "dt2_ms"))},
+                   "rule comparison row")
+    if row["failed"]:
+        log.warning("%s: %s", row["pair"], row["failed"])
+    else:
+        log.info("%s: held-out corr(x, x̂) %.3f, corr(Q, Wᵀ) %.3f", row["pair"], row["reconstruction_corr"],
+                 row["qw_correlation"])
     return row
 
 
@@ -85,20 +92,13 @@ def compare_rules(base: ModelParams, settings: RunSettings, pairs: list[dict], o
     if len({t["folder"] for t in tasks}) < len(tasks):
         raise ProtocolError("the same pair of rules is listed twice")
     folder = ResultsFolder(out)
-    info = {"model": base.to_dict(), "run": dataclasses.asdict(settings)}
-    if folder.has_params():  # resuming: the rows there must come from the same network and training
-        saved = folder.read_params()
-        differ = [key for key in info if saved.get(key) != info[key]]
-        if differ:
-            raise ProtocolError(f"{out!r} holds a comparison with other {' and '.join(differ)} settings: choose "
-                                f"another --out")
-    with folder.writing("rule comparison"):
-        folder.write_params({**info, "pairs": pairs, "workers": workers})
-    # spawn: a fresh Brian2 in every worker (one standalone project per process)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        rows = list(pool.map(_run_pair, tasks))
+    with folder.writing("rule comparison"):  # resuming: the rows there must come from the same network and training
+        open_study(folder, {"model": base.to_dict(), "run": dataclasses.asdict(settings), "pairs": pairs,
+                            "workers": workers}, "comparison", same=("model", "run"))
+    with worker_pool(workers) as submit:
+        rows = submit(_run_pair, tasks)
     with folder.writing("rule comparison"):
         folder.write_text("rules.csv", csv_text(COMPARISON_COLUMNS, [
-            {k: (f"{row[k]:.6g}" if isinstance(row[k], float) else row[k]) for k in COMPARISON_COLUMNS}
-            for row in rows]))
+            {k: (f"{v:.6g}" if isinstance(v := row.get(k, ""), float) else v) for k in COMPARISON_COLUMNS}
+            for row in rows]))  # (rows saved before the failed column have none)
     return rows

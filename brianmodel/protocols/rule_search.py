@@ -43,13 +43,14 @@ from brian2 import ms
 
 from ..errors import DamagedFile, ProtocolError
 from ..io import csv_text
-from ..mstdp.placement import equivalent_rule
+from ..mstdp.mirrored import mirrored
 from ..mstdp.probes import probe_ensemble
 from ..params.mstdp import ModelParams
 from ..params.run import RunSettings
 from ..results import ResultsFolder
 from ..rules import Pair
 from ..training import Member, train_ensemble
+from .study import last_metrics, open_study, point_rows
 
 __all__ = ["SearchSettings", "run_search", "decode", "encode", "mstdp_reference", "mirror_scores",
            "SEARCH_COLUMNS", "PATHWAYS", "LOBES"]
@@ -61,7 +62,7 @@ LOBES = ("a_plus", "a_minus", "tau_plus", "tau_minus")
 AMPLITUDE = 0.04  # x = 1: mSTDP's η·A
 TAU_MS, TAU_RANGE_MS = 10.0, (1.0, 100.0)
 SEARCH_COLUMNS = ("generation", "candidate", "reference", "reconstruction_corr", "qw_correlation", "hidden_rate",
-                  *(f"{p}_{lobe}" for p in PATHWAYS for lobe in LOBES), "mirror_score", "same_score")
+                  *(f"{p}_{lobe}" for p in PATHWAYS for lobe in LOBES), "mirror_score", "same_score", "failed")
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,8 @@ def mstdp_reference(params: ModelParams) -> dict:
     STDP on W, aSTDP with ζ/η η on Q)."""
     rules = {}
     for pathway in PATHWAYS:
-        r = equivalent_rule(params, pathway)
-        if r.reversed:  # aSTDP: pre before post depresses (with τ₋), post before pre potentiates (with τ₊)
+        r = mirrored(params, pathway)
+        if r.reversed_window:  # aSTDP: pre before post depresses (with τ₋), post before pre potentiates (with τ₊)
             rules[pathway] = Pair(eta=1.0, a_plus=-r.eta * r.A_minus, a_minus=r.eta * r.A_plus,
                                   tau_plus=r.tau_minus, tau_minus=r.tau_plus)
         else:
@@ -194,15 +195,19 @@ def _generation(base, settings, candidates, out, build_root, population) -> list
         for f in folders:
             shutil.rmtree(f, ignore_errors=True)
         started = [False]
-    train_ensemble(members, resume=all(started), build_root=build_root)
-    probed = probe_ensemble(folders, "held-out", held_out_only=True, build_root=build_root)
+    # a candidate whose training diverges (a silent network, a state not finite) scores as the worst
+    train_ensemble(members, resume=all(started), build_root=build_root, on_divergence="continue")
+
+    def score(healthy):  # probed as one ensemble, the diverged ones idle
+        probed = probe_ensemble([f.path for f in healthy], "held-out", held_out_only=True,
+                                idle=len(folders) - len(healthy), build_root=build_root)
+        return [{"reconstruction_corr": float(p["reconstruction_corr"])} for p in probed]
     scored = []
-    for x, f, result in zip(candidates, folders, probed):
-        last = ResultsFolder(f).read_metrics()[-1]
+    for x, f, result in zip(candidates, folders, point_rows([ResultsFolder(f) for f in folders], score,
+                                                           ["reconstruction_corr"])):
         rules = decode(x)
         mirror, same = mirror_scores(rules)
-        scored.append({"reconstruction_corr": float(result["reconstruction_corr"]),
-                       "qw_correlation": float(last["qw_correlation"]), "hidden_rate": float(last["hidden_rate"]),
+        scored.append({**result, **last_metrics(ResultsFolder(f), ("qw_correlation", "hidden_rate")),
                        **{f"{p}_{lobe}": float(getattr(rules[p], lobe) / (ms if lobe.startswith("tau") else 1))
                           for p in PATHWAYS for lobe in LOBES},
                        "mirror_score": mirror, "same_score": same})
@@ -220,23 +225,9 @@ def _generation(base, settings, candidates, out, build_root, population) -> list
 
 
 def _resume(folder: ResultsFolder, info: dict) -> list:
-    if not folder.has_params():
-        with folder.writing("rule search"):
-            folder.write_params(info)
-        return []
-    saved = folder.read_params()
-
-    def same(key):  # a search may be resumed for more generations
-        if key != "search":
-            return saved.get(key) == info[key]
-        return {**saved.get(key, {}), "generations": 0} == {**info[key], "generations": 0}
-    differ = [key for key in info if not same(key)]
-    if differ:
-        raise ProtocolError(f"{folder.path!r} holds a different search ({', '.join(differ)} differ): "
-                            f"choose another --out")
-    if saved["search"] != info["search"]:
-        with folder.writing("rule search"):
-            folder.write_params({**saved, "search": info["search"]}, resumed=True)
+    with folder.writing("rule search"):  # a search may be resumed for more generations
+        if not open_study(folder, info, "rule search", loose={"search": ("generations",)}):
+            return []
     if not os.path.exists(folder.file("generations.json")):
         return []
     history = folder.read_json("generations.json").get("generations")
@@ -254,4 +245,5 @@ def _save(folder: ResultsFolder, info, history, rows, x0):
     with folder.writing("rule search"):
         folder.write_json("generations.json", {"x0": list(map(float, x0)), "generations": history})
         folder.write_text("search.csv", csv_text(SEARCH_COLUMNS, [
-            {k: (f"{row[k]:.6g}" if isinstance(row[k], float) else row[k]) for k in SEARCH_COLUMNS} for row in rows]))
+            {k: (f"{v:.6g}" if isinstance(v := row.get(k, ""), float) else v) for k in SEARCH_COLUMNS}
+            for row in rows]))  # (rows saved before the failed column have none)

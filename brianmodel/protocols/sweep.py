@@ -32,34 +32,32 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
 import logging
 import math
-import multiprocessing
 import os
 import socket
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
 
 from brian2 import Quantity, get_dimensions, get_unit, ms, um
 
+from ..cli import worker_log
 from ..datasets import load_dataset
-from ..device import Simulator, StandaloneSimulator, standalone
+from ..device import Simulator, StandaloneSimulator
 from ..errors import ParameterError, ProtocolError
 from ..io import csv_text
 from ..mstdp.model import Ensemble
 from ..mstdp.network import RUN_TIME_FIELDS
 from ..mstdp.probes import probe_ensemble
 from ..mstdp.trainer import image_table, training_inputs
-from ..params.base import decode_value, encode_value
+from ..parameters import decode_value, encode_value
 from ..params.mstdp import ModelParams
 from ..params.run import RunSettings
+from ..readers import RESULT_COLUMNS
 from ..results import ResultsFolder
 from ..rules import PATHWAYS
 from ..training import Member, train_ensemble
-from .cli import worker_log
-from .readers import RESULT_COLUMNS
+from .study import last_metrics, open_study, point_rows, private_build, save_row, saved_row, worker_pool
 
 __all__ = ["Axis", "Grid", "DEFAULT_GRID", "run_sweep", "compile_shape", "run_ensemble", "comparable",
            "parse_grid", "default_copies"]
@@ -260,52 +258,42 @@ def run_ensemble(task: dict) -> list[dict]:
     points = [{**{a.field: decode_value(p[a.field], a.field) for a in grid.axes}, "seed": p["seed"]}
               for p in points]
     folders = [ResultsFolder(os.path.join(task["out"], "points", grid.name(p))) for p in points]
-    row_files = [f.file("row.json") for f in folders]
-    if all(os.path.exists(r) for r in row_files):
-        return [{"failed": "", **f.read_json("row.json")} for f in folders]  # (rows of before failures were kept)
+    saved = [saved_row(f) for f in folders]
+    if all(saved):
+        return [{"failed": "", **row} for row in saved]  # (rows of before failures were recorded)
     start = time.perf_counter()
     base, settings = ModelParams.from_dict(task["params"]), RunSettings(**task["settings"])
     members = [Member(grid.params(base, p), dataclasses.replace(settings, seed=p["seed"]), f.path)
                for p, f in zip(points, folders)]
-    own_root = _worker_root(task["out"])
-    build_dir = _simulator(task, own_root).build_dir
-    standalone.private_copy(task["builds"], own_root, os.path.basename(build_dir))
-    before = _object_times(build_dir)
     idle = task["copies"] - len(points)
     started = [f.has_params() for f in folders]
     if any(started) and not all(started):  # killed while the folders were being made: none has run a chunk
         _restart(folders)
-    with worker_log(task["name"], quiet=task.get("quiet", False)):
+
+    def score(healthy):  # the points that trained to the end: probed as one ensemble (the diverged ones idle)
+        paths, spare = [f.path for f in healthy], idle + len(folders) - len(healthy)
+        # with a holdout, reconstruction_corr is of the images training presented, held_out_corr of the others
+        finals = probe_ensemble(paths, "final", presentations=task["probe_presentations"],
+                                training_only=bool(settings.holdout), idle=spare, build_root=own_root)
+        held_out = probe_ensemble(paths, "held-out", held_out_only=True, idle=spare, build_root=own_root) \
+            if settings.holdout else [{"reconstruction_corr": math.nan}] * len(paths)
+        return [{"reconstruction_corr": float(final["reconstruction_corr"]),
+                 "held_out_corr": float(other["reconstruction_corr"]),
+                 **last_metrics(folder, ("qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate"))}
+                for folder, final, other in zip(healthy, finals, held_out)]
+
+    build_name = os.path.basename(_simulator(task, task["builds"]).build_dir)
+    with private_build(task["builds"], build_name, _worker_root(task["out"])) as own_root, \
+            worker_log(task["name"], quiet=task.get("quiet", False)):
+        build_dir = os.path.join(own_root, build_name)
+        before = _object_times(build_dir)
         # a point that diverges is recorded as failed; the others train and are probed on
         train_ensemble(members, resume=all(started), build_root=own_root, idle=idle, on_divergence="continue")
-        failed = {k: f.read_json("diverged.json") for k, f in enumerate(folders)
-                  if os.path.exists(f.file("diverged.json"))}
-        healthy = [f.path for k, f in enumerate(folders) if k not in failed]
-        # with a holdout, reconstruction_corr is of the images training presented, held_out_corr of the others
-        finals = iter(probe_ensemble(healthy, "final", presentations=task["probe_presentations"],
-                                     training_only=bool(settings.holdout), idle=idle + len(failed),
-                                     build_root=own_root) if healthy else [])
-        held_out = iter(probe_ensemble(healthy, "held-out", held_out_only=True, idle=idle + len(failed),
-                                       build_root=own_root) if healthy and settings.holdout else [])
-    compiled = _object_times(build_dir) != before
-    wall = time.perf_counter() - start
-    rows = []
-    for k, (point, folder) in enumerate(zip(points, folders)):
-        run = {"compiled": compiled, "wall_s": wall, "worker": os.path.basename(own_root), "ensemble": task["name"]}
-        if k in failed:
-            first, last = failed[k]["presentations"]
-            row = {**grid.row(point), **{column: float("nan") for column in RESULT_COLUMNS}, **run,
-                   "failed": f"diverged in presentations {first}-{last}: {failed[k]['reason']}"}
-        else:
-            last = folder.read_metrics()[-1]
-            row = {**grid.row(point), "reconstruction_corr": float(next(finals)["reconstruction_corr"]),
-                   "held_out_corr": float(next(held_out)["reconstruction_corr"]) if settings.holdout else math.nan,
-                   **{key: float(last[key]) for key in ("qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate")},
-                   **run, "failed": ""}
-        with folder.writing("sweep point"):
-            folder.write_json("row.json", row)
-        rows.append(row)
-    return rows
+        results = point_rows(folders, score, RESULT_COLUMNS)
+    run = {"compiled": _object_times(build_dir) != before, "wall_s": time.perf_counter() - start,
+           "worker": os.path.basename(own_root), "ensemble": task["name"]}
+    return [save_row(folder, {**grid.row(point), **result, **run}, "sweep point")
+            for point, folder, result in zip(points, folders, results)]
 
 
 def _restart(folders: list[ResultsFolder]):
@@ -378,8 +366,11 @@ def run_sweep(base: ModelParams, settings: RunSettings, grid: Grid, out: str, *,
              for n, k in enumerate(range(0, len(points), copies))]
     started = time.perf_counter()
     folder = ResultsFolder(out)
-    with _executor(workers, scheduler) as submit, folder.writing("sweep"):  # connects first: nothing is written
-        _write_info(folder, base, settings, grid, copies, workers, scheduler, probe_presentations)
+    with worker_pool(workers, scheduler) as submit, folder.writing("sweep"):  # connects first: nothing is written
+        info = {"model": base.to_dict(), "run": dataclasses.asdict(settings), "grid": grid.to_dict(),
+                "copies": copies, "workers": workers, "scheduler": scheduler,
+                "probe_presentations": probe_presentations}
+        open_study(folder, info, "sweep", same=("model", "run", "grid", "copies", "probe_presentations"))
         log.info("compiling the sweep's network (%d points in %d ensembles of %d copies, %s)", len(points),
                  len(tasks), copies, f"scheduler {scheduler}" if scheduler else f"{workers} worker process(es)")
         build = submit(compile_shape, [common])[0]
@@ -402,54 +393,3 @@ def run_sweep(base: ModelParams, settings: RunSettings, grid: Grid, out: str, *,
             log.warning("point %s failed: %s", " ".join(f"{a.column}={row[a.column]}" for a in grid.axes),
                         row["failed"])
     return rows
-
-
-class _executor:
-    """``submit(function, tasks) -> results in task order`` on a process pool or a Dask cluster."""
-
-    def __init__(self, workers, scheduler):
-        self.workers, self.scheduler = workers, scheduler
-
-    def __enter__(self):
-        if self.scheduler:
-            try:
-                from distributed import Client  # optional: pip install -e '.[sweep]'
-            except ImportError:
-                raise ProtocolError("--scheduler needs dask.distributed: pip install -e '.[sweep]'") from None
-            try:
-                self.client = Client(self.scheduler, timeout=30)
-            except (OSError, TimeoutError) as error:
-                raise ProtocolError(f"cannot reach the Dask scheduler at {self.scheduler}: {error}") from None
-            threads = self.client.nthreads()
-            if not threads or any(n != 1 for n in threads.values()):
-                self.client.close()
-                # Brian2 holds one standalone project per process: two ensembles at once in one process collide
-                raise ProtocolError(f"every Dask worker must run one thread (dask worker ... --nthreads 1); "
-                                    f"the cluster at {self.scheduler} has {sorted(set(threads.values()))} threads "
-                                    f"per worker")
-            return lambda function, tasks: self.client.gather(self.client.map(function, tasks, pure=False))
-        # spawn: a fresh Brian2 in every worker (a forked one would inherit this process's device)
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        return lambda function, tasks: list(self.pool.map(function, tasks))
-
-    def __exit__(self, *exc):
-        if self.scheduler:
-            self.client.close()
-        else:
-            self.pool.shutdown(cancel_futures=True)
-        return False
-
-
-def _write_info(folder: ResultsFolder, base, settings, grid, copies, workers, scheduler, probe_presentations):
-    info = {"model": base.to_dict(), "run": dataclasses.asdict(settings), "grid": grid.to_dict(), "copies": copies,
-            "workers": workers, "scheduler": scheduler, "probe_presentations": probe_presentations}
-    if folder.has_params():  # resuming: the same sweep, or refuse
-        saved = folder.read_params()
-        for key in ("model", "run", "grid", "copies", "probe_presentations"):
-            if saved.get(key) != json.loads(json.dumps(info[key])):
-                raise ProtocolError(f"{folder.path!r} holds a sweep with other {key} settings; use another output "
-                                    f"folder")
-        folder.write_params({**saved, **info}, resumed=True)
-    else:
-        folder.write_params(info)
-

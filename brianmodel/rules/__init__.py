@@ -16,15 +16,16 @@
 ========================  ===============================================================
 
 A rule is written as ``NAME`` or ``NAME(param=value, ...)``, values with
-units in the strict grammar of :mod:`brianmodel.params.values` (parsed,
+units in the strict grammar of :mod:`brianmodel.values` (parsed,
 never evaluated)::
 
     rule("triplet-nearest")
     rule("stdp(eta=0.02, tau_minus=20*ms)")
 
 The mSTDP network's own rule, ``mirrored`` (STDP on W, aSTDP on Q, placed
-by :mod:`brianmodel.mstdp.placement`), is not in this table: it reads the
-model's ``plasticity`` section and is its default. Its third pathway,
+by :mod:`brianmodel.mstdp.placement`), is not in this table: it is a rule of
+this kind built from the model's ``plasticity`` section and each pathway's
+placement (:mod:`brianmodel.mstdp.mirrored`), and the model's default. Its third pathway,
 ``lateral`` (inhibition between hidden units), is ``none`` by default: the
 paper's network has no such synapses.
 """
@@ -33,7 +34,7 @@ from __future__ import annotations
 import re
 
 from ..errors import ParameterError
-from ..params.base import decode_value
+from ..parameters import decode_value
 from .base import Events, Rule, Site, events
 from .modulated import MODULATION_STEP, MODULATOR, Modulated, modulated
 from .pair import ASTDP, ISTDP, STDP, Pair, SoftASTDP, SoftSTDP, SymSTDP

@@ -1,7 +1,7 @@
 """What a plasticity rule is: parameters with units, Brian2 synapse code for a host, and a reference.
 
 A rule is a frozen dataclass of parameters (declared with
-:func:`brianmodel.params.base.field`, so validated for units and sign like
+:func:`brianmodel.parameters.field`, so validated for units and sign like
 every other parameter). It writes the plastic part of a synapse's code —
 its trace variables (``model``) and what happens on a presynaptic and a
 postsynaptic spike (``on_pre``, ``on_post``) — for a :class:`Site`: the host
@@ -34,7 +34,7 @@ import numpy as np
 from brian2 import Quantity, get_dimensions, get_unit
 
 from ..errors import ParameterError
-from ..params.base import encode_value, validate_section
+from ..parameters import encode_value, validate_section
 
 __all__ = ["Site", "Rule", "Events", "events"]
 

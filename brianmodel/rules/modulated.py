@@ -24,7 +24,7 @@ from typing import ClassVar
 import numpy as np
 from brian2 import Quantity, ms, second
 
-from ..params.base import field
+from ..parameters import field
 from .base import Rule, Site, events
 
 __all__ = ["Modulated", "modulated", "MODULATOR", "MODULATION_STEP"]

@@ -13,7 +13,7 @@ from typing import ClassVar
 import numpy as np
 from brian2 import Quantity, ms
 
-from ..params.base import field
+from ..parameters import field
 from .base import Rule, Site
 
 __all__ = ["STDP", "SoftSTDP", "ASTDP", "SoftASTDP", "SymSTDP", "ISTDP", "Pair"]

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from brian2 import Hz, Quantity, ms, second
 
-from ..params.base import field
+from ..parameters import field
 from .base import Rule, Site
 
 __all__ = ["BCM", "Oja"]

@@ -25,7 +25,7 @@ from typing import ClassVar
 
 from brian2 import Quantity, ms
 
-from ..params.base import field
+from ..parameters import field
 from .base import Rule, Site
 
 __all__ = ["Triplet", "NearestTriplet", "VISUAL_CORTEX"]

@@ -32,7 +32,7 @@ from brian2 import (Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray, de
 
 from ..device.contract import add_extra
 from ..errors import DatasetError, SimulationError
-from ..params.base import whole_steps
+from ..parameters import whole_steps
 from ..params.run import N_CLASSES
 from ..params.symstdp import SymStdpParams
 from ..rules import Site, SymSTDP

@@ -8,9 +8,9 @@ from brian2 import Quantity, cm, mV, ms, ohm, second, um
 from brian2.units.fundamentalunits import Unit
 
 from brianmodel.errors import ParameterError
-from brianmodel.params.base import decode_value, encode_value, parse_assignments
+from brianmodel.parameters import decode_value, encode_value, parse_assignments
 from brianmodel.params.mstdp import ModelParams
-from brianmodel.params.values import UNIT_NAMES, parse, si_value, unit_scale
+from brianmodel.values import UNIT_NAMES, parse, si_value, unit_scale
 
 # What got past the eval "sandbox" of earlier versions: a shell command through object.__subclasses__().
 ESCAPE = ("[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == 'Popen'][0]"

@@ -6,24 +6,16 @@ import pytest
 from brian2 import ms, um
 
 from brianmodel.errors import ProtocolError
-from brianmodel.mstdp.placement import analytic_change, synaptic_lag
+from brianmodel.mstdp.mirrored import analytic_change
+from brianmodel.mstdp.placement import synaptic_lag
 from brianmodel.params.mstdp import preset
 from brianmodel.protocols.pairing import PairingProtocol, run_pairing, save_pairing
-from brianmodel.protocols.readers import read_pairing
+from brianmodel.readers import read_pairing
 
 LAGS = (-40.0, -10.0, -2.0, -0.5, 0.5, 2.0, 10.0, 40.0)
 # on the runtime device with numpy code (nothing to compile): 5 pairings at 10 Hz, the spikes and their
 # arrivals (delays up to 8 ms) inside each 100 ms pairing period
 SHORT = PairingProtocol(lags_ms=LAGS, n_pairings=5, frequency_hz=10.0, offset_ms=45.0)
-
-
-@pytest.fixture
-def numpy_runtime():
-    from brian2 import prefs
-    target = prefs.codegen.target
-    prefs.codegen.target = "numpy"
-    yield
-    prefs.codegen.target = target
 
 
 def _configured(params, result, pathway, n):

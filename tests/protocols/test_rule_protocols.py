@@ -7,8 +7,8 @@ from brianmodel.errors import ParameterError, ProtocolError
 from brianmodel.params.mstdp import preset
 from brianmodel.protocols.modulation import ModulationProtocol, run_modulation
 from brianmodel.protocols.pairing import FrequencyProtocol, PairingProtocol, run_frequency, run_pairing
-from brianmodel.protocols.readers import read_pairing
 from brianmodel.protocols.pairing import save_pairing
+from brianmodel.readers import read_pairing
 from brianmodel.rules import RULES
 
 # every plain rule of the library (a new rule joins by being in it), two a run, one per pathway; BCM needs a
@@ -22,13 +22,8 @@ WINDOW = PairingProtocol(lags_ms=(-20.0, -5.0, -1.0, 1.0, 5.0, 20.0), n_pairings
 
 
 @pytest.fixture(autouse=True)
-def numpy_runtime():
-    """The runtime device with numpy code: nothing to compile for these short runs."""
-    from brian2 import prefs
-    target = prefs.codegen.target
-    prefs.codegen.target = "numpy"
-    yield
-    prefs.codegen.target = target
+def _numpy(numpy_runtime):
+    """The runtime device with numpy code (conftest): nothing to compile for these short runs."""
 
 
 def _within_5_percent(measured, configured):

@@ -7,6 +7,7 @@ from brianmodel.params.mstdp import preset
 from brianmodel.params.run import RunSettings
 from brianmodel.protocols.rule_search import (SearchSettings, _strategy, decode, encode, mirror_scores,
                                               mstdp_reference, run_search)
+from brianmodel.results import ResultsFolder
 from brianmodel.rules import ASTDP, STDP, rule
 
 
@@ -76,3 +77,18 @@ def test_a_tiny_search_compiles_once_scores_every_candidate_and_resumes(tmp_path
     assert [r["feedforward_a_plus"] for r in resumed] == [r["feedforward_a_plus"] for r in whole]
     assert os.path.isdir(tmp_path / "s" / "generation-001" / "best")
     assert not os.path.exists(tmp_path / "s" / "generation-001" / "candidate-00")
+
+
+@pytest.mark.slow
+def test_a_candidate_that_diverges_scores_as_the_worst_and_the_search_goes_on(tmp_path, build_root):
+    """No input drive (run-time: the tiny search's binary): every candidate is silent. Each gets a failed row and
+    fitness -1; the search runs both generations and saves them."""
+    import math
+    params = preset("main").with_overrides(architecture={"n_hidden": 20}, connections={"g_input": 0.0})
+    settings = RunSettings(presentations=20, chunk_size=10, holdout=10)
+    rows = run_search(params, settings, SearchSettings(generations=2, population=4, seed=3), str(tmp_path / "s"),
+                      build_root=build_root)
+    assert len(rows) == 10 and all(r["failed"].startswith("diverged in presentations 1-10: no spike") for r in rows)
+    assert all(math.isnan(r["reconstruction_corr"]) for r in rows)
+    assert all(f == -1.0 for g in ResultsFolder(str(tmp_path / "s")).read_json("generations.json")["generations"]
+               for f in g["fitness"])

@@ -7,11 +7,11 @@ import pytest
 from brian2 import ms, um
 
 from brianmodel.device import simulator as simulator_module
-from brianmodel.errors import ParameterError, ProtocolError, SimulationError
+from brianmodel.errors import DeviceError, ParameterError, ProtocolError, SimulationError
 from brianmodel.params.mstdp import ModelParams
 from brianmodel.params.run import RunSettings
-from brianmodel.protocols.readers import RESULT_COLUMNS, read_sweep, read_sweep_table
 from brianmodel.protocols.sweep import Axis, Grid, comparable, default_copies, parse_grid, run_sweep
+from brianmodel.readers import RESULT_COLUMNS, read_sweep, read_sweep_table
 from brianmodel.results import ResultsFolder
 
 # 4 points in ensembles of 3 copies on 2 workers: the second ensemble is one point and 2 idle copies
@@ -140,7 +140,7 @@ def test_a_dask_cluster_with_threaded_workers_is_refused(sweep_setup, tmp_path):
     distributed = pytest.importorskip("distributed")
     params, settings = sweep_setup
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
-        with pytest.raises(ProtocolError, match="one thread"):
+        with pytest.raises(DeviceError, match="one thread"):
             run_sweep(params, settings, GRID, str(tmp_path / "dask"), scheduler=cluster.scheduler_address)
     assert not os.path.exists(tmp_path / "dask")
 
@@ -151,7 +151,7 @@ def test_a_finished_sweep_resumes_without_running_again(pool_sweep, sweep_setup)
     again = run_sweep(params, settings, GRID, out, copies=3, workers=1, probe_presentations=10, build_root=builds,
                       quiet=True)
     assert [r["wall_s"] for r in again] == [r["wall_s"] for r in rows]  # the saved rows, not new runs
-    with pytest.raises(ProtocolError, match="other run settings"):
+    with pytest.raises(ProtocolError, match="holds a sweep with other run and probe_presentations settings"):
         run_sweep(params, RunSettings(dataset=settings.dataset, presentations=30, chunk_size=10), GRID, out,
                   copies=3, build_root=builds, quiet=True)
 

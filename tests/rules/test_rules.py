@@ -1,11 +1,11 @@
 """The rules library without Brian2: specs, parameters, the code each rule writes, and its reference."""
 import numpy as np
 import pytest
-from brian2 import Hz, ms, second
+from brian2 import Hz, ms, second, um
 
 from brianmodel.errors import ParameterError
+from brianmodel.mstdp.mirrored import Mirrored, analytic_change, pathway_rule
 from brianmodel.mstdp.network import build_values, compiled_form, pathway_table
-from brianmodel.mstdp.placement import analytic_change, equivalent_rule
 from brianmodel.params.mstdp import ModelParams, preset
 from brianmodel.rules import (RULES, SymSTDP, Site, Triplet, NearestTriplet, modulated, parse_rules, rule,
                               STDP, ASTDP, ISTDP)
@@ -94,14 +94,25 @@ def test_the_event_by_event_reference_of_a_pair_rule_is_its_window(cls):
 
 
 def test_the_mirrored_rule_is_stdp_on_w_and_astdp_on_q():
+    """The paper's rule is a rule of the library's kind: its window is STDP's on W and aSTDP's on Q (the
+    paper's placement), its event-by-event reference (the binary's equations) gives that window, and every
+    plastic pathway has a rule: the mirrored one unless params.rules names another."""
     params = preset("main")
-    assert equivalent_rule(params, "feedforward") == STDP()
-    assert equivalent_rule(params, "feedback") == ASTDP()
-    lags = [-20.0, -3.0, 4.0, 15.0]
-    for pathway, sign in (("feedforward", 1), ("feedback", -1)):
-        # the feedback synapse's postsynaptic cell is the visible one: it sees -Δ
-        np.testing.assert_allclose(equivalent_rule(params, pathway).window(np.multiply(sign, lags), 3),
-                                   analytic_change(lags, params, pathway, 3), rtol=1e-12)
+    lags = np.array([-20.0, -3.0, 0.0, 4.0, 15.0])
+    for pathway, library, sign in (("feedforward", STDP(), 1), ("feedback", ASTDP(), -1)):
+        r = pathway_rule(params, pathway)
+        assert isinstance(r, Mirrored) and r.spec() == "mirrored" and r.traces == ("apre", "apost")
+        np.testing.assert_allclose(r.window(lags, 3), library.window(lags, 3), rtol=1e-12)
+        np.testing.assert_allclose([r.change([0.1], [0.1 + lag / 1000]) for lag in lags], r.window(lags),
+                                   rtol=1e-12, atol=1e-15)
+        # somatic lags (Δ = t_hidden − t_visible): the feedback synapse's postsynaptic cell is the visible one
+        np.testing.assert_allclose(analytic_change(lags, params, pathway, 3), library.window(sign * lags, 3),
+                                   rtol=1e-12)
+    assert pathway_rule(params.with_overrides(rules={"feedback": "triplet"}), "feedback") == Triplet()
+    assert pathway_rule(params, "lateral") is None  # (the paper's network has no lateral synapses)
+    distal = pathway_rule(params.with_overrides(locations={"feedback": 300 * um}), "feedback")
+    assert 0 < distal.bap < 1  # out on the dendrite the back-propagating spike is smaller: so is the window
+    np.testing.assert_allclose(distal.window(lags), distal.bap * pathway_rule(params, "feedback").window(lags))
 
 
 def test_soft_bounds_scale_each_change_by_the_room_left():

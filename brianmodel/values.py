@@ -7,7 +7,7 @@ command line: neither may run code. A value is
 
 where ``unit`` is one of Brian2's unit names (``ms``, ``mV``, ``um``,
 ``nS``, ``metre``, ``kilogram``, ...). ``parse`` turns the text into a
-:class:`Parsed` number and unit list; :func:`brianmodel.params.base.decode_value`
+:class:`Parsed` number and unit list; :func:`brianmodel.parameters.decode_value`
 makes a Brian2 quantity of it, and :func:`si_value` gives its SI magnitude and
 dimensions without importing brian2 (figures read results with it).
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import ParameterError
+from .errors import ParameterError
 
 __all__ = ["Parsed", "parse", "si_value", "unit_scale", "UNIT_NAMES", "DIMENSION_NAMES"]
 

@@ -19,7 +19,7 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, Unit
 
 import brian2.units
 
-from ..errors import ParameterError
+from .errors import ParameterError
 from .values import parse
 
 __all__ = ["field", "ParameterSet", "validate_section", "encode_value", "decode_value", "parse_assignments", "whole_steps"]

@@ -4,7 +4,7 @@ Kept apart from :mod:`.cli`, which figure scripts use: the rules import brian2.
 """
 from __future__ import annotations
 
-from ..rules import parse_rules
+from . import parse_rules
 
 __all__ = ["add_rule_argument", "rule_overrides"]
 

@@ -7,14 +7,28 @@ line and exit status 1. Anything else is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
+import argparse
 import contextlib
 import functools
 import logging
 import sys
 
-from ..errors import BrianModelError
+from .errors import BrianModelError, UsageError
 
-__all__ = ["command", "configure_logging", "worker_log"]
+__all__ = ["command", "parser", "configure_logging", "worker_log"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser whose errors are a :class:`UsageError`: one line and exit 1 under :func:`command`, like
+    every other mistake a user can make (argparse alone prints its usage and exits 2)."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    """The argument parser of a command: its docstring as the description, kept as written."""
+    return _Parser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def configure_logging(level: int = logging.INFO):

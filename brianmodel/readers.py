@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DamagedFile, MissingResult
-from ..io import read_csv
-from ..results import ResultsFolder
+from .errors import DamagedFile, MissingResult
+from .io import read_csv
+from .results import ResultsFolder
 
 __all__ = ["RESULT_COLUMNS", "read_sweep", "read_sweep_table", "read_pairing", "read_epsp"]
 
