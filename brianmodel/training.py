@@ -73,8 +73,9 @@ class Trainer(Protocol):
     def describe(self, rows: list[dict]) -> str:
         """The model's part of a progress line."""
 
-    def silent(self, row: dict) -> bool:
-        """Whether a copy's chunk (its metrics ``row``) had no spike of the layer that learns: a dead network."""
+    def silent(self, row: dict, before, after) -> bool:
+        """Whether a copy's chunk (its metrics ``row``, its state ``before`` and ``after``) leaves a dead network:
+        no spike of the layer that learns, and nothing left that would wake it."""
 
 
 @dataclass(frozen=True)
@@ -241,12 +242,13 @@ def _resume_point(folders: list[ResultsFolder], trainer: Trainer):
     return 0, 0, states, [[] for _ in folders]
 
 
-def divergence(trainer: Trainer, state, row: dict) -> str | None:
-    """Why a copy's chunk diverged (its state not finite; no spike of the layer that learns), or None."""
+def divergence(trainer: Trainer, before, state, row: dict) -> str | None:
+    """Why a copy's chunk (from state ``before`` to ``state``) diverged: its state not finite, or no spike of the
+    layer that learns and nothing left to wake it (:meth:`Trainer.silent`); or None."""
     bad = sorted(name for name, values in state.arrays().items() if not np.all(np.isfinite(np.asarray(values, float))))
     if bad:
         return f"{', '.join(bad)} not finite"
-    if trainer.silent(row):
+    if trainer.silent(row, before, state):
         return "no spike of the layer that learns in the whole chunk (a silent network)"
     return None
 
@@ -271,11 +273,12 @@ def _loop(trainer: Trainer, simulator: Simulator, folders: list[ResultsFolder], 
     diverged = {k for k, folder in enumerate(folders) if os.path.exists(folder.file("diverged.json"))}
     while done < trainer.presentations:
         chunk_start = time.perf_counter()
+        before_states = states
         states, presented, new_rows, activities = trainer.run_chunk(simulator, states, done)
         before, done, chunks = done, done + presented, chunks + 1
         wall = time.perf_counter() - chunk_start
-        fresh = {k: why for k, (state, row) in enumerate(zip(states, new_rows))
-                 if k not in diverged and (why := divergence(trainer, state, row))}
+        fresh = {k: why for k, (before, state, row) in enumerate(zip(before_states, states, new_rows))
+                 if k not in diverged and (why := divergence(trainer, before, state, row))}
         if fresh and on_divergence == "stop":
             raise TrainingError("; ".join(f"{folders[k].path}: the training diverged in presentations "
                                           f"{before + 1}-{done} ({why})" for k, why in fresh.items())

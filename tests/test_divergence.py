@@ -28,7 +28,7 @@ class Trainer:
             after[1] = State([np.nan])
         return after, 10, [{"hidden_rate": 0.1} for _ in states], [None for _ in states]
 
-    def silent(self, row):
+    def silent(self, row, before, after):
         return row["hidden_rate"] == 0
 
     def describe(self, rows):
@@ -73,9 +73,28 @@ def test_in_a_sweep_the_copy_is_recorded_as_failed_and_the_others_train_on(tmp_p
 
 
 def test_a_silent_chunk_is_a_divergence():
-    assert training.divergence(Trainer(), State([1.0]), {"hidden_rate": 0}).startswith("no spike of the layer")
-    assert training.divergence(Trainer(), State([1.0]), {"hidden_rate": 0.2}) is None
-    assert training.divergence(Trainer(), State([np.inf, 1.0]), {"hidden_rate": 0.2}) == "W not finite"
+    before = State([1.0])
+    assert training.divergence(Trainer(), before, State([1.0]), {"hidden_rate": 0}).startswith("no spike of the layer")
+    assert training.divergence(Trainer(), before, State([1.0]), {"hidden_rate": 0.2}) is None
+    assert training.divergence(Trainer(), before, State([np.inf, 1.0]), {"hidden_rate": 0.2}) == "W not finite"
+
+
+def test_a_silent_hidden_layer_that_homeostasis_still_raises_trains_on():
+    """Very sparse codes (ρ = 0.001, the paper's Fig 10b) start silent for thousands of presentations while φ grows:
+    not a divergence. No input, φ at its maximum, or φ not growing (ρ or the rate 0): nothing will wake it."""
+    from types import SimpleNamespace
+    from brianmodel.mstdp.trainer import Trainer as MStdpTrainer
+    trainer = SimpleNamespace(phi_max=50.0)
+    silent = MStdpTrainer.silent
+
+    def phi(*values):
+        return SimpleNamespace(phi=np.array(values))
+    quiet = {"hidden_rate": 0.0, "initial_bout_spikes": 108.0}
+    assert not silent(trainer, quiet, phi(0.8, 0.8), phi(0.84, 0.84))  # φ grows: it may wake
+    assert not silent(trainer, {**quiet, "hidden_rate": 0.001}, phi(0.8), phi(0.8))
+    assert silent(trainer, quiet, phi(50.0, 50.0), phi(50.0, 50.0))  # φ at its maximum
+    assert silent(trainer, quiet, phi(0.8, 0.8), phi(0.8, 0.8))  # homeostasis off
+    assert silent(trainer, {**quiet, "initial_bout_spikes": 0.0}, phi(0.8), phi(0.84))  # no input reaches it
 
 
 def test_a_protocol_whose_simulation_diverges_writes_nothing(tmp_path, numpy_runtime):

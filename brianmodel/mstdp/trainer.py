@@ -71,6 +71,7 @@ class Trainer:
         X, _, _ = training_inputs(dataset, first)
         self.table = image_table(X)
         self.settings, self.dataset, self.active = settings, dataset, len(copies)
+        self.phi_max = float(copies[0][0].homeostasis.phi_max)  # (compiled in: the same for every copy)
         self.chunk_size = first.effective_chunk
         self.presentations = first.total_presentations  # whole chunks: the binary's length is fixed
         self.orders = []
@@ -124,9 +125,16 @@ class Trainer:
             activities.append(activity)
         return after[:self.active], self.chunk_size, rows, activities
 
-    def silent(self, row: dict) -> bool:
-        """No hidden spike in the whole chunk."""
-        return row["hidden_rate"] == 0
+    def silent(self, row: dict, before, after) -> bool:
+        """No hidden spike in the whole chunk, and nothing left to wake the hidden layer: no input reached the
+        network (no visible spike), or homeostasis cannot raise the drive (every φ at φ_max, or no φ grew: ρ or
+        its rate 0). A layer that starts silent while φ grows trains on: very sparse codes (ρ = 0.001) wake up
+        after thousands of presentations."""
+        if row["hidden_rate"] > 0:
+            return False
+        phi = np.asarray(after.phi, dtype=float)
+        return bool(row["initial_bout_spikes"] == 0 or np.all(phi >= self.phi_max * (1 - 1e-9))
+                    or not np.any(phi > np.asarray(before.phi, dtype=float)))
 
     def describe(self, rows: list[dict]) -> str:
         mean = {key: float(np.nanmean([row[key] for row in rows])) for key in

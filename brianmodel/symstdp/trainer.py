@@ -84,8 +84,9 @@ class Trainer:
     def load_state(self, arrays: dict) -> SymState:
         return self.model.load_state(arrays)
 
-    def silent(self, row: dict) -> bool:
-        """No excitatory spike in the whole chunk."""
+    def silent(self, row: dict, before, after) -> bool:
+        """No excitatory spike in the whole chunk (each image was already presented again, brighter, until it
+        made some, up to max_retries)."""
         return row["excitatory_spikes_per_image"] == 0
 
     def run_chunk(self, simulator, states: list, done: int):
