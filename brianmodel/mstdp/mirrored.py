@@ -68,7 +68,7 @@ class Mirrored(Rule):
         rw, tau_pre, tau_post = self.reversed_window, *self._trace_time_constants()
         return {"pre_coeff": self.eta * ((rw * self.A_plus) - ((1.0 - rw) * self.A_minus)),
                 "post_coeff": (self.eta * self.bap) * (((1.0 - rw) * self.A_plus) - (rw * self.A_minus)),
-                "pre_trace_rate": 1.0 / tau_pre, "post_trace_rate": 1.0 / tau_post}
+                "pre_trace_rate": float(1.0 / tau_pre), "post_trace_rate": float(1.0 / tau_post)}
 
     def _trace_time_constants(self) -> tuple:
         """(pre trace τ, post trace τ): the LTP side decays with τ₊, the LTD side with τ₋."""
