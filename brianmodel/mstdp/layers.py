@@ -76,8 +76,8 @@ def visible_cell(params: ModelParams) -> Cell:
     method, cable = _cable(params, "feedback")
     rest = "v = E_L\nv_d = E_L\ng_d = 0" if not cable else _compartments_at_rest(params, "g_d")
     return Cell(visible_equations(params), method, params.neurons.refractory, rest,
-                {**_membrane(params), "tau_e": params.neurons.tau_e, "tau_d": d.tau_d, "g_coupling_soma": d.g_coupling_soma,
-                 "g_coupling_dendrite": d.g_coupling_dendrite,
+                {**_membrane(params), "tau_e": params.neurons.tau_e, "tau_d": d.tau_d,
+                 "g_coupling_soma": d.g_coupling_soma, "g_coupling_dendrite": d.g_coupling_dendrite,
                  # whole time steps (t % duration in floating point gives 49, 50 or 51, by the presentation's
                  # place in its chunk)
                  "presentation_steps": whole_steps(pr.duration, pr.dt),
