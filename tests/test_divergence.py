@@ -127,3 +127,28 @@ def test_a_rule_comparison_records_a_diverging_pair_as_failed_and_runs_the_other
     assert np.isnan(rows[0]["reconstruction_corr"]) and np.isnan(rows[0]["qw_correlation"])
     saved = read_csv(str(tmp_path / "rules" / "rules.csv"))
     assert saved[0]["failed"] == rows[0]["failed"] and saved[0]["reconstruction_corr"] == "nan"
+
+
+def test_the_paper_and_classify_commands_stop_a_silent_training_in_one_line(tmp_path, tiny_idx_folder, build_root,
+                                                                            monkeypatch):
+    """No input drive: each command's training stops at its first chunk with one line (exit 1), keeping the
+    checkpoint it started from. The paper's recipe is a tiny one here (tests/mstdp/test_training.py's binary)."""
+    from brianmodel.params.mstdp import RECIPES, Recipe
+    from brianmodel.plots import load_script
+    from brianmodel.results import ResultsFolder
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    monkeypatch.setenv("BRIANMODEL_BUILD_ROOT", build_root)
+    silent = {"architecture": {"n_hidden": 20}, "homeostasis": {"rho": 0.5}, "connections": {
+        "g_input": 0.0, "g_feedforward": 0.4, "g_feedback": 8.0}}
+    monkeypatch.setitem(RECIPES, "mnist", Recipe(tiny_idx_folder, 20, overrides=silent))
+    for script, argv, folder in (
+            ("paper", ["--only", "mnist", "--root", str(tmp_path / "paper")], tmp_path / "paper" / "mnist"),
+            ("classify", ["--dataset", tiny_idx_folder, "--hidden", "20", "--presentations", "20", "--chunk", "20",
+                          "--holdout", "5", "--set", "connections.g_input=0", "--out", str(tmp_path / "classify")],
+             tmp_path / "classify")):
+        with pytest.raises(SystemExit) as exit_info:
+            load_script(os.path.join(root, f"protocols/{script}.py")).main(argv)
+        text = exit_info.value.code
+        assert isinstance(text, str) and "\n" not in text, text
+        assert "the training diverged in presentations 1-20 (no spike of the layer that learns" in text, text
+        assert ResultsFolder(str(folder)).checkpoints() == [0]
