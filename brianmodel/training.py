@@ -273,12 +273,12 @@ def _loop(trainer: Trainer, simulator: Simulator, folders: list[ResultsFolder], 
     diverged = {k for k, folder in enumerate(folders) if os.path.exists(folder.file("diverged.json"))}
     while done < trainer.presentations:
         chunk_start = time.perf_counter()
-        before_states = states
-        states, presented, new_rows, activities = trainer.run_chunk(simulator, states, done)
+        earlier = states
+        states, presented, new_rows, activities = trainer.run_chunk(simulator, earlier, done)
         before, done, chunks = done, done + presented, chunks + 1
         wall = time.perf_counter() - chunk_start
-        fresh = {k: why for k, (before, state, row) in enumerate(zip(before_states, states, new_rows))
-                 if k not in diverged and (why := divergence(trainer, before, state, row))}
+        fresh = {k: why for k, (start, state, row) in enumerate(zip(earlier, states, new_rows))
+                 if k not in diverged and (why := divergence(trainer, start, state, row))}
         if fresh and on_divergence == "stop":
             raise TrainingError("; ".join(f"{folders[k].path}: the training diverged in presentations "
                                           f"{before + 1}-{done} ({why})" for k, why in fresh.items())
