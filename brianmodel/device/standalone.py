@@ -30,11 +30,10 @@ import time
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
+import numpy as np
 from brian2 import Network, device as brian_device
 from brian2.codegen.cpp_prefs import get_compiler_and_args
 from brian2.utils.filelock import FileLock
-
-import numpy as np
 
 from ..errors import DeviceError, SimulationError
 from .targets import DEVICES, Target, default_build_root, openmp_environment, target

@@ -61,6 +61,9 @@ class Mirrored(Rule):
     def spec(self) -> str:
         return self.name  # (its values come from the model's plasticity section and placement)
 
+    def label(self) -> str:
+        return "aSTDP" if self.reversed_window else "STDP"  # (the window this pathway's placement gives it)
+
     def columns(self) -> dict:
         return dict(MIRRORED_VARIABLES)
 

@@ -38,16 +38,22 @@ from .mirrored import pathway_rule
 from .placement import placement
 
 __all__ = ["MStdpNetwork", "NetworkState", "EnsembleState", "STATE_ARRAYS", "synapse_state_names", "Presentations",
-           "build_network", "namespace",
+           "build_network", "cells", "namespace",
            "stimulus_tables",
            "feedforward_synapses", "feedback_synapses", "assign_delays", "pathway_values", "pathway_table", "copy_values",
            "RUN_TIME_FIELDS", "build_values", "compiled_form", "lateral_synapses", "lateral_values", "lateral_matrix"]
 
 
-def namespace(params: ModelParams) -> dict:
-    """The constants the equation strings refer to: each layer's cell's (:mod:`.layers`), and the synapses'."""
+def cells(params: ModelParams) -> dict:
+    """Each layer's cell (:mod:`.layers`): 'visible', 'hidden', 'pool' (both pools')."""
+    return {"visible": visible_cell(params), "hidden": hidden_cell(params), "pool": pool_cell(params)}
+
+
+def namespace(params: ModelParams, layer_cells: dict | None = None) -> dict:
+    """The constants the equation strings refer to: each layer's cell's (``layer_cells``, default
+    :func:`cells`), and the synapses'."""
     ns = {}
-    for cell in (visible_cell(params), hidden_cell(params), pool_cell(params)):
+    for cell in (layer_cells or cells(params)).values():
         ns.update(cell.constants)
     ns.update(w_max=params.plasticity.w_max, q_max=params.plasticity.q_max,
               presentation_duration=params.presentation.duration)  # (equations.forget_stale reads it)
@@ -79,7 +85,8 @@ NEURON_VALUES = (("visible", "g_input", ("connections", "g_input")), ("hidden", 
 def pathway_values(pathway: str, params: ModelParams) -> dict:
     """The run-time values of a plastic pathway's synapses (:func:`.equations.pathway_columns`): its rule's
     (:func:`.mirrored.pathway_rule`), then where it sits."""
-    return {**pathway_rule(params, pathway).values(), **_placement_values(pathway, params, placement(params, pathway))}
+    where = placement(params, pathway)
+    return {**pathway_rule(params, pathway).values(), **_placement_values(pathway, params, where)}
 
 
 def _placement_values(pathway, params, where) -> dict:
@@ -380,9 +387,9 @@ def _connect_within_copies(syn: Synapses, n_pre: int, n_post: int):
     syn.connect(j=f"k for k in range({copy} * {n_post}, ({copy} + 1) * {n_post})")
 
 
-def _pool(layer, n_layer, n_pool, g_in, g_out, tau_out, params, prefix, copies):
-    """The inhibitory pool of each copy of ``layer``: excited by all the copy's neurons, inhibits all of them."""
-    cell = pool_cell(params)
+def _pool(layer, n_layer, n_pool, g_in, g_out, tau_out, params, cell, prefix, copies):
+    """The inhibitory pool of each copy of ``layer`` (neurons: ``cell``): excited by all the copy's neurons,
+    inhibits all of them."""
     pool = cell.group(copies * n_pool, f"{prefix}_pool")
     output = NeuronGroup(copies, POOL_OUTPUT_EQUATIONS, method="exact", name=f"{prefix}_pool_output",
                          namespace={"tau": tau_out})
@@ -391,7 +398,8 @@ def _pool(layer, n_layer, n_pool, g_in, g_out, tau_out, params, prefix, copies):
     inhibit = Synapses(pool, output, on_pre=f"g_post += {g_out!r}", name=f"{prefix}_pool_inhibition")
     _connect_within_copies(inhibit, n_pool, 1)
     layer.g_i = linked_var(output, "g", index=np.repeat(np.arange(copies), n_layer))
-    reset = [pool.run_regularly(cell.rest, dt=params.presentation.duration, when="start", name=f"{prefix}_pool_reset"),
+    reset = [pool.run_regularly(cell.rest, dt=params.presentation.duration, when="start",
+                                name=f"{prefix}_pool_reset"),
              output.run_regularly("g = 0", dt=params.presentation.duration, when="start",
                                   name=f"{prefix}_pool_output_reset")]
     return [pool, output, excite, inhibit, *reset]
@@ -492,20 +500,20 @@ def build_network(copy_params: Sequence[ModelParams], n_visible: int, n_presenta
     order = TimedArray(order_table, dt=period, name="order")
     tables = {pathway: values_table(pathway, copy_params) for pathway in _tables(params)}
 
-    cells = {"visible": visible_cell(params), "hidden": hidden_cell(params)}
-    visible = cells["visible"].group(copies * n_visible, "visible")
-    hidden = cells["hidden"].group(copies * arch.n_hidden, "hidden")
+    layer_cells = cells(params)
+    visible = layer_cells["visible"].group(copies * n_visible, "visible")
+    hidden = layer_cells["hidden"].group(copies * arch.n_hidden, "hidden")
     visible.copy = f"i // {n_visible}"
     hidden.copy = f"i // {arch.n_hidden}"
     for name, group in (("visible", visible), ("hidden", hidden)):
-        for variable, value in cells[name].initial.items():
+        for variable, value in layer_cells[name].initial.items():
             setattr(group, variable, value)
 
     c = params.connections
     visible_pool = _pool(visible, n_visible, arch.n_visible_pool, c.g_visible_to_pool, c.g_pool_to_visible,
-                         neurons.tau_i, params, "visible", copies)
+                         neurons.tau_i, params, layer_cells["pool"], "visible", copies)
     hidden_pool = _pool(hidden, arch.n_hidden, arch.n_hidden_pool, c.g_hidden_to_pool, c.g_pool_to_hidden,
-                        neurons.tau_i_hidden, params, "hidden", copies)
+                        neurons.tau_i_hidden, params, layer_cells["pool"], "hidden", copies)
     feedforward = feedforward_synapses(visible, hidden, params, tables["feedforward"], delays=False, copies=copies)
     feedback = feedback_synapses(hidden, visible, params, tables["feedback"], delays=False, copies=copies)
     lateral = lateral_synapses(hidden, params, tables["lateral"], copies) if "lateral" in tables else None
@@ -513,10 +521,10 @@ def build_network(copy_params: Sequence[ModelParams], n_visible: int, n_presenta
     # Each presentation starts from each cell's rest (its homeostasis included; STDP traces:
     # equations.forget_stale); each copy reads its stimulus from the shared table.
     resets = [
-        visible.run_regularly(cells["visible"].rest
+        visible.run_regularly(layer_cells["visible"].rest
                               + "\nintensity = images(order(t, copy) * second, i - copy * n_visible)",
                               dt=period, when="start", name="visible_reset"),
-        hidden.run_regularly(cells["hidden"].rest, dt=period, when="start", name="hidden_reset"),
+        hidden.run_regularly(layer_cells["hidden"].rest, dt=period, when="start", name="hidden_reset"),
     ]
     monitors = {
         "visible": SpikeMonitor(visible, name="visible_spikes"),
@@ -526,7 +534,7 @@ def build_network(copy_params: Sequence[ModelParams], n_visible: int, n_presenta
     }
     network = Network(visible, hidden, *visible_pool, *hidden_pool, feedforward, feedback,
                       *([lateral] if lateral is not None else []), *resets, *monitors.values(), name="mstdp")
-    ns = {**namespace(params), "images": images, "order": order, "n_visible": n_visible}
+    ns = {**namespace(params, layer_cells), "images": images, "order": order, "n_visible": n_visible}
     built = MStdpNetwork(network, visible, hidden, feedforward, feedback, images, order, tables, monitors, ns,
                          n_presentations, copy_params, single, lateral=lateral)
     for key, value in built.run_time_values(copy_params[0] if single else copy_params).items():

@@ -32,7 +32,7 @@ from brian2 import Network, NeuronGroup, defaultclock, ms, um
 from ..device import run_once
 from ..errors import ParameterError, ProtocolError
 from ..io import csv_text
-from ..mstdp.mirrored import Mirrored, pathway_rule
+from ..mstdp.mirrored import pathway_rule
 from ..mstdp.model import SOURCES
 from ..mstdp.network import feedback_synapses, feedforward_synapses, namespace, values_table
 from ..mstdp.placement import placement
@@ -319,8 +319,7 @@ def _protocol_dict(protocol) -> dict:
 def _pathway_summary(params: ModelParams, pathway: str) -> dict:
     where = placement(params, pathway)
     location = getattr(params.locations, pathway)
-    rule = pathway_rule(params, pathway)
-    return {"rule": ("aSTDP" if where.reversed_window else "STDP") if isinstance(rule, Mirrored) else rule.spec(),
+    return {"rule": pathway_rule(params, pathway).label(),
             "location_um": None if location is None else float(location / um),
             "axonal_delay_ms": float(where.axonal_delay / ms), "backprop_delay_ms": float(where.backprop_delay / ms),
             "bap": where.bap}

@@ -17,7 +17,8 @@ mSTDP's η·A (0.04), time constants as log(τ / 10 ms), each τ kept in
 the answer.
 
 Written to ``out``: ``search.csv`` (one row per candidate and generation,
-with its windows and scores), ``generations.json`` (what resume replays),
+with its windows and scores; a candidate whose training diverged has its
+reason in ``failed`` and scores as the worst, fitness −1), ``generations.json`` (what resume replays),
 ``params.json``; each generation's best training in
 ``generation-NNN/best/`` (the others are deleted once scored: a training
 folder is megabytes). An interrupted search resumes: finished generations

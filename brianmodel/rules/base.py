@@ -133,6 +133,10 @@ class Rule:
                    if not _same(getattr(self, f.name), getattr(defaults, f.name))]
         return self.name + (f"({', '.join(changed)})" if changed else "")
 
+    def label(self) -> str:
+        """The rule as a table or a figure names it (its spec)."""
+        return self.spec()
+
     # -- code --------------------------------------------------------------
     def model(self, site: Site) -> str:
         raise NotImplementedError

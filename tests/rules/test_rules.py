@@ -108,6 +108,7 @@ def test_the_mirrored_rule_is_stdp_on_w_and_astdp_on_q():
         # somatic lags (Δ = t_hidden − t_visible): the feedback synapse's postsynaptic cell is the visible one
         np.testing.assert_allclose(analytic_change(lags, params, pathway, 3), library.window(sign * lags, 3),
                                    rtol=1e-12)
+    assert [pathway_rule(params, p).label() for p in ("feedforward", "feedback")] == ["STDP", "aSTDP"]
     assert pathway_rule(params.with_overrides(rules={"feedback": "triplet"}), "feedback") == Triplet()
     assert pathway_rule(params, "lateral") is None  # (the paper's network has no lateral synapses)
     distal = pathway_rule(params.with_overrides(locations={"feedback": 300 * um}), "feedback")
