@@ -9,8 +9,11 @@ from .results import ResultsFolder
 
 __all__ = ["RESULT_COLUMNS", "read_sweep", "read_sweep_table", "read_pairing", "read_epsp"]
 
-# held_out_corr: the reconstruction of held-out images (NaN: the sweep held none out; absent in older sweeps)
-RESULT_COLUMNS = ["reconstruction_corr", "held_out_corr", "qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate"]
+# held_out_corr: the reconstruction of held-out images (NaN: the sweep held none out; absent in older sweeps);
+# q_column_corr_coactive, template_corr: how alike the active units' features are (analysis.code), on the held-out
+# images where there are some (absent in older sweeps)
+RESULT_COLUMNS = ["reconstruction_corr", "held_out_corr", "qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate",
+                  "q_column_corr_coactive", "template_corr"]
 _TEXT_COLUMNS = ("worker", "ensemble", "failed")  # failed: why a point diverged ("" or absent: it did not)
 
 

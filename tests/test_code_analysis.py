@@ -5,9 +5,10 @@ import os
 import numpy as np
 import pytest
 
-from brianmodel.analysis import (active_units, binary_code_ceiling, code_report, code_statistics, distinct_codes,
-                                 effective_units, explaining_away_code, format_report, linear_readout, pca_ceiling,
-                                 q_column_corr, repeat_corr, template_corr, topk_code, unit_usage)
+from brianmodel.analysis import (active_units, binary_code_ceiling, code_ceilings, code_report, code_statistics,
+                                 distinct_codes, effective_units, explaining_away_code, format_report, linear_readout,
+                                 one_spike_threshold, pca_ceiling, q_column_corr, repeat_corr, template_corr, topk_code,
+                                 unit_usage)
 from brianmodel.errors import ProtocolError
 from brianmodel.mstdp.probes import code_probe
 from brianmodel.params.run import RunSettings
@@ -105,6 +106,26 @@ def test_codes_have_exactly_k_ones_and_explaining_away_avoids_a_redundant_unit()
     assert topk_code(np.random.default_rng(0).random((7, 3)), D, 2).sum(axis=1).tolist() == [2] * 7
 
 
+def test_one_spike_threshold_separates_the_drive_of_the_units_that_should_fire():
+    rng = np.random.default_rng(6)
+    x = (rng.random((300, 80)) < 0.2).astype(float)
+    drive = 2.0 * x + rng.random(x.shape)  # every unit that fired has a drive ≥ 2, the others < 1
+    theta = one_spike_threshold(x, drive)
+    np.testing.assert_array_equal(drive > theta, x > 0)
+    assert one_spike_threshold(x, np.zeros_like(x)) == 0.0  # no drive: nothing fires, whatever θ
+
+
+def test_a_one_spike_readout_reaches_binary_inputs_but_not_graded_ones():
+    x = _sparse_dictionary_data(n_visible=200, n=20, k=3, presentations=1200, overlap=0.0, seed=3)
+    graded = code_ceilings(x[:1000], x[1000:], 3, 20, topk_code, seed=0)
+    binary = code_ceilings((x[:1000] > 0.75).astype(float), (x[1000:] > 0.75).astype(float), 3, 20, topk_code,
+                           seed=0)
+    assert binary["one_spike"] > 0.95 and binary["train_one_spike"] > 0.95
+    assert graded["linear"] > 0.95 and graded["one_spike"] < graded["linear"] - 0.02  # a spike can't grade
+    assert binary_code_ceiling(x[:1000], x[1000:], 3, 20, topk_code, seed=0) == (graded["train_linear"],
+                                                                                   graded["linear"])
+
+
 def test_repeat_corr_of_repeated_images():
     x = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [3.0, 1.0, 0.0]])
     assert repeat_corr(x, np.array([5, 5, 6])) == pytest.approx(1.0)
@@ -120,7 +141,8 @@ def test_code_report_has_every_measure_finite_and_formats():
                          x_hat_train=x[:100], images=(np.arange(100) % 90, np.arange(50)), iterations=5)
     keys = ["held_out_corr", "train_corr", "active_units_mean", "q_column_corr_all", "q_column_corr_coactive",
             "template_corr", "own_linear_readout_corr", "ceiling_pca_k_corr", "ceiling_linear_n_corr",
-            "ceiling_topk_corr", "ceiling_explaining_away_corr", "distinct_codes_fraction", "units_never_active",
+            "ceiling_topk_corr", "ceiling_explaining_away_corr", "ceiling_topk_one_spike_corr",
+            "ceiling_explaining_away_one_spike_corr", "distinct_codes_fraction", "units_never_active",
             "effective_units", "k", "train_noise_ceiling_corr"]
     for key in keys:
         assert key in report, key
@@ -133,6 +155,7 @@ def test_code_report_has_every_measure_finite_and_formats():
     json.dumps(report)  # plain numbers, ready for code.json
     table = format_report(report)
     assert "ceiling binary top-k" in table and f"{report['ceiling_topk_corr']:.3f}" in table
+    assert f"{report['ceiling_explaining_away_one_spike_corr']:.3f}" in table
 
 
 def test_code_probe_refuses_a_training_without_holdout(tmp_path):

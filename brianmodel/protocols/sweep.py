@@ -9,8 +9,10 @@ draws its initial weights and image order) and is probed frozen; its row of
 ``<out>/sweep.csv`` holds its values, the probe's reconstruction_corr, and
 corr(Q, Wᵀ), Δt1, Δt2 and the hidden rate of its last training chunk; with
 a holdout (``settings.holdout``), the probe draws from the training images and
-``held_out_corr`` is the reconstruction of the images it never trained on. Its
-results folder, ``<out>/points/<name>``, is a training's like any other.
+``held_out_corr`` is the reconstruction of the images it never trained on;
+``q_column_corr_coactive`` and ``template_corr`` say how alike its active
+units' features are (:mod:`brianmodel.analysis.code`, on the held-out images
+where there are some). Its results folder, ``<out>/points/<name>``, is a training's like any other.
 
 Ensembles: the points are packed, in grid order, into ensembles of ``copies``
 copies (the last one filled with idle copies), each one binary run in
@@ -217,7 +219,7 @@ def comparable(rows: list[dict], columns) -> list[tuple]:
     """The given columns of ``rows`` as the CSV keeps them (6 significant digits, NaN as 'nan': no final
     bout), for comparing two runs of one sweep."""
     def value(v):
-        return "nan" if math.isnan(v) else float(f"{v:.5g}")
+        return "nan" if math.isnan(v) else float(f"{v:.6g}")
 
     return [tuple(value(float(row[k])) for k in columns) for row in rows]
 
@@ -277,10 +279,12 @@ def run_ensemble(task: dict) -> list[dict]:
                                 training_only=bool(settings.holdout), idle=spare, build_root=own_root)
         held_out = probe_ensemble(paths, "held-out", held_out_only=True, idle=spare, build_root=own_root) \
             if settings.holdout else [{"reconstruction_corr": math.nan}] * len(paths)
+        coded = held_out if settings.holdout else finals  # how alike the features: on held-out images if any
         return [{"reconstruction_corr": float(final["reconstruction_corr"]),
                  "held_out_corr": float(other["reconstruction_corr"]),
-                 **last_metrics(folder, ("qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate"))}
-                for folder, final, other in zip(healthy, finals, held_out)]
+                 **last_metrics(folder, ("qw_correlation", "dt1_ms", "dt2_ms", "hidden_rate")),
+                 **{name: float(code[name]) for name in ("q_column_corr_coactive", "template_corr")}}
+                for folder, final, other, code in zip(healthy, finals, held_out, coded)]
 
     build_name = os.path.basename(_simulator(task, task["builds"]).build_dir)
     with private_build(task["builds"], build_name, _worker_root(task["out"])) as own_root, \

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from brianmodel.analysis import q_column_corr, template_corr
 from brianmodel.errors import MissingResult, ProtocolError
 from brianmodel.mstdp.probes import probe, standard_probes, training_points
 from brianmodel.params.run import RunSettings
@@ -33,7 +34,13 @@ def test_standard_probes_are_frozen_and_share_one_image_set(trained, build_root,
     final = folder.load_evaluation("final")
     assert final["x"].shape == (40, 392) and final["z"].shape == (40, HIDDEN)
     assert int(final["checkpoint"]) == 60 and final["z"].sum() > 0
+    # how alike the active units' features are, from the probed checkpoint's Q (every unit is active at ρ 0.5)
+    Q = folder.load_checkpoint(60)["Q"]
+    assert float(final["q_column_corr_coactive"]) == pytest.approx(q_column_corr(Q, final["z"])[1], rel=1e-12)
+    assert float(final["template_corr"]) == pytest.approx(template_corr(Q, final["x"], final["z"]), rel=1e-12)
+    assert 0 < abs(float(final["template_corr"])) < 1 and np.isfinite(float(final["q_column_corr_coactive"]))
     early = folder.load_evaluation("checkpoint-0")
+    assert float(early["template_corr"]) != float(final["template_corr"])  # the probed checkpoint's own Q
     np.testing.assert_array_equal(early["image_indices"], final["image_indices"][:CHUNK])
     assert not np.array_equal(early["z"], final["z"][:CHUNK])  # the same images, another network
     # the weights on disk are untouched by probing

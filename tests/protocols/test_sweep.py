@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from brian2 import ms, um
 
+from brianmodel.analysis import q_column_corr, template_corr
 from brianmodel.device import simulator as simulator_module
 from brianmodel.errors import DeviceError, ParameterError, ProtocolError, SimulationError
 from brianmodel.params.mstdp import ModelParams
@@ -106,6 +107,10 @@ def test_with_a_holdout_a_sweep_reports_the_held_out_images_reconstruction(sweep
         assert set(held_probe["image_indices"]) == set(held_out)  # every held-out digit, and nothing else
         assert set(final["image_indices"]) <= set(training)  # reconstruction_corr: the digits training saw
         assert row["held_out_corr"] == float(held_probe["reconstruction_corr"]) and np.isfinite(row["held_out_corr"])
+        # the features' overlap of the same held-out probe (its value is tested in tests/mstdp/test_probes.py)
+        for name in ("q_column_corr_coactive", "template_corr"):
+            assert row[name] == pytest.approx(float(held_probe[name]), nan_ok=True)
+            assert row[name] != pytest.approx(float(final[name])) or np.isnan(row[name]), name
     assert np.isnan(read_sweep_table(os.path.join(tmp_path, "held"))[0]["held_out_corr"]) is np.False_
 
 
