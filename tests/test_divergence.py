@@ -152,3 +152,17 @@ def test_the_paper_and_classify_commands_stop_a_silent_training_in_one_line(tmp_
         assert isinstance(text, str) and "\n" not in text, text
         assert "the training diverged in presentations 1-20 (no spike of the layer that learns" in text, text
         assert ResultsFolder(str(folder)).checkpoints() == [0]
+
+
+def test_a_silent_chunks_progress_line_says_nan_without_a_warning():
+    """A silent chunk has no bout gaps: its line reads nan, and numpy's 'Mean of empty slice' is not printed."""
+    import warnings
+    from brianmodel.mstdp.trainer import describe_chunk
+    silent = {"reconstruction_loss": 1.0, "reconstruction_corr": 0.0, "qw_correlation": 0.1, "hidden_rate": 0.0,
+              "dt1_ms": np.nan, "dt2_ms": np.nan}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        line = describe_chunk([silent, silent])
+        assert "Δt1 nan ms  Δt2 nan ms" in line and line.startswith("mean of 2 copies: loss 1.000")
+        line = describe_chunk([silent, {**silent, "dt1_ms": 6.0, "dt2_ms": 9.0, "hidden_rate": 0.2}])
+    assert "hidden rate 0.100" in line and "Δt1 6.0 ms  Δt2 9.0 ms" in line  # the copies that have one

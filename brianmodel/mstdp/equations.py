@@ -30,7 +30,7 @@ __all__ = ["VISIBLE_EQUATIONS", "HIDDEN_EQUATIONS", "POOL_EQUATIONS", "POOL_OUTP
            "PATHWAY_TABLE", "PLACEMENT_VARIABLES", "pathway_columns", "forget_stale",
            "plastic_synapse_code", "pathway_lines", "visible_equations", "hidden_equations", "pool_equations",
            "has_cable",
-           "has_lateral", "lateral_synapse_code", "lateral_columns", "table_lines", "LATERAL_TABLE",
+           "has_lateral", "own_tau_e", "lateral_synapse_code", "lateral_columns", "table_lines", "LATERAL_TABLE",
            "LATERAL_VARIABLES", "LATERAL_STATE"]
 
 VISIBLE_EQUATIONS = """
@@ -197,7 +197,15 @@ def hidden_equations(params: ModelParams | None = None) -> Equations:
         eqs = HIDDEN_EQUATIONS.replace(HIDDEN_SOMA_TERMS, inhibition, 1)
     else:
         eqs = ball_and_stick_equations(params.cable, inhibition, synapse="g_e") + HIDDEN_STATE
+    if own_tau_e(params):  # (only then: the paper's network keeps its code)
+        eqs = eqs.replace("/tau_e :", "/tau_e_hidden :")
     return Equations(eqs + (LATERAL_STATE if lateral else ""))
+
+
+def own_tau_e(params) -> bool:
+    """Whether the hidden units' feedforward conductance decays with a time constant of its own
+    (``neurons.tau_e_hidden``), not the network's ``tau_e``."""
+    return params is not None and params.neurons.tau_e_hidden is not None
 
 
 def pool_equations() -> Equations:

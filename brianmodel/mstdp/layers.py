@@ -20,7 +20,7 @@ from ..cells import cable_namespace
 from ..parameters import whole_steps
 from ..params.cable import CABLE_METHOD
 from ..params.mstdp import ModelParams
-from .equations import has_cable, has_lateral, hidden_equations, pool_equations, visible_equations
+from .equations import has_cable, has_lateral, hidden_equations, own_tau_e, pool_equations, visible_equations
 
 __all__ = ["Cell", "visible_cell", "hidden_cell", "pool_cell"]
 
@@ -97,6 +97,7 @@ def hidden_cell(params: ModelParams) -> Cell:
                 "phi = clip(phi * exp(homeostasis_rate * (rho - count)), phi_min, phi_max)\ncount = 0\n" + rest
                 + ("\ng_l = 0" if lateral else ""),
                 {**_membrane(params), "tau_e": params.neurons.tau_e, "phi_min": h.phi_min, "phi_max": h.phi_max,
+                 **({"tau_e_hidden": params.neurons.tau_e_hidden} if own_tau_e(params) else {}),
                  **({"tau_lateral": params.lateral.tau} if lateral else {}), **cable},
                 params.neurons.E_L, reset="v = V_reset\ncount += 1", carried=("phi", "count"),
                 initial={"phi": h.phi_init})

@@ -28,7 +28,7 @@ from brian2 import NeuronGroup, Network, Quantity, SpikeMonitor, Synapses, Timed
 
 from .. import analysis
 from ..device.contract import add_extra
-from ..errors import SimulationError
+from ..errors import ParameterError, SimulationError
 from ..params.cable import check_step
 from ..params.mstdp import ModelParams
 from .equations import (LATERAL_TABLE, PATHWAY_TABLE, POOL_OUTPUT_EQUATIONS, has_cable, has_lateral,
@@ -53,13 +53,24 @@ def namespace(params: ModelParams, layer_cells: dict | None = None) -> dict:
     """The constants the equation strings refer to: each layer's cell's (``layer_cells``, default
     :func:`cells`), and the synapses'."""
     ns = {}
-    for cell in (layer_cells or cells(params)).values():
-        ns.update(cell.constants)
+    for layer, cell in (layer_cells or cells(params)).items():
+        for name, value in cell.constants.items():  # one namespace: a name means one value in every cell
+            if name in ns and not _same(ns[name], value):
+                raise ParameterError(f"the {layer} cell's constant {name!r} is {value}, another cell's {ns[name]}: "
+                                     f"give it a name of its own")
+            ns[name] = value
     ns.update(w_max=params.plasticity.w_max, q_max=params.plasticity.q_max,
               presentation_duration=params.presentation.duration)  # (equations.forget_stale reads it)
     if has_lateral(params):
         ns.update(m_max=params.lateral.m_max)
     return ns
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(np.all(a == b))
+    except Exception:  # values of different dimensions
+        return False
 
 
 # -- the run-time parameters ---------------------------------------------------

@@ -26,7 +26,7 @@ from .labels import with_labels
 from .model import Ensemble, Model
 from .network import EnsembleState, NetworkState, Presentations
 
-__all__ = ["Trainer", "training_inputs", "image_table", "METRIC_COLUMNS", "SHARED_SETTINGS"]
+__all__ = ["Trainer", "describe_chunk", "training_inputs", "image_table", "METRIC_COLUMNS", "SHARED_SETTINGS"]
 
 METRIC_COLUMNS = ("presentations", "reconstruction_loss", "reconstruction_corr", "sparsity_loss",
                   "qw_correlation", "hidden_rate", "initial_bout_spikes", "final_bout_spikes",
@@ -137,9 +137,18 @@ class Trainer:
                     or not np.any(phi > np.asarray(before.phi, dtype=float)))
 
     def describe(self, rows: list[dict]) -> str:
-        mean = {key: float(np.nanmean([row[key] for row in rows])) for key in
-                ("reconstruction_loss", "reconstruction_corr", "qw_correlation", "hidden_rate", "dt1_ms", "dt2_ms")}
-        prefix = f"mean of {len(rows)} copies: " if len(rows) > 1 else ""
-        return (f"{prefix}loss {mean['reconstruction_loss']:.3f}  corr(x,x̂) {mean['reconstruction_corr']:.3f}  "
-                f"corr(Q,Wᵀ) {mean['qw_correlation']:.3f}  hidden rate {mean['hidden_rate']:.3f}  "
-                f"Δt1 {mean['dt1_ms']:.1f} ms  Δt2 {mean['dt2_ms']:.1f} ms")
+        return describe_chunk(rows)
+
+
+def describe_chunk(rows: list[dict]) -> str:
+    """The progress line of a chunk: its copies' mean metrics (NaN, without a warning, where no copy has one:
+    a silent chunk has no bout gaps)."""
+    def mean(key):
+        values = np.array([row[key] for row in rows], dtype=float)
+        values = values[~np.isnan(values)]
+        return float(values.mean()) if len(values) else float("nan")
+
+    prefix = f"mean of {len(rows)} copies: " if len(rows) > 1 else ""
+    return (f"{prefix}loss {mean('reconstruction_loss'):.3f}  corr(x,x̂) {mean('reconstruction_corr'):.3f}  "
+            f"corr(Q,Wᵀ) {mean('qw_correlation'):.3f}  hidden rate {mean('hidden_rate'):.3f}  "
+            f"Δt1 {mean('dt1_ms'):.1f} ms  Δt2 {mean('dt2_ms'):.1f} ms")

@@ -1,5 +1,6 @@
 """Each layer's cell is data (brianmodel.mstdp.layers): what its equations, threshold, reset and rest refer to is
 in its constants or its own variables, for every kind of cell the presets make."""
+import numpy as np
 import pytest
 from brian2 import DEFAULT_FUNCTIONS, ms, mV, um
 from brian2.utils.stringtools import get_identifiers
@@ -12,6 +13,9 @@ PARAMS = {
     "distal feedback": preset("dendritic").with_overrides(locations={"feedback": 300 * um}),
     "located feedforward": preset("main").with_overrides(locations={"feedforward": 50 * um}),
     "lateral": preset("lateral"),
+    "slow hidden excitation": preset("main").with_overrides(neurons={"tau_e_hidden": 10 * ms}),
+    "slow located feedforward": preset("main").with_overrides(neurons={"tau_e_hidden": 10 * ms},
+                                                              locations={"feedforward": 50 * um}),
 }
 BUILT_IN = {"t", "dt", "i", "N", "t_in_timesteps", "lastspike", "not_refractory", "xi", *DEFAULT_FUNCTIONS}
 
@@ -50,3 +54,40 @@ def test_a_variant_is_a_cell_of_other_fields(numpy_runtime):
     group.g_i = linked_var(pool, "g", index=[0, 0, 0])
     Network(group, pool).run(1 * ms, namespace=variant.constants)
     assert all(group.theta[:] > 0 * mV)
+
+
+@pytest.mark.parametrize("located", [False, True], ids=["compact", "ball-and-stick"])
+def test_the_hidden_excitation_decays_with_its_own_time_constant(numpy_runtime, located):
+    """neurons.tau_e_hidden: the hidden units' g_e decays with it, every other cell's with tau_e; unset, the
+    hidden cell's code is the paper's (the name tau_e, so the default network's generated code is unchanged)."""
+    from brian2 import Network, NeuronGroup, linked_var
+    from brianmodel.mstdp.network import namespace
+    base = PARAMS["located feedforward" if located else "compact"]
+    assert "tau_e_hidden" not in str(hidden_cell(base).equations) and "tau_e_hidden" not in namespace(base)
+    slow = base.with_overrides(neurons={"tau_e_hidden": 10 * ms})
+    cell = hidden_cell(slow)
+    assert namespace(slow)["tau_e_hidden"] == 10 * ms and namespace(slow)["tau_e"] == 2 * ms
+    assert "tau_e_hidden" not in str(visible_cell(slow).equations) + str(pool_cell(slow).equations)
+    group = cell.group(1, "hidden")
+    synapse = "g_e_1" if located else "g_e"
+    setattr(group, synapse, 1.0)
+    pool = NeuronGroup(1, "g : 1", name="no_inhibition")
+    group.g_i = linked_var(pool, "g", index=[0])
+    Network(group, pool).run(2 * ms, namespace=namespace(slow))
+    # (Euler steps of the compact cell: 0.99^20 = 0.818)
+    assert float(getattr(group, synapse)[0]) == pytest.approx(np.exp(-2 / 10), rel=5e-3)  # not exp(-2 / 2)
+
+
+def test_two_cells_cannot_give_one_constant_two_values():
+    """The network has one namespace: a cell whose constant clashes with another cell's is refused, not
+    silently overridden (why tau_e_hidden has a name of its own)."""
+    import dataclasses
+    from brianmodel.errors import ParameterError
+    from brianmodel.mstdp.network import cells, namespace
+    params = PARAMS["compact"]
+    layers = cells(params)
+    clash = {**layers, "hidden": dataclasses.replace(layers["hidden"],
+                                                     constants={**layers["hidden"].constants, "tau_e": 5 * ms})}
+    with pytest.raises(ParameterError, match="hidden cell's constant 'tau_e'"):
+        namespace(params, clash)
+    assert namespace(params, layers)["tau_e"] == 2 * ms
