@@ -47,8 +47,8 @@ class Neurons:
     # Slow hidden inhibition (20 ms) keeps a hidden unit that fired in the
     # intermediate bout from firing again on the final bout.
     tau_i_hidden: Quantity = field(20 * ms, ms, positive=True)
-    # The hidden units' feedforward conductance decay; None: tau_e. A slower one spreads the hidden units'
-    # spikes over time, so that the first to fire can inhibit the others before they reach threshold.
+    # The hidden units' feedforward conductance decay (ours; None: tau_e). A slower one makes their drive
+    # rise more slowly; with the hidden pool it does not spread their spikes in time (docs/lateral.md).
     tau_e_hidden: Quantity | None = field(None, ms, positive=True)
 
 
