@@ -32,8 +32,9 @@ import numpy as np
 from .measures import reconstruction_corr
 
 __all__ = ["active_units", "distinct_codes", "unit_usage", "effective_units", "code_statistics", "q_column_corr",
-           "template_corr", "linear_readout", "pca_ceiling", "fit_binary_code", "topk_code", "explaining_away_code",
-           "binary_code_ceiling", "one_spike_threshold", "code_ceilings", "repeat_corr", "code_report", "format_report"]
+           "template_corr", "feature_statistics", "linear_readout", "pca_ceiling", "fit_binary_code", "topk_code",
+           "explaining_away_code", "binary_code_ceiling", "one_spike_threshold", "code_ceilings", "repeat_corr",
+           "code_report", "format_report"]
 
 
 def active_units(z: np.ndarray) -> dict:
@@ -102,6 +103,12 @@ def template_corr(Q: np.ndarray, x: np.ndarray, z: np.ndarray) -> float:
     """
     r = _standardised(x.astype(float), axis=1) @ _standardised(Q.astype(float), axis=0)
     return float(r[z > 0].mean()) if np.any(z > 0) else float("nan")
+
+
+def feature_statistics(Q: np.ndarray, x: np.ndarray, z: np.ndarray) -> dict:
+    """How alike the active units' features are, as a probe saves it beside :func:`code_statistics`: the mean r
+    of the Q columns of units active together, and of an active unit's Q column with the input."""
+    return {"q_column_corr_coactive": q_column_corr(Q, z)[1], "template_corr": template_corr(Q, x, z)}
 
 
 def linear_readout(z_train, x_train, z_test, x_test, ridge: float = 1e-6) -> tuple[float, float]:

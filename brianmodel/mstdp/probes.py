@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import ms
 
-from ..analysis import (alignment_report, bout_gaps, code_report, code_statistics, q_column_corr,
-                        reconstruction_corr, reconstruction_loss, template_corr, window_ratio)
+from ..analysis import (alignment_report, bout_gaps, code_report, code_statistics, feature_statistics,
+                        reconstruction_corr, reconstruction_loss, window_ratio)
 from ..datasets import load_dataset
 from ..device import Simulator
 from ..errors import ProtocolError
@@ -143,7 +143,7 @@ def probe_ensemble(folders, label: str, *, presentations: int = 1000, checkpoint
                       "x": x.astype(np.int16), "x_hat": x_hat.astype(np.int16), "z": z.astype(np.int16),
                       "reconstruction_corr": reconstruction_corr(x, x_hat),
                       "reconstruction_loss": reconstruction_loss(x, x_hat), **code_statistics(z),
-                      **feature_overlap(t.state.Q, x, z)}
+                      **feature_statistics(t.state.Q, x, z)}
             for name, (i, spike_t) in first_spikes.items():  # the first chunk's spikes, for rasters
                 arrays[f"{name}_i"], arrays[f"{name}_t"] = i.astype(np.int32), spike_t
             t.folder.save_evaluation(label, arrays)
@@ -152,12 +152,6 @@ def probe_ensemble(folders, label: str, *, presentations: int = 1000, checkpoint
                      "spikes/presentation %.1f", label, t.folder.path, t.presentations, phi_scale, len(copy_images),
                      arrays["reconstruction_corr"], z.sum(axis=1).mean())
     return saved
-
-
-def feature_overlap(Q: np.ndarray, x: np.ndarray, z: np.ndarray) -> dict:
-    """How alike the probe's active units' features are (analysis.code): the mean r of the Q columns of units
-    active together, and of an active unit's Q column with the input."""
-    return {"q_column_corr_coactive": q_column_corr(Q, z)[1], "template_corr": template_corr(Q, x, z)}
 
 
 def frozen_counts(params: ModelParams, settings: RunSettings, state: NetworkState, stimulus: np.ndarray, *,
