@@ -7,7 +7,8 @@ ON − OFF fields of the first 100 hidden units, and a 2-D Gabor fitted to
 each (brianmodel.analysis.gabor_fits). A field counts as oriented when ON
 and OFF subregions sit side by side (analysis.oriented), as localized when
 ±2σ of the envelope's longer axis spans at most the patch (analysis.localized:
-the V1-like wavelets of sparse coding, not gratings across the patch).
+not gratings across the patch), and as V1-like when it is both (the wavelets
+of sparse coding; a small blob is localized but not oriented).
 Writes field_shapes.png (the fields, and the envelope sizes of the good fits)
 and field_shapes.csv (one row per training).
 """
@@ -21,7 +22,7 @@ from brianmodel.io import atomic_write, csv_text
 from brianmodel.plots import field_grid, plt, save
 from brianmodel.results import ResultsFolder
 
-COLUMNS = ("training", "presentations", "units", "gabor_r2_0.5", "oriented", "localized", "median_extent")
+COLUMNS = ("training", "presentations", "units", "gabor_r2_0.5", "oriented", "localized", "v1_like", "median_extent")
 
 
 def shapes(folder: ResultsFolder, n: int = 100) -> tuple[dict, np.ndarray, np.ndarray]:
@@ -33,7 +34,7 @@ def shapes(folder: ResultsFolder, n: int = 100) -> tuple[dict, np.ndarray, np.nd
     shares = field_shapes(params, r2, shape)
     row = {"training": os.path.basename(os.path.normpath(folder.path)), "presentations": state.presentations,
            "units": len(fields), "gabor_r2_0.5": shares["gabor"], "oriented": shares["oriented"],
-           "localized": shares["localized"], "median_extent": shares["median_extent"]}
+           "localized": shares["localized"], "v1_like": shares["v1_like"], "median_extent": shares["median_extent"]}
     return row, fields, envelope_extent(params, shape)[r2 >= 0.5]
 
 
@@ -55,7 +56,8 @@ def main(argv=None):
         ax.set_xlabel("envelope's larger σ / patch side (Gabor fits with R² ≥ 0.5)", fontsize=7)
         ax.set_ylabel("units", fontsize=7)
         ax.set_title(f"Gabor {100 * row['gabor_r2_0.5']:.0f}%, oriented {100 * row['oriented']:.0f}%, "
-                     f"localized (left of red) {100 * row['localized']:.0f}%", fontsize=8, loc="left")
+                     f"localized (left of red) {100 * row['localized']:.0f}%, both {100 * row['v1_like']:.0f}%",
+                     fontsize=8, loc="left")
     save(fig, args.out, "field_shapes.png")
     text = csv_text(COLUMNS, [row for row, _, _ in measured], {c: "{:.3g}".format for c in COLUMNS[3:]})
     atomic_write(os.path.join(args.out, "field_shapes.csv"), text.encode())

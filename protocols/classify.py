@@ -32,6 +32,7 @@ from brianmodel.device import DEVICES
 from brianmodel.errors import ParameterError
 from brianmodel.mstdp import classification as mstdp_classification
 from brianmodel.parameters import parse_assignments
+from brianmodel.params.mstdp import PRESETS as MSTDP_PRESETS
 from brianmodel.params.run import RunSettings
 from brianmodel.symstdp import classification as symstdp_classification
 from brianmodel.training import MODELS, train
@@ -48,7 +49,7 @@ def main(argv=None):
     p.add_argument("--presentations", type=int, default=5000)
     p.add_argument("--chunk", type=int, default=500)
     p.add_argument("--hidden", type=int, help="hidden (mstdp, preset 200) or excitatory (symstdp, preset 100) neurons")
-    p.add_argument("--preset", help="parameter preset: mstdp main, very-sparse, non-sparse, dendritic, lateral (default main); "
+    p.add_argument("--preset", help=f"parameter preset: mstdp {', '.join(MSTDP_PRESETS)} (default main); "
                                     "symstdp mnist, fashion (default: fashion for Fashion-MNIST, else mnist)")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE")
     p.add_argument("--label-intensity", type=float, default=1.0, help="mstdp: stimulus intensity of the lit label unit")

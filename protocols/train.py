@@ -33,7 +33,7 @@ from brianmodel.training import Member, train, train_ensemble
 def parse_args(argv=None):
     p = parser(__doc__)
     p.add_argument("--dataset", default="mnist",
-                   help="'mnist' (the 5,000 bundled digits), 'fashion', 'natural[:P[:F0]]', a .mat file or a folder "
+                   help="'mnist' (the 5,000 bundled digits), 'fashion', 'natural[:P[:F0[:S]]]', a .mat file or a folder "
                         "of MNIST IDX files")
     p.add_argument("--preset", default="main", help=f"parameter preset: {', '.join(PRESETS)}")
     p.add_argument("--hidden", type=int, help="number of hidden neurons (preset: 200)")

@@ -133,8 +133,27 @@ def test_the_alignment_report_separates_the_windows_imbalance_and_the_bounds():
 
 def test_field_shapes_count_only_the_fields_a_gabor_fits():
     from brianmodel.analysis import field_shapes
-    # a localized oriented fit, a grating across the patch, and a good localized fit below the R² threshold
-    params = np.array([[1, 8, 8, 2, 2, 0, 0.25, 0, 0], [1, 8, 8, 12, 12, 0, 0.25, 0, 0], [1, 8, 8, 2, 2, 0, 0.25, 0, 0]])
-    shares = field_shapes(params, np.array([0.9, 0.8, 0.3]), (16, 16))
-    assert shares["gabor"] == pytest.approx(2 / 3) and shares["localized"] == pytest.approx(1 / 3)
-    assert shares["oriented"] == pytest.approx(2 / 3) and shares["median_extent"] == pytest.approx((2 + 12) / 32)
+    # a localized oriented fit, a grating across the patch, a good localized fit below the R² threshold,
+    # and a small blob (localized, too low a frequency to be oriented)
+    params = np.array([[1, 8, 8, 2, 2, 0, 0.25, 0, 0], [1, 8, 8, 12, 12, 0, 0.25, 0, 0], [1, 8, 8, 2, 2, 0, 0.25, 0, 0],
+                       [1, 8, 8, 2, 2, 0, 0.05, 0, 0]])
+    shares = field_shapes(params, np.array([0.9, 0.8, 0.3, 0.9]), (16, 16))
+    assert shares["gabor"] == pytest.approx(3 / 4) and shares["localized"] == pytest.approx(2 / 4)
+    assert shares["oriented"] == pytest.approx(2 / 4) and shares["v1_like"] == pytest.approx(1 / 4)
+    assert shares["median_extent"] == pytest.approx(2 / 16)
+
+
+def test_sparse_coding_recovers_the_atoms_of_sparsely_mixed_patches():
+    from brianmodel.analysis import sparse_coding_dictionary
+    rng = np.random.default_rng(0)
+    atoms = np.zeros((6, 64))  # six non-overlapping bars, each of one sign, in 8 x 8 patches
+    for k in range(6):
+        atoms[k, 8 * k:8 * k + 8] = (-1) ** k
+    atoms /= np.linalg.norm(atoms, axis=1, keepdims=True)
+    coefficients = rng.laplace(size=(3000, 6)) * (rng.random((3000, 6)) < 0.15)
+    patches = coefficients @ atoms + 0.01 * rng.normal(size=(3000, 64))
+    D = sparse_coding_dictionary(patches, 6, alpha=0.3)
+    match = np.abs(atoms @ (D / np.linalg.norm(D, axis=1, keepdims=True)).T)  # |cosine| of atoms and learned
+    assert D.shape == (6, 64) and match.max(axis=1).min() > 0.98
+    with pytest.raises(ValueError, match="α > 0"):
+        sparse_coding_dictionary(patches, 6, alpha=0.0)

@@ -194,6 +194,7 @@ FIGURES = [  # figure scripts: missing or damaged results
     ("figures/rule_search.py", ["{out}"], "no search.csv"),
     ("figures/alignment.py", ["{out}", "--out", "{out}"], "no evaluation/alignment.json"),
     ("figures/field_shapes.py", ["{out}", "--out", "{out}"], "no params.json"),
+    ("figures/code_fields.py", ["{out}", "--out", "{out}"], "no params.json"),
 ]
 OUT_OPTION = {"train", "classify", "pairing", "epsp", "sweep", "modulation", "compare_rules", "rule_search"}
 ROOT_OPTION = {"paper"}
@@ -255,7 +256,7 @@ def test_the_exit_status_and_stderr_of_a_real_process(tmp_path):
     result = subprocess.run([sys.executable, os.path.join(ROOT, "protocols", "train.py"), "--preset", "dense",
                              "--out", str(tmp_path / "out")], capture_output=True, text=True)
     assert result.returncode == 1
-    assert result.stderr == "error: unknown preset 'dense'; known presets: main, very-sparse, non-sparse, dendritic, lateral\n"
+    assert result.stderr == "error: unknown preset 'dense'; known presets: main, very-sparse, non-sparse, dendritic, lateral, reconstruction, decorrelated\n"
 
 
 def test_argparse_errors_are_one_line_and_exit_status_1_in_a_real_process(tmp_path):

@@ -104,3 +104,24 @@ def test_the_alignment_figure_draws_saved_probes_without_brian2(tiny_root, tmp_p
     subprocess.run([sys.executable, "-c", code, os.path.join(FIGURES, "alignment.py"), str(tmp_path / "run"),
                     "--out", str(tmp_path / "out")], check=True, capture_output=True)
     assert (tmp_path / "out" / "alignment.png").stat().st_size > 10_000
+
+
+def test_code_fields_fits_codes_to_a_saved_probe_without_brian2(tiny_root, tmp_path):
+    # The tiny training has 20 hidden units at ρ 0.5: the network's k is 10, so k = 10 adds the explaining-away code.
+    code = ("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); "
+            "assert 'brian2' not in sys.modules, 'brian2 imported'")
+    subprocess.run([sys.executable, "-c", code, os.path.join(FIGURES, "code_fields.py"), f"{tiny_root}/mnist",
+                    "--probe", "final", "--k", "2,10", "--sparse-coding", "1", "--out", str(tmp_path)], check=True,
+                   capture_output=True)
+    lines = (tmp_path / "code_fields.csv").read_text().splitlines()
+    assert [line.split(",")[:3] for line in lines[1:]] == [["network", "10", ""], ["top-k code", "2", ""],
+                                                            ["top-k code", "10", ""], ["explaining-away code", "10", ""],
+                                                            ["sparse coding", "", "1"]]
+    assert (tmp_path / "code_fields.png").stat().st_size > 10_000
+    script = load_script(os.path.join(FIGURES, "code_fields.py"))
+    with pytest.raises(SystemExit, match="--k takes numbers"):
+        script.main([f"{tiny_root}/mnist", "--k", "2,x", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="--sparse-coding takes positive numbers"):
+        script.main([f"{tiny_root}/mnist", "--sparse-coding", "0", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="no probe .missing."):
+        script.main([f"{tiny_root}/mnist", "--probe", "missing", "--out", str(tmp_path)])

@@ -33,8 +33,8 @@ from .measures import reconstruction_corr
 
 __all__ = ["active_units", "distinct_codes", "unit_usage", "effective_units", "code_statistics", "q_column_corr",
            "template_corr", "feature_statistics", "linear_readout", "pca_ceiling", "fit_binary_code", "topk_code",
-           "explaining_away_code", "binary_code_ceiling", "one_spike_threshold", "code_ceilings", "repeat_corr",
-           "code_report", "format_report"]
+           "explaining_away_code", "sparse_coding_dictionary", "binary_code_ceiling", "one_spike_threshold",
+           "code_ceilings", "repeat_corr", "code_report", "format_report"]
 
 
 def active_units(z: np.ndarray) -> dict:
@@ -212,6 +212,25 @@ def fit_binary_code(x_train: np.ndarray, k: int, n: int, encode, iterations: int
             D[:, unused] = x_train[np.argsort(-error)[:len(unused)]].T / k
         D = _nonnegative_decoder(x_train, z, D)
     return D
+
+
+def sparse_coding_dictionary(patches: np.ndarray, n: int, alpha: float, seed: int = 0,
+                             epochs: int = 30) -> np.ndarray:
+    """Olshausen & Field's sparse coding of signed patches, (n, n_pixels): the dictionary D minimising
+    ‖x − D a‖² + α ‖a‖₁ over graded coefficients a of either sign (scikit-learn's online dictionary
+    learning, Mairal et al. 2009), fitted in ``epochs`` passes over ``patches`` (n_patches, n_pixels).
+
+    Not the network's code (binary, non-negative, of ON/OFF spikes): what the graded code of the same
+    pixels learns. On Olshausen & Field's images its atoms are localized, oriented wavelets.
+    """
+    from sklearn.decomposition import MiniBatchDictionaryLearning  # heavy, and only for this
+
+    patches = np.asarray(patches, dtype=float).reshape(len(patches), -1)
+    if alpha <= 0 or n < 1:
+        raise ValueError(f"sparse coding needs α > 0 and n >= 1 atoms, got α {alpha}, n {n}")
+    learner = MiniBatchDictionaryLearning(n_components=n, alpha=alpha, batch_size=256, max_iter=epochs,
+                                          random_state=seed)
+    return learner.fit(patches).components_
 
 
 def one_spike_threshold(x: np.ndarray, drive: np.ndarray, candidates: int = 64) -> float:

@@ -310,10 +310,12 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def field_shapes(params: np.ndarray, r2: np.ndarray, shape, min_r2: float = 0.5) -> dict:
-    """Fractions of fields that a Gabor fits (R² ≥ ``min_r2``: ``gabor``), and that fit and are ``oriented``
-    or ``localized``; the median :func:`envelope_extent` of the fits (``median_extent``)."""
+    """Fractions of fields that a Gabor fits (R² ≥ ``min_r2``: ``gabor``), and that fit and are ``oriented``,
+    ``localized``, or both (``v1_like``: the wavelets of sparse coding; a small blob is localized but not
+    oriented); the median :func:`envelope_extent` of the fits (``median_extent``)."""
     good = np.asarray(r2) >= min_r2
     extent = envelope_extent(params, shape)
-    return {"gabor": float(good.mean()), "oriented": float((good & oriented(params)).mean()),
-            "localized": float((good & localized(params, shape)).mean()),
+    is_oriented, is_localized = good & oriented(params), good & localized(params, shape)
+    return {"gabor": float(good.mean()), "oriented": float(is_oriented.mean()),
+            "localized": float(is_localized.mean()), "v1_like": float((is_oriented & is_localized).mean()),
             "median_extent": float(np.median(extent[good])) if good.any() else float("nan")}

@@ -2,7 +2,8 @@
 
 Photographs bundled with scikit-image and scikit-learn (or the images of a
 ``.mat`` file, such as the classic ``IMAGES.mat`` / ``IMAGES_RAW.mat``) are
-converted to grey levels, whitened with the filter ``f exp(-(f/f0)^4)`` that
+converted to grey levels, optionally shrunk by an integer factor (block
+means), whitened with the filter ``f exp(-(f/f0)^4)`` that
 flattens the 1/f amplitude spectrum of natural scenes and cuts the highest
 frequencies, cut into random p x p patches and scaled to unit variance.
 The cut-off f0 is Olshausen & Field's 0.4 cycles/pixel for ``.mat`` images
@@ -22,7 +23,8 @@ from ..errors import DatasetError
 from ..io import atomic_write
 from .base import Dataset
 
-__all__ = ["photographs", "whiten", "extract_patches", "natural_patches", "load_mat_images", "radial_spectrum"]
+__all__ = ["photographs", "downsample", "whiten", "extract_patches", "natural_patches", "load_mat_images",
+           "radial_spectrum"]
 
 # Natural scenes among the bundled photographs (no text, drawings or micrographs).
 SKIMAGE_PHOTOS = ("camera", "astronaut", "coffee", "chelsea", "rocket", "grass", "gravel", "moon")
@@ -78,6 +80,15 @@ def load_mat_images(path) -> tuple[list[np.ndarray], bool]:
         raise DatasetError(f"{path}: expected one 3-D image array (height, width, n), found {sorted(content)}")
     stack = arrays[name].astype(float)
     return [stack[:, :, k] for k in range(stack.shape[2])], whitened
+
+
+def downsample(image: np.ndarray, factor: int) -> np.ndarray:
+    """``image`` shrunk ``factor`` times in each direction, each pixel the mean of a factor x factor block
+    (the rows and columns that do not fill a block are dropped)."""
+    if factor == 1:
+        return image
+    h, w = (image.shape[0] // factor) * factor, (image.shape[1] // factor) * factor
+    return image[:h, :w].reshape(h // factor, factor, w // factor, factor).mean(axis=(1, 3))
 
 
 def whiten(image: np.ndarray, f0: float = OLSHAUSEN_F0) -> np.ndarray:
@@ -138,8 +149,14 @@ def extract_patches(images, n_patches: int, size: int, seed: int, margin: int | 
 
 
 def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_file: str | None = None,
-                    f0: float | None = None, cache_dir: str | None = None) -> Dataset:
+                    f0: float | None = None, shrink: int = 1, cache_dir: str | None = None) -> Dataset:
     """Whitened patches of the bundled photographs (or of ``mat_file``), cached on disk.
+
+    ``shrink``: the images are first shrunk by this integer factor (:func:`downsample`), so that a
+    patch covers ``shrink``² times more of the scene: with the bundled photographs, ``shrink=2`` and
+    ``f0=0.4`` whiten up to the same scene frequency as ``f0=0.2`` at full size, with the structure
+    at Olshausen & Field's scale relative to the patch. An already whitened ``IMAGES`` array is not
+    shrunk (that would low-pass filter it).
 
     ``f0``: the whitening cut-off in cycles/pixel; default :data:`BUNDLED_F0`
     for the photographs, :data:`OLSHAUSEN_F0` for a ``.mat`` file's raw
@@ -149,10 +166,14 @@ def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_f
         f0 = OLSHAUSEN_F0 if mat_file else BUNDLED_F0
     if not 0 < f0 <= 0.5:
         raise DatasetError(f"the whitening cut-off f0 must be in (0, 0.5] cycles/pixel, got {f0}")
+    if not isinstance(shrink, (int, np.integer)) or shrink < 1:
+        raise DatasetError(f"the shrink factor must be a whole number >= 1, got {shrink!r}")
+    shrink = int(shrink)
     source = os.path.abspath(mat_file) if mat_file else "bundled:" + ",".join(SKIMAGE_PHOTOS + SKLEARN_PHOTOS)
     if mat_file and not os.path.exists(mat_file):
         raise DatasetError(f"no such .mat file: {mat_file!r}")
-    key = hashlib.sha1(repr((source, n_patches, size, seed, f0, _mtime(mat_file))).encode()).hexdigest()[:16]
+    what = (source, n_patches, size, seed, f0, _mtime(mat_file)) + ((shrink,) if shrink != 1 else ())
+    key = hashlib.sha1(repr(what).encode()).hexdigest()[:16]  # shrink 1 keeps the earlier caches' names
     cache_dir = cache_dir or os.environ.get("BRIANMODEL_DATA_CACHE",
                                             os.path.join(os.path.expanduser("~"), ".cache", "brianmodel", "datasets"))
     path = os.path.join(cache_dir, f"natural-{size}x{size}-{n_patches}-{key}.npz")
@@ -164,8 +185,11 @@ def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_f
             images, whitened = load_mat_images(mat_file)
         else:
             images, whitened = photographs(), False
+        if whitened and shrink != 1:
+            raise DatasetError(f"{mat_file}: its IMAGES are whitened already; shrinking them would low-pass "
+                               "filter them (use the raw images)")
         if not whitened:
-            images = [whiten(image, f0) for image in images]
+            images = [whiten(downsample(image, shrink), f0) for image in images]
         patches = extract_patches(images, n_patches, size, seed)
         os.makedirs(cache_dir, exist_ok=True)
         buffer = io.BytesIO()

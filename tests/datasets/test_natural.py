@@ -76,6 +76,13 @@ def test_natural_patch_size_and_cutoff_are_read_from_the_dataset_name(monkeypatc
     monkeypatch.setattr(datasets, "natural_patches", lambda **kw: asked.update(kw) or "patches")
     assert load_dataset("natural:8") == "patches" and asked == {"size": 8, "f0": None}
     assert load_dataset("natural:12:0.4") == "patches" and asked == {"size": 12, "f0": 0.4}
+    asked.clear()
+    assert load_dataset("natural:16:0.4:2") == "patches" and asked == {"size": 16, "f0": 0.4, "shrink": 2}
+    asked.clear()
+    assert load_dataset("natural:16::3") == "patches" and asked == {"size": 16, "f0": None, "shrink": 3}
+    for bad in ("natural:16:0.4:0", "natural:16:0.4:1.5", "natural:16:0.4:x"):
+        with pytest.raises(DatasetError, match="shrink factor"):
+            load_dataset(bad)
     for bad in ("natural:", "natural:x", "natural:1", "natural::0.3"):
         with pytest.raises(DatasetError, match="patch size"):
             load_dataset(bad)
@@ -96,3 +103,32 @@ def test_whitening_cutoff_defaults_and_range(tmp_path, monkeypatch):
     for bad in (0.0, 0.6):
         with pytest.raises(DatasetError, match="cut-off"):
             natural.natural_patches(n_patches=20, size=8, f0=bad, cache_dir=str(tmp_path))
+
+
+def test_downsample_takes_block_means_and_drops_the_ragged_edge():
+    image = np.arange(35.0).reshape(5, 7)
+    small = natural.downsample(image, 2)
+    assert small.shape == (2, 3)
+    assert small[0, 0] == np.mean([0, 1, 7, 8]) and small[1, 2] == np.mean([18, 19, 25, 26])
+    assert natural.downsample(image, 1) is image
+
+
+def test_shrunk_photographs_are_their_own_patches(tmp_path, monkeypatch):
+    # Shrinking changes what a patch covers, so it is in the cache key; 1 keeps the earlier caches' names.
+    images = [np.random.default_rng(k).normal(size=(96, 96)) for k in range(2)]
+    monkeypatch.setattr(natural, "photographs", lambda: images)
+    full = natural.natural_patches(n_patches=20, size=8, cache_dir=str(tmp_path))
+    same = natural.natural_patches(n_patches=20, size=8, shrink=1, cache_dir=str(tmp_path))
+    shrunk = natural.natural_patches(n_patches=20, size=8, shrink=2, cache_dir=str(tmp_path))
+    assert np.array_equal(full.images, same.images) and len(list(tmp_path.iterdir())) == 2
+    assert shrunk.images.shape == full.images.shape and not np.allclose(full.images, shrunk.images)
+    for bad in (0, 2.0, -1):
+        with pytest.raises(DatasetError, match="shrink factor"):
+            natural.natural_patches(n_patches=20, size=8, shrink=bad, cache_dir=str(tmp_path))
+
+
+def test_whitened_images_are_not_shrunk(tmp_path):
+    savemat(tmp_path / "IMAGES.mat", {"IMAGES": np.random.default_rng(0).normal(size=(64, 64, 2))})
+    with pytest.raises(DatasetError, match="whitened already"):
+        natural.natural_patches(n_patches=20, size=8, mat_file=str(tmp_path / "IMAGES.mat"), shrink=2,
+                                cache_dir=str(tmp_path))

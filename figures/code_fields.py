@@ -1,0 +1,102 @@
+"""The fields of the best binary codes of a training's own inputs, beside the network's fields.
+
+    python protocols/evaluate.py results/natural --label inputs --presentations 6000
+    python figures/code_fields.py results/natural --probe inputs --k 2,5,10,20 --sparse-coding 2 --out figures/natural-scale
+
+What would a one-shot binary autoencoder learn from the inputs this network
+sees? For each k, a non-negative dictionary D is fitted to the probe's
+initial-bout spike counts x (analysis.fit_binary_code: k of n units, top-k,
+and at the network's k also explaining away), and its ON − OFF columns are
+fitted with Gabors like the network's fields (analysis.field_shapes: Gabor,
+oriented, localized, V1-like = both). With --sparse-coding α, also
+Olshausen & Field's sparse code of the training's signed patches
+(analysis.sparse_coding_dictionary: graded coefficients, L1 penalty α), the
+code that learns V1-like wavelets on their images. Reads a saved probe, the
+last checkpoint and the dataset; runs no simulation. Writes code_fields.png
+and code_fields.csv.
+"""
+import os
+
+import numpy as np
+
+from brianmodel.analysis import field_shapes, gabor_fits, receptive_fields
+from brianmodel.analysis.code import explaining_away_code, fit_binary_code, sparse_coding_dictionary, topk_code
+from brianmodel.cli import command, parser
+from brianmodel.datasets import load_dataset
+from brianmodel.io import atomic_write, csv_text
+from brianmodel.plots import field_grid, plt, save
+from brianmodel.results import ResultsFolder
+
+COLUMNS = ("fields", "k", "alpha", "gabor_r2_0.5", "oriented", "localized", "v1_like", "median_extent")
+
+
+def shape_row(name: str, k, alpha, fields: np.ndarray, shape) -> dict:
+    params, r2 = gabor_fits(fields)
+    shares = field_shapes(params, r2, shape)
+    return {"fields": name, "k": k, "alpha": alpha, "gabor_r2_0.5": shares["gabor"], "oriented": shares["oriented"],
+            "localized": shares["localized"], "v1_like": shares["v1_like"], "median_extent": shares["median_extent"]}
+
+
+def code_fields(x: np.ndarray, k: int, n: int, encode, shape) -> np.ndarray:
+    """The ON − OFF columns of the binary code's dictionary, as fields (n, *shape) in [-1, 1]."""
+    D = fit_binary_code(x, k, n, encode, iterations=15)
+    return receptive_fields(D.T, shape)
+
+
+def _numbers(text: str, kind, option: str) -> list:
+    try:
+        values = [kind(v) for v in text.split(",")] if text else []
+    except ValueError:
+        raise SystemExit(f"error: {option} takes numbers separated by commas, got {text!r}") from None
+    if any(v <= 0 for v in values):
+        raise SystemExit(f"error: {option} takes positive numbers, got {text!r}")
+    return values
+
+
+@command
+def main(argv=None):
+    p = parser(__doc__)
+    p.add_argument("results", help="results folder of a training on image patches, with a saved probe")
+    p.add_argument("--probe", default="final", help="the probe whose x the codes are fitted to (evaluation/<probe>.npz)")
+    p.add_argument("--k", default="2,5,10,20", help="active units of the binary codes, comma-separated")
+    p.add_argument("--sparse-coding", default="", metavar="ALPHAS",
+                   help="L1 penalties α of sparse codes of the signed patches to add, comma-separated (e.g. 2)")
+    p.add_argument("--fit", type=int, default=5000, help="presentations of the probe (patches of the dataset) the codes are fitted to")
+    p.add_argument("--out", required=True, help="folder for code_fields.png and code_fields.csv")
+    args = p.parse_args(argv)
+    ks, alphas = _numbers(args.k, int, "--k"), _numbers(args.sparse_coding, float, "--sparse-coding")
+    folder = ResultsFolder(args.results)
+    info, state = folder.read_params(), folder.load_checkpoint()
+    shape, n_pixels = tuple(info["dataset"]["image_shape"]), int(np.prod(info["dataset"]["image_shape"]))
+    x = np.asarray(folder.load_evaluation(args.probe)["x"], dtype=float)[:args.fit, :2 * n_pixels]
+    n_hidden, network_k = state["W"].shape[0], round(info["model"]["homeostasis"]["rho"] * state["W"].shape[0])
+    panels = [("network", network_k, "", receptive_fields(state["W"], shape))]
+    for k in ks:
+        panels.append(("top-k code", k, "", code_fields(x, k, n_hidden, topk_code, shape)))
+    if network_k in ks:
+        panels.append(("explaining-away code", network_k, "",
+                       code_fields(x, network_k, n_hidden, explaining_away_code, shape)))
+    if alphas:
+        patches = load_dataset(info["run"]["dataset"]).images[:args.fit]
+        for alpha in alphas:
+            atoms = sparse_coding_dictionary(patches, n_hidden, alpha)
+            atoms /= np.abs(atoms).max(axis=1, keepdims=True).clip(1e-12)
+            panels.append(("sparse coding", "", alpha, atoms.reshape(n_hidden, *shape)))
+    rows = [shape_row(name, k, alpha, fields[:100], shape) for name, k, alpha, fields in panels]
+    columns = min(3, len(panels))
+    lines = -(-len(panels) // columns)
+    fig = plt.figure(figsize=(4.2 * columns, 4.8 * lines))
+    grid = fig.add_gridspec(lines, columns, wspace=0.12, hspace=0.3)
+    for place, ((name, k, alpha, fields), row) in enumerate(zip(panels, rows)):
+        size = f"k = {k}" if alpha == "" else f"α = {alpha:g}"
+        field_grid(fig, grid[place // columns, place % columns], fields[:64], n=64,
+                   title=f"{name}, {size}\noriented {100 * row['oriented']:.0f}%, "
+                         f"localized {100 * row['localized']:.0f}%, both {100 * row['v1_like']:.0f}%")
+    save(fig, args.out, "code_fields.png")
+    text = csv_text(COLUMNS, rows, {c: "{:.3g}".format for c in COLUMNS[3:]})
+    atomic_write(os.path.join(args.out, "code_fields.csv"), text.encode())
+    print(f"wrote {args.out}/code_fields.png and code_fields.csv ({len(x)} presentations of {args.probe!r})")
+
+
+if __name__ == "__main__":
+    main()
