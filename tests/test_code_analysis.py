@@ -156,6 +156,7 @@ def test_code_report_has_every_measure_finite_and_formats():
     table = format_report(report)
     assert "ceiling binary top-k" in table and f"{report['ceiling_topk_corr']:.3f}" in table
     assert f"{report['ceiling_explaining_away_one_spike_corr']:.3f}" in table
+    assert "final_bout_echo" not in report  # every unit fired in the initial bout: no x = 0 side to compare
 
 
 def test_code_probe_refuses_a_training_without_holdout(tmp_path):
@@ -165,3 +166,29 @@ def test_code_probe_refuses_a_training_without_holdout(tmp_path):
     (folder / "params.json").write_text(json.dumps({"run": settings}))
     with pytest.raises(ProtocolError, match="--holdout"):
         code_probe(str(folder))
+
+
+def test_the_final_bouts_echo_of_the_initial_bout_is_measured_at_equal_drive():
+    from brianmodel.analysis import final_bout_echo
+    rng = np.random.default_rng(3)
+    drive = rng.random((400, 50))
+    x = (rng.random((400, 50)) < 0.3).astype(float)  # the initial bout, independent of the drive here
+    by_code = (drive > 0.6).astype(float)  # a reconstruction from the code alone: no echo
+    assert abs(final_bout_echo(x, by_code, drive)["gap"]) < 0.03
+    echoing = (drive + 0.3 * x > 0.6).astype(float)  # the initial bout's spike lowers the threshold by 0.3
+    echo = final_bout_echo(x, echoing, drive, bins=10)
+    assert echo["gap"] == pytest.approx(0.3, abs=0.05) and len(echo["bin_gaps"]) == 10
+    assert echo["bin_gaps"][0] == pytest.approx(0.0, abs=0.03)  # drive < 0.1: even the echo does not reach 0.6
+    assert np.isnan(final_bout_echo(np.ones((5, 4)), echoing[:5, :4], drive[:5, :4])["gap"])  # no x = 0 side
+
+
+def test_the_code_report_carries_the_echo_of_a_binary_initial_bout():
+    rng = np.random.default_rng(4)
+    Q = rng.random((40, 10))
+    z = (rng.random((120, 10)) < 0.3).astype(float)
+    x = (rng.random((120, 40)) < 0.3).astype(float)
+    x_hat = (z @ Q.T + 2.0 * x > np.quantile(z @ Q.T, 0.7)).astype(float)  # the initial bout helps a lot
+    report = code_report((x[:80], z[:80]), (x[80:], z[80:]), Q, x_hat_test=x_hat[80:], x_hat_train=x_hat[:80],
+                         iterations=3)
+    assert report["final_bout_echo"] > 0.3 and report["train_final_bout_echo"] > 0.3
+    assert "final bout's echo of x at equal drive" in format_report(report)

@@ -34,7 +34,7 @@ from .measures import reconstruction_corr
 __all__ = ["active_units", "distinct_codes", "unit_usage", "effective_units", "code_statistics", "q_column_corr",
            "template_corr", "feature_statistics", "linear_readout", "pca_ceiling", "fit_binary_code", "topk_code",
            "explaining_away_code", "sparse_coding_dictionary", "binary_code_ceiling", "one_spike_threshold",
-           "code_ceilings", "repeat_corr", "code_report", "format_report"]
+           "code_ceilings", "repeat_corr", "final_bout_echo", "code_report", "format_report"]
 
 
 def active_units(z: np.ndarray) -> dict:
@@ -279,6 +279,33 @@ def _pairs(indices):
     return [(indices[a], indices[b]) for a in range(len(indices)) for b in range(a + 1, len(indices))]
 
 
+def final_bout_echo(x: np.ndarray, x_hat: np.ndarray, drive: np.ndarray, bins: int = 10,
+                    min_count: int = 20) -> dict:
+    """How much a visible unit's final-bout spike depends on its own initial-bout spike, beyond the
+    feedback's drive: P(x̂ > 0 | x > 0) − P(x̂ > 0 | x = 0) among unit-presentations of equal ``drive``
+    (= z Qᵀ, in ``bins`` quantile bins of the positive drive; a bin counts where each side has
+    ``min_count``), averaged with the weights of the x > 0 side (``gap``; per bin: ``bin_gaps``).
+
+    0 when the final bout is a function of the code alone, as an autoencoder's reconstruction is; > 0
+    when what is left of the initial bout in the visible cells helps the same units fire again.
+    """
+    x, x_hat, drive = (np.asarray(a, dtype=float).ravel() for a in (x, x_hat, drive))
+    on, fired, driven = x > 0, x_hat > 0, drive > 0
+    edges = np.quantile(drive[driven], np.linspace(0, 1, bins + 1)[1:-1]) if driven.any() else np.array([])
+    which = np.digitize(drive, edges)
+    gaps, weights = [], []
+    for b in range(bins):
+        inside = driven & (which == b)
+        n_on, n_off = (inside & on).sum(), (inside & ~on).sum()
+        if n_on < min_count or n_off < min_count:
+            gaps.append(float("nan"))
+            continue
+        gaps.append(float(fired[inside & on].mean() - fired[inside & ~on].mean()))
+        weights.append((len(gaps) - 1, n_on))
+    gap = (sum(gaps[b] * w for b, w in weights) / sum(w for _, w in weights)) if weights else float("nan")
+    return {"gap": float(gap), "bin_gaps": gaps}
+
+
 def code_report(train, test, Q: np.ndarray, x_hat_test: np.ndarray | None = None, seed: int = 0, *,
                 x_hat_train: np.ndarray | None = None, images=None, iterations: int = 30) -> dict:
     """Every measure of the code, as one flat dict: held-out images unprefixed, training images ``train_``.
@@ -295,6 +322,11 @@ def code_report(train, test, Q: np.ndarray, x_hat_test: np.ndarray | None = None
         report["train_corr"] = reconstruction_corr(x_train, x_hat_train)
     if x_hat_test is not None:
         report["held_out_corr"] = reconstruction_corr(x_test, x_hat_test)
+    for key, x, z, x_hat in (("final_bout_echo", x_test, z_test, x_hat_test),
+                             ("train_final_bout_echo", x_train, z_train, x_hat_train)):
+        echo = final_bout_echo(x, x_hat, z @ Q.T)["gap"] if x_hat is not None else float("nan")
+        if np.isfinite(echo):  # undefined where every unit fired in the initial bout, or none did
+            report[key] = echo
     for prefix, x, z in (("train_", x_train, z_train), ("", x_test, z_test)):
         report.update({f"{prefix}active_units_{name}": value for name, value in active_units(z).items()})
         report[f"{prefix}distinct_codes"], report[f"{prefix}distinct_codes_fraction"] = distinct_codes(z)
@@ -332,6 +364,7 @@ _ROWS = [("network reconstruction corr(x, x̂)", "held_out_corr"),
          ("units never active", "units_never_active"), ("effective units exp(H)", "effective_units"),
          ("Q column r, all pairs", "q_column_corr_all"), ("Q column r, co-active pairs", "q_column_corr_coactive"),
          ("one template: corr(Q_j, x), active j", "template_corr"),
+         ("final bout's echo of x at equal drive", "final_bout_echo"),
          ("own code, best linear readout", "own_linear_readout_corr"),
          ("ceiling PCA-k", "ceiling_pca_k_corr"), ("ceiling linear-n (PCA-n)", "ceiling_linear_n_corr"),
          ("ceiling binary top-k", "ceiling_topk_corr"),

@@ -357,7 +357,8 @@ PRESETS = {
                                                     lateral={"g_lateral": 0.3}),
     # `lateral` with a weaker visible pool (g_pool_to_visible 0.05 -> 0.03), chosen by the sweeps of
     # docs/lateral.md ("A weaker visible pool"): held-out corr(x, x̂) 0.747 over 3 seeds (`main` 0.692,
-    # `lateral` 0.704), within 0.01 of the best one-shot top-k code read out in single spikes (0.755)
+    # `lateral` 0.704), with a stronger echo of the initial bout in the final one and a code hardly better
+    # (docs/code.md, "The final bout echoes the initial one")
     "reconstruction": lambda: PRESETS["lateral"]().with_overrides(connections={"g_pool_to_visible": 0.03}),
     # the weaker visible pool with a 16x feedback gain and no lateral inhibition, chosen by the same study:
     # after 30,000 presentations (3 seeds) the co-active units' features decorrelate (Q column r 0.19, `main`
