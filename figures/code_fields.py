@@ -23,6 +23,7 @@ from brianmodel.analysis import field_shapes, gabor_fits, receptive_fields
 from brianmodel.analysis.code import explaining_away_code, fit_binary_code, sparse_coding_dictionary, topk_code
 from brianmodel.cli import command, parser
 from brianmodel.datasets import load_dataset
+from brianmodel.errors import UsageError
 from brianmodel.io import atomic_write, csv_text
 from brianmodel.plots import field_grid, plt, save
 from brianmodel.results import ResultsFolder
@@ -47,9 +48,9 @@ def _numbers(text: str, kind, option: str) -> list:
     try:
         values = [kind(v) for v in text.split(",")] if text else []
     except ValueError:
-        raise SystemExit(f"error: {option} takes numbers separated by commas, got {text!r}") from None
+        raise UsageError(f"{option} takes numbers separated by commas, got {text!r}") from None
     if any(v <= 0 for v in values):
-        raise SystemExit(f"error: {option} takes positive numbers, got {text!r}")
+        raise UsageError(f"{option} takes positive numbers, got {text!r}")
     return values
 
 
@@ -57,18 +58,24 @@ def _numbers(text: str, kind, option: str) -> list:
 def main(argv=None):
     p = parser(__doc__)
     p.add_argument("results", help="results folder of a training on image patches, with a saved probe")
-    p.add_argument("--probe", default="final", help="the probe whose x the codes are fitted to (evaluation/<probe>.npz)")
+    p.add_argument("--probe", default="final",
+                   help="the probe whose x the codes are fitted to (evaluation/<probe>.npz)")
     p.add_argument("--k", default="2,5,10,20", help="active units of the binary codes, comma-separated")
     p.add_argument("--sparse-coding", default="", metavar="ALPHAS",
                    help="L1 penalties α of sparse codes of the signed patches to add, comma-separated (e.g. 2)")
-    p.add_argument("--fit", type=int, default=5000, help="presentations of the probe (patches of the dataset) the codes are fitted to")
+    p.add_argument("--fit", type=int, default=5000,
+                   help="presentations of the probe (patches of the dataset) the codes are fitted to")
     p.add_argument("--out", required=True, help="folder for code_fields.png and code_fields.csv")
     args = p.parse_args(argv)
     ks, alphas = _numbers(args.k, int, "--k"), _numbers(args.sparse_coding, float, "--sparse-coding")
+    if args.fit < 1:
+        raise UsageError(f"--fit takes a positive number of presentations, got {args.fit}")
     folder = ResultsFolder(args.results)
     info, state = folder.read_params(), folder.load_checkpoint()
     shape, n_pixels = tuple(info["dataset"]["image_shape"]), int(np.prod(info["dataset"]["image_shape"]))
     x = np.asarray(folder.load_evaluation(args.probe)["x"], dtype=float)[:args.fit, :2 * n_pixels]
+    # everything read (the dataset too) before the fits, which take minutes
+    patches = load_dataset(info["run"]["dataset"]).images[:args.fit] if alphas else None
     n_hidden, network_k = state["W"].shape[0], round(info["model"]["homeostasis"]["rho"] * state["W"].shape[0])
     panels = [("network", network_k, "", receptive_fields(state["W"], shape))]
     for k in ks:
@@ -76,12 +83,10 @@ def main(argv=None):
     if network_k in ks:
         panels.append(("explaining-away code", network_k, "",
                        code_fields(x, network_k, n_hidden, explaining_away_code, shape)))
-    if alphas:
-        patches = load_dataset(info["run"]["dataset"]).images[:args.fit]
-        for alpha in alphas:
-            atoms = sparse_coding_dictionary(patches, n_hidden, alpha)
-            atoms /= np.abs(atoms).max(axis=1, keepdims=True).clip(1e-12)
-            panels.append(("sparse coding", "", alpha, atoms.reshape(n_hidden, *shape)))
+    for alpha in alphas:
+        atoms = sparse_coding_dictionary(patches, n_hidden, alpha)
+        atoms /= np.abs(atoms).max(axis=1, keepdims=True).clip(1e-12)
+        panels.append(("sparse coding", "", alpha, atoms.reshape(n_hidden, *shape)))
     rows = [shape_row(name, k, alpha, fields[:100], shape) for name, k, alpha, fields in panels]
     columns = min(3, len(panels))
     lines = -(-len(panels) // columns)

@@ -123,5 +123,7 @@ def test_code_fields_fits_codes_to_a_saved_probe_without_brian2(tiny_root, tmp_p
         script.main([f"{tiny_root}/mnist", "--k", "2,x", "--out", str(tmp_path)])
     with pytest.raises(SystemExit, match="--sparse-coding takes positive numbers"):
         script.main([f"{tiny_root}/mnist", "--sparse-coding", "0", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="--fit takes a positive number"):
+        script.main([f"{tiny_root}/mnist", "--fit", "0", "--out", str(tmp_path)])
     with pytest.raises(SystemExit, match="no probe .missing."):
         script.main([f"{tiny_root}/mnist", "--probe", "missing", "--out", str(tmp_path)])

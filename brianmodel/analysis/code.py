@@ -297,12 +297,10 @@ def final_bout_echo(x: np.ndarray, x_hat: np.ndarray, drive: np.ndarray, bins: i
     for b in range(bins):
         inside = driven & (which == b)
         n_on, n_off = (inside & on).sum(), (inside & ~on).sum()
-        if n_on < min_count or n_off < min_count:
-            gaps.append(float("nan"))
-            continue
-        gaps.append(float(fired[inside & on].mean() - fired[inside & ~on].mean()))
-        weights.append((len(gaps) - 1, n_on))
-    gap = (sum(gaps[b] * w for b, w in weights) / sum(w for _, w in weights)) if weights else float("nan")
+        counted = n_on >= min_count and n_off >= min_count
+        gaps.append(float(fired[inside & on].mean() - fired[inside & ~on].mean()) if counted else float("nan"))
+        weights.append(n_on if counted else 0)
+    gap = np.average(np.nan_to_num(gaps), weights=weights) if sum(weights) else float("nan")
     return {"gap": float(gap), "bin_gaps": gaps}
 
 
