@@ -2,13 +2,16 @@
 
     python protocols/evaluate.py results/mnist                 # the standard probes
     python protocols/evaluate.py results/mnist --label test --presentations 2000 --phi-scale 1.2
+    python protocols/evaluate.py results/mnist --label refractory-8ms --held-out --set 'neurons.refractory=8*ms'
     python protocols/evaluate.py results/mnist --code          # the code's measures and ceilings (docs/code.md)
     python protocols/evaluate.py results/mnist --alignment     # ΔW against the autoencoder's gradient
 
 The standard probes are ``final`` (1,000 presentations of a seeded image set),
 ``phi-1.5`` (Φ × 1.5, Fig 7e) and ``checkpoint-<n>`` at six points of training
 (Fig 5). Each writes <results>/evaluation/<label>.npz; the training's binary
-is reused.
+is reused. --label runs one probe instead: of --held-out images (each once),
+or of the seeded set; --set probes the trained weights under another value of
+a model parameter (compiled anew; saved with the probe as ``overrides``).
 
 --code (a training with a holdout) probes --presentations (4,000) training
 images (``code-train``) and every held-out image (``code-held-out``), writes the
@@ -24,7 +27,9 @@ with the direction its window predicts, Σ z (r x − x̂)) goes to
 
 from brianmodel.analysis import format_report
 from brianmodel.cli import command, parser
+from brianmodel.errors import UsageError
 from brianmodel.mstdp.probes import alignment_probe, code_probe, probe, standard_probes
+from brianmodel.parameters import parse_assignments
 
 
 @command
@@ -42,7 +47,17 @@ def main(argv=None):
     p.add_argument("--checkpoint", type=int, help="presentations done at the checkpoint to probe (default: last)")
     p.add_argument("--phi-scale", type=float,
                    help="factor on every Φ_j (default: 1 for --label, 1.5 for the standard set's Φ probe)")
+    p.add_argument("--held-out", action="store_true",
+                   help="with --label: probe the training's held-out images, each once (a training with --holdout)")
+    p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE",
+                   help="with --label: probe the trained weights under this parameter instead of the training's, "
+                        "e.g. --set neurons.refractory=8*ms (repeatable; saved with the probe)")
     args = p.parse_args(argv)
+    if args.held_out and not args.label:
+        raise UsageError("--held-out needs --label (the standard probes and --code choose their own images)")
+    if args.set and not args.label:
+        raise UsageError("--set needs --label: a probe under other parameters gets a name of its own, and the "
+                         "standard probes keep theirs")
     presentations = args.presentations if args.presentations is not None else 4000 if args.code else 1000
     if args.alignment:
         alignment_probe(args.results)
@@ -51,7 +66,8 @@ def main(argv=None):
                                        checkpoint=args.checkpoint)))
     elif args.label:
         probe(args.results, args.label, presentations=presentations, checkpoint=args.checkpoint,
-              phi_scale=1.0 if args.phi_scale is None else args.phi_scale)
+              phi_scale=1.0 if args.phi_scale is None else args.phi_scale, held_out_only=args.held_out,
+              overrides=parse_assignments(args.set))
     else:
         standard_probes(args.results, presentations=presentations,
                         phi_scale=1.5 if args.phi_scale is None else args.phi_scale)

@@ -7,8 +7,8 @@ import pytest
 
 from brianmodel.analysis import (active_units, binary_code_ceiling, code_ceilings, code_report, code_statistics,
                                  distinct_codes, effective_units, explaining_away_code, format_report, linear_readout,
-                                 one_spike_threshold, pca_ceiling, q_column_corr, repeat_corr, template_corr, topk_code,
-                                 unit_usage)
+                                 one_spike_threshold, pca_ceiling, q_column_corr, reconstruction_corr, repeat_corr,
+                                 spike_count_readout, spike_count_thresholds, template_corr, topk_code, unit_usage)
 from brianmodel.errors import ProtocolError
 from brianmodel.mstdp.probes import code_probe
 from brianmodel.params.run import RunSettings
@@ -115,6 +115,18 @@ def test_one_spike_threshold_separates_the_drive_of_the_units_that_should_fire()
     assert one_spike_threshold(x, np.zeros_like(x)) == 0.0  # no drive: nothing fires, whatever θ
 
 
+def test_spike_count_thresholds_grade_the_readout_as_the_input_counts():
+    rng = np.random.default_rng(8)
+    x = rng.choice([0.0, 1.0, 2.0], p=[0.8, 0.15, 0.05], size=(300, 80))
+    drive = 2.0 * x + rng.random(x.shape)  # a unit's drive lies in [2 x, 2 x + 1): two gaps to find
+    thresholds = spike_count_thresholds(x, drive, 2)
+    np.testing.assert_array_equal(spike_count_readout(drive, thresholds), x)
+    assert spike_count_thresholds(x, drive, 1) == pytest.approx([one_spike_threshold(x, drive)])
+    assert reconstruction_corr(x, (drive > spike_count_thresholds(x, drive, 1)[0]).astype(float)) < 0.98
+    with pytest.raises(ValueError, match="at least one level"):
+        spike_count_thresholds(x, drive, 0)
+
+
 def test_a_one_spike_readout_reaches_binary_inputs_but_not_graded_ones():
     x = _sparse_dictionary_data(n_visible=200, n=20, k=3, presentations=1200, overlap=0.0, seed=3)
     graded = code_ceilings(x[:1000], x[1000:], 3, 20, topk_code, seed=0)
@@ -122,6 +134,7 @@ def test_a_one_spike_readout_reaches_binary_inputs_but_not_graded_ones():
                            seed=0)
     assert binary["one_spike"] > 0.95 and binary["train_one_spike"] > 0.95
     assert graded["linear"] > 0.95 and graded["one_spike"] < graded["linear"] - 0.02  # a spike can't grade
+    assert binary["spike_count"] == binary["one_spike"]  # binary inputs: one level, the same readout
     assert binary_code_ceiling(x[:1000], x[1000:], 3, 20, topk_code, seed=0) == (graded["train_linear"],
                                                                                    graded["linear"])
 
@@ -140,15 +153,18 @@ def test_code_report_has_every_measure_finite_and_formats():
     report = code_report((x[:100], z[:100]), (x[100:], z[100:]), Q, x_hat_test=x[100:] + 1, seed=0,
                          x_hat_train=x[:100], images=(np.arange(100) % 90, np.arange(50)), iterations=5)
     keys = ["held_out_corr", "train_corr", "active_units_mean", "q_column_corr_all", "q_column_corr_coactive",
-            "template_corr", "own_linear_readout_corr", "ceiling_pca_k_corr", "ceiling_linear_n_corr",
+            "template_corr", "q_one_spike_corr", "own_linear_readout_corr", "ceiling_pca_k_corr",
+            "ceiling_linear_n_corr",
             "ceiling_topk_corr", "ceiling_explaining_away_corr", "ceiling_topk_one_spike_corr",
-            "ceiling_explaining_away_one_spike_corr", "distinct_codes_fraction", "units_never_active",
+            "ceiling_explaining_away_one_spike_corr", "ceiling_topk_spike_count_corr",
+            "ceiling_explaining_away_spike_count_corr", "distinct_codes_fraction", "units_never_active",
             "effective_units", "k", "train_noise_ceiling_corr"]
     for key in keys:
         assert key in report, key
     for key in keys[2:-1]:  # each measure of the code also on the training images, but Q's own
         assert f"train_{key}" in report or key in ("q_column_corr_all", "k"), key
     assert "noise_ceiling_corr" not in report  # every held-out image shown once
+    assert "train_corr_once" in report and "held_out_corr_once" in report
     assert all(np.isfinite(v) for v in report.values())
     assert report["k"] == round(report["train_active_units_mean"])
     assert report["train_ceiling_linear_n_corr"] >= report["train_ceiling_pca_k_corr"]  # n ≥ k components
@@ -179,6 +195,8 @@ def test_the_final_bouts_echo_of_the_initial_bout_is_measured_at_equal_drive():
     echo = final_bout_echo(x, echoing, drive, bins=10)
     assert echo["gap"] == pytest.approx(0.3, abs=0.05) and len(echo["bin_gaps"]) == 10
     assert echo["bin_gaps"][0] == pytest.approx(0.0, abs=0.03)  # drive < 0.1: even the echo does not reach 0.6
+    assert echo["fired_off"][9] == 1.0 and echo["fired_on"][9] == 1.0  # drive > 0.9: both sides fire
+    assert echo["fired_on"][4] == 1.0 and echo["fired_off"][4] == 0.0  # 0.4-0.5: only with the echo
     assert np.isnan(final_bout_echo(np.ones((5, 4)), echoing[:5, :4], drive[:5, :4])["gap"])  # no x = 0 side
 
 
@@ -192,3 +210,27 @@ def test_the_code_report_carries_the_echo_of_a_binary_initial_bout():
                          iterations=3)
     assert report["final_bout_echo"] > 0.3 and report["train_final_bout_echo"] > 0.3
     assert "final bout's echo of x at equal drive" in format_report(report)
+
+
+def test_spikes_counted_once_shows_what_the_inputs_doubles_cost_a_one_spike_reconstruction():
+    rng = np.random.default_rng(9)
+    z = (rng.random((120, 10)) < 0.3).astype(float)
+    x = rng.choice([0.0, 1.0, 2.0], p=[0.7, 0.25, 0.05], size=(120, 40))  # the initial bout: some doubles
+    x_hat = np.minimum(x, 1)  # a final bout that fires every unit of x, once
+    report = code_report((x[:80], z[:80]), (x[80:], z[80:]), rng.random((40, 10)), x_hat_test=x_hat[80:],
+                         x_hat_train=x_hat[:80], iterations=2)
+    assert report["held_out_corr_once"] == pytest.approx(1.0) and report["train_corr_once"] == pytest.approx(1.0)
+    assert report["held_out_corr"] < 0.99  # counted as spikes, the doubles are missed
+
+
+def test_q_one_spike_readout_is_the_reconstruction_the_code_alone_gives_through_q():
+    rng = np.random.default_rng(10)
+    Q = (rng.random((60, 12)) < 0.2).astype(float)  # each unit drives its own few visible units
+    z = (rng.random((200, 12)) < 0.25).astype(float)
+    z[np.arange(200), rng.integers(12, size=200)] = 1.0  # every presentation codes something
+    x = (z @ Q.T > 0).astype(float)  # exactly what Q z drives: the code alone reconstructs x
+    noise = (rng.random(x.shape) < 0.2).astype(float)
+    report = code_report((x[:150], z[:150]), (x[150:], z[150:]), Q, iterations=2)
+    assert report["q_one_spike_corr"] == pytest.approx(1.0) and report["train_q_one_spike_corr"] == pytest.approx(1.0)
+    other = code_report((x[:150], z[:150]), (np.maximum(x[150:], noise[150:]), z[150:]), Q, iterations=2)
+    assert other["q_one_spike_corr"] < 0.9  # inputs the code does not carry are not reconstructed

@@ -127,3 +127,30 @@ def test_code_fields_fits_codes_to_a_saved_probe_without_brian2(tiny_root, tmp_p
         script.main([f"{tiny_root}/mnist", "--fit", "0", "--out", str(tmp_path)])
     with pytest.raises(SystemExit, match="no probe .missing."):
         script.main([f"{tiny_root}/mnist", "--probe", "missing", "--out", str(tmp_path)])
+
+
+def test_the_echo_figure_measures_saved_probes_without_brian2(tiny_root, tmp_path):
+    code = ("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); "
+            "assert 'brian2' not in sys.modules, 'brian2 imported'")
+    subprocess.run([sys.executable, "-c", code, os.path.join(FIGURES, "echo.py"), f"{tiny_root}/mnist:final",
+                    f"{tiny_root}/mnist:checkpoint-0=untrained", "--out", str(tmp_path), "--name", "probes"],
+                   check=True, capture_output=True)
+    import csv
+    import numpy as np
+    from brianmodel.analysis import final_bout_echo, reconstruction_corr
+    from brianmodel.results import ResultsFolder
+    rows = list(csv.DictReader((tmp_path / "probes.csv").open()))
+    assert [row["probe"] for row in rows] == [f"{tiny_root}/mnist:final", "untrained"]
+    folder = ResultsFolder(f"{tiny_root}/mnist")
+    final = folder.load_evaluation("final")
+    Q = folder.load_checkpoint(int(final["checkpoint"]))["Q"]
+    assert float(rows[0]["corr"]) == pytest.approx(reconstruction_corr(final["x"], final["x_hat"]), rel=1e-5)
+    echo = final_bout_echo(final["x"], final["x_hat"], final["z"] @ Q.T)["gap"]
+    assert (rows[0]["echo"] == "nan") if np.isnan(echo) else float(rows[0]["echo"]) == pytest.approx(echo, rel=1e-5)
+    assert rows[1]["checkpoint"] == "0" and rows[0]["overrides"] == ""
+    assert (tmp_path / "probes.png").stat().st_size > 10_000
+    script = load_script(os.path.join(FIGURES, "echo.py"))
+    with pytest.raises(SystemExit, match="FOLDER:LABEL"):
+        script.main([f"{tiny_root}/mnist", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="no probe 'missing'"):
+        script.main([f"{tiny_root}/mnist:missing", "--out", str(tmp_path)])

@@ -23,7 +23,9 @@ fires once or not at all (the stimulus can make it fire twice in the first).
 Each binary code's ceiling is therefore also given with a one-spike readout,
 x̂ = [D z > θ], θ the one threshold that best reconstructs the training inputs:
 what the same code reaches when its reconstruction, like the network's, is one
-spike or none per visible unit.
+spike or none per visible unit. And with a spike-count readout, x̂ = Σ_l [D z > θ_l]
+with as many thresholds as the most spikes a visible unit fires in x: what the
+code reaches if the final bout could grade its counts as the initial bout does.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from .measures import reconstruction_corr
 __all__ = ["active_units", "distinct_codes", "unit_usage", "effective_units", "code_statistics", "q_column_corr",
            "template_corr", "feature_statistics", "linear_readout", "pca_ceiling", "fit_binary_code", "topk_code",
            "explaining_away_code", "sparse_coding_dictionary", "binary_code_ceiling", "one_spike_threshold",
+           "spike_count_thresholds", "spike_count_readout",
            "code_ceilings", "repeat_corr", "final_bout_echo", "code_report", "format_report"]
 
 
@@ -233,29 +236,69 @@ def sparse_coding_dictionary(patches: np.ndarray, n: int, alpha: float, seed: in
     return learner.fit(patches).components_
 
 
-def one_spike_threshold(x: np.ndarray, drive: np.ndarray, candidates: int = 64) -> float:
-    """The θ whose one-spike readout [drive > θ] best reconstructs ``x`` (mean corr), among quantiles of the
-    positive drive and the midpoints between them (a gap in the drive is split in its middle)."""
+def _threshold_candidates(drive: np.ndarray, candidates: int) -> np.ndarray:
+    """0 (every driven unit fires), quantiles of the positive drive and the midpoints between them (a gap in
+    the drive is split in its middle), sorted; empty without positive drive."""
     positive = drive[drive > 0]
     if not len(positive):
-        return 0.0
+        return positive
     quantiles = np.unique(np.quantile(positive, np.linspace(0.0, 1.0, candidates, endpoint=False)))
-    thresholds = np.sort(np.concatenate([quantiles, (quantiles[1:] + quantiles[:-1]) / 2]))
+    return np.sort(np.concatenate([[0.0], quantiles, (quantiles[1:] + quantiles[:-1]) / 2]))
+
+
+def one_spike_threshold(x: np.ndarray, drive: np.ndarray, candidates: int = 64) -> float:
+    """The θ whose one-spike readout [drive > θ] best reconstructs ``x`` (mean corr), among 0, quantiles of
+    the positive drive and the midpoints between them (a gap in the drive is split in its middle)."""
+    thresholds = _threshold_candidates(drive, candidates)
+    if not len(thresholds):
+        return 0.0
     scores = [reconstruction_corr(x, (drive > theta).astype(float)) for theta in thresholds]
     return float(thresholds[int(np.argmax(scores))])
 
 
+def spike_count_readout(drive: np.ndarray, thresholds) -> np.ndarray:
+    """x̂ = Σ_l [drive > θ_l]: a visible unit fires one more spike for every threshold its drive exceeds."""
+    return np.sum([drive > theta for theta in thresholds], axis=0).astype(float)
+
+
+def spike_count_thresholds(x: np.ndarray, drive: np.ndarray, levels: int, candidates: int = 64,
+                           rounds: int = 2) -> np.ndarray:
+    """θ_1 ≤ … ≤ θ_levels whose :func:`spike_count_readout` best reconstructs ``x`` (mean corr): starts from
+    the one-spike θ for every level, then sets each θ_l in turn, keeping the others, to the best of
+    :func:`one_spike_threshold`'s candidates between its neighbours. ``levels`` 1: the one-spike θ."""
+    if levels < 1:
+        raise ValueError(f"a spike-count readout needs at least one level, got {levels}")
+    thresholds = np.full(levels, one_spike_threshold(x, drive, candidates))
+    grid = _threshold_candidates(drive, candidates)
+    if levels == 1 or not len(grid):
+        return thresholds
+    grid = np.append(grid, drive.max())  # the top: a level no unit reaches
+    for _ in range(rounds):
+        for level in range(levels):
+            low = thresholds[level - 1] if level else -np.inf
+            high = thresholds[level + 1] if level + 1 < levels else np.inf
+            options = grid[(grid >= low) & (grid <= high)]
+            scores = [reconstruction_corr(x, spike_count_readout(
+                drive, np.concatenate([thresholds[:level], [theta], thresholds[level + 1:]]))) for theta in options]
+            if len(options):
+                thresholds[level] = options[int(np.argmax(scores))]
+    return thresholds
+
+
 def code_ceilings(x_train, x_test, k: int, n: int, encode, iterations: int = 30, seed: int = 0) -> dict:
     """``encode``'s binary k-of-n code with D fitted on ``x_train``: corr on training (``train_``) and held-out
-    inputs with the linear readout x̂ = D z (``linear``) and the one-spike readout [D z > θ] (``one_spike``, θ
-    chosen on the training inputs)."""
+    inputs with the linear readout x̂ = D z (``linear``), the one-spike readout [D z > θ] (``one_spike``) and
+    the spike-count readout with as many levels as x's largest count (``spike_count``); thresholds chosen on
+    the training inputs."""
     D = fit_binary_code(x_train, k, n, encode, iterations, seed)
     drives = [encode(x.astype(float), D, k) @ D.T for x in (x_train, x_test)]
     theta = one_spike_threshold(x_train, drives[0])
+    thresholds = spike_count_thresholds(x_train, drives[0], max(1, int(np.round(x_train.max()))))
     ceilings = {}
     for prefix, x, drive in (("train_", x_train, drives[0]), ("", x_test, drives[1])):
         ceilings[f"{prefix}linear"] = reconstruction_corr(x, drive)
         ceilings[f"{prefix}one_spike"] = reconstruction_corr(x, (drive > theta).astype(float))
+        ceilings[f"{prefix}spike_count"] = reconstruction_corr(x, spike_count_readout(drive, thresholds))
     return ceilings
 
 
@@ -284,7 +327,8 @@ def final_bout_echo(x: np.ndarray, x_hat: np.ndarray, drive: np.ndarray, bins: i
     """How much a visible unit's final-bout spike depends on its own initial-bout spike, beyond the
     feedback's drive: P(x̂ > 0 | x > 0) − P(x̂ > 0 | x = 0) among unit-presentations of equal ``drive``
     (= z Qᵀ, in ``bins`` quantile bins of the positive drive; a bin counts where each side has
-    ``min_count``), averaged with the weights of the x > 0 side (``gap``; per bin: ``bin_gaps``).
+    ``min_count``), averaged with the weights of the x > 0 side (``gap``; per bin: ``bin_gaps``, and the
+    two sides' firing probabilities ``fired_on`` and ``fired_off``).
 
     0 when the final bout is a function of the code alone, as an autoencoder's reconstruction is; > 0
     when what is left of the initial bout in the visible cells helps the same units fire again.
@@ -293,15 +337,17 @@ def final_bout_echo(x: np.ndarray, x_hat: np.ndarray, drive: np.ndarray, bins: i
     on, fired, driven = x > 0, x_hat > 0, drive > 0
     edges = np.quantile(drive[driven], np.linspace(0, 1, bins + 1)[1:-1]) if driven.any() else np.array([])
     which = np.digitize(drive, edges)
-    gaps, weights = [], []
+    fired_on, fired_off, weights = [], [], []
     for b in range(bins):
         inside = driven & (which == b)
         n_on, n_off = (inside & on).sum(), (inside & ~on).sum()
         counted = n_on >= min_count and n_off >= min_count
-        gaps.append(float(fired[inside & on].mean() - fired[inside & ~on].mean()) if counted else float("nan"))
+        fired_on.append(float(fired[inside & on].mean()) if counted else float("nan"))
+        fired_off.append(float(fired[inside & ~on].mean()) if counted else float("nan"))
         weights.append(n_on if counted else 0)
+    gaps = [a - b for a, b in zip(fired_on, fired_off)]
     gap = np.average(np.nan_to_num(gaps), weights=weights) if sum(weights) else float("nan")
-    return {"gap": float(gap), "bin_gaps": gaps}
+    return {"gap": float(gap), "bin_gaps": gaps, "fired_on": fired_on, "fired_off": fired_off}
 
 
 def code_report(train, test, Q: np.ndarray, x_hat_test: np.ndarray | None = None, seed: int = 0, *,
@@ -320,6 +366,9 @@ def code_report(train, test, Q: np.ndarray, x_hat_test: np.ndarray | None = None
         report["train_corr"] = reconstruction_corr(x_train, x_hat_train)
     if x_hat_test is not None:
         report["held_out_corr"] = reconstruction_corr(x_test, x_hat_test)
+    for key, x, x_hat in (("held_out_corr_once", x_test, x_hat_test), ("train_corr_once", x_train, x_hat_train)):
+        if x_hat is not None:  # each unit's spikes counted once, in both bouts: what x's doubles cost x̂
+            report[key] = reconstruction_corr(np.minimum(x, 1), np.minimum(x_hat, 1))
     for key, x, z, x_hat in (("final_bout_echo", x_test, z_test, x_hat_test),
                              ("train_final_bout_echo", x_train, z_train, x_hat_train)):
         echo = final_bout_echo(x, x_hat, z @ Q.T)["gap"] if x_hat is not None else float("nan")
@@ -335,6 +384,9 @@ def code_report(train, test, Q: np.ndarray, x_hat_test: np.ndarray | None = None
         report[f"{prefix}template_corr"] = template_corr(Q, x, z)
     k = max(1, int(round(report["train_active_units_mean"])))
     report["k"] = k
+    theta = one_spike_threshold(x_train, z_train @ Q.T)  # Q's own drive, with no memory of the initial bout
+    report["train_q_one_spike_corr"], report["q_one_spike_corr"] = (
+        reconstruction_corr(x, (z @ Q.T > theta).astype(float)) for x, z in ((x_train, z_train), (x_test, z_test)))
     report["train_own_linear_readout_corr"], report["own_linear_readout_corr"] = linear_readout(
         z_train.astype(float), x_train, z_test.astype(float), x_test)
     axes = _principal_axes(x_train)
@@ -345,6 +397,7 @@ def code_report(train, test, Q: np.ndarray, x_hat_test: np.ndarray | None = None
         for prefix in ("train_", ""):
             report[f"{prefix}ceiling_{name}_corr"] = ceilings[f"{prefix}linear"]
             report[f"{prefix}ceiling_{name}_one_spike_corr"] = ceilings[f"{prefix}one_spike"]
+            report[f"{prefix}ceiling_{name}_spike_count_corr"] = ceilings[f"{prefix}spike_count"]
     if images is not None:
         for prefix, x, shown in (("train_", x_train, images[0]), ("", x_test, images[1])):
             noise = repeat_corr(x, np.asarray(shown))
@@ -355,6 +408,7 @@ def code_report(train, test, Q: np.ndarray, x_hat_test: np.ndarray | None = None
 
 # (measure, key on held-out images; its training key is 'train_' + key, or 'train_corr' for the network's)
 _ROWS = [("network reconstruction corr(x, x̂)", "held_out_corr"),
+         ("… each unit's spikes counted once", "held_out_corr_once"),
          ("noise ceiling (repeats of an image)", "noise_ceiling_corr"),
          ("active units, mean", "active_units_mean"), ("active units, median", "active_units_median"),
          ("active units, min", "active_units_min"), ("active units, max", "active_units_max"),
@@ -363,12 +417,15 @@ _ROWS = [("network reconstruction corr(x, x̂)", "held_out_corr"),
          ("Q column r, all pairs", "q_column_corr_all"), ("Q column r, co-active pairs", "q_column_corr_coactive"),
          ("one template: corr(Q_j, x), active j", "template_corr"),
          ("final bout's echo of x at equal drive", "final_bout_echo"),
+         ("own code through Q, one-spike readout", "q_one_spike_corr"),
          ("own code, best linear readout", "own_linear_readout_corr"),
          ("ceiling PCA-k", "ceiling_pca_k_corr"), ("ceiling linear-n (PCA-n)", "ceiling_linear_n_corr"),
          ("ceiling binary top-k", "ceiling_topk_corr"),
          ("ceiling binary explaining-away", "ceiling_explaining_away_corr"),
          ("ceiling binary top-k, one-spike readout", "ceiling_topk_one_spike_corr"),
-         ("ceiling explaining-away, one-spike readout", "ceiling_explaining_away_one_spike_corr")]
+         ("ceiling explaining-away, one-spike readout", "ceiling_explaining_away_one_spike_corr"),
+         ("ceiling binary top-k, spike-count readout", "ceiling_topk_spike_count_corr"),
+         ("ceiling explaining-away, spike-count readout", "ceiling_explaining_away_spike_count_corr")]
 
 
 def format_report(report: dict) -> str:
@@ -381,7 +438,7 @@ def format_report(report: dict) -> str:
 
     lines = [f"{'measure':44s} {'training':>9s} {'held out':>9s}"]
     for measure, key in _ROWS:
-        train_key = "train_corr" if key == "held_out_corr" else f"train_{key}"
+        train_key = {"held_out_corr": "train_corr", "held_out_corr_once": "train_corr_once"}.get(key, f"train_{key}")
         if key == "q_column_corr_all":  # a property of Q alone
             train_key = key
         if key in report or train_key in report:

@@ -22,7 +22,7 @@ from ..params.cable import CABLE_METHOD
 from ..params.mstdp import ModelParams
 from .equations import has_cable, has_lateral, hidden_equations, own_tau_e, pool_equations, visible_equations
 
-__all__ = ["Cell", "visible_cell", "hidden_cell", "pool_cell"]
+__all__ = ["Cell", "visible_cell", "visible_forget_code", "hidden_cell", "pool_cell"]
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,18 @@ def visible_cell(params: ModelParams) -> Cell:
                  # whole time steps (t % duration in floating point gives 49, 50 or 51, by the presentation's
                  # place in its chunk)
                  "presentation_steps": whole_steps(pr.duration, pr.dt),
-                 "stimulus_steps": whole_steps(pr.stimulus_duration, pr.dt), **cable},
+                 "stimulus_steps": whole_steps(pr.stimulus_duration, pr.dt), **cable,
+                 **({} if pr.visible_forget is None else
+                    {"visible_forget_steps": whole_steps(pr.visible_forget, pr.dt)})},
                 params.neurons.E_L)
+
+
+def visible_forget_code(cell: Cell) -> str:
+    """Every membrane potential of ``cell`` back to E_L in the time step ``visible_forget_steps`` of each
+    presentation, and left alone in the others (run every step: Brian2's regular operations have no phase)."""
+    potentials = sorted(v for v in cell.equations.diff_eq_names if v == "v" or v.startswith("v_"))
+    return "forget_now = int(t_in_timesteps % presentation_steps == visible_forget_steps)\n" + "".join(
+        f"{v} = forget_now * E_L + (1 - forget_now) * {v}\n" for v in potentials)
 
 
 def hidden_cell(params: ModelParams) -> Cell:

@@ -33,7 +33,7 @@ from ..params.cable import check_step
 from ..params.mstdp import ModelParams
 from .equations import (LATERAL_TABLE, PATHWAY_TABLE, POOL_OUTPUT_EQUATIONS, has_cable, has_lateral,
                         lateral_columns, lateral_synapse_code, pathway_columns, plastic_synapse_code)
-from .layers import hidden_cell, pool_cell, visible_cell
+from .layers import hidden_cell, pool_cell, visible_cell, visible_forget_code
 from .mirrored import pathway_rule
 from .placement import placement
 
@@ -537,6 +537,9 @@ def build_network(copy_params: Sequence[ModelParams], n_visible: int, n_presenta
                               dt=period, when="start", name="visible_reset"),
         hidden.run_regularly(layer_cells["hidden"].rest, dt=period, when="start", name="hidden_reset"),
     ]
+    if params.presentation.visible_forget is not None:  # ours: the final bout forgets the initial one
+        resets.append(visible.run_regularly(visible_forget_code(layer_cells["visible"]), when="start",
+                                            name="visible_forget"))
     monitors = {
         "visible": SpikeMonitor(visible, name="visible_spikes"),
         "hidden": SpikeMonitor(hidden, name="hidden_spikes"),

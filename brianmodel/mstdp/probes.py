@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 from dataclasses import dataclass
 
@@ -67,13 +68,27 @@ def load_training(folder: ResultsFolder | str, checkpoint: int | None = None) ->
     return Trained(folder, params, settings, saved.presentations, state)
 
 
+def _overridden(trained: Trained, overrides: dict | None) -> Trained:
+    """``trained`` with its parameters changed by ``overrides`` (refused: the architecture, which the weights
+    have, and parameters the network's rules ignore)."""
+    if not overrides:
+        return trained
+    if "architecture" in overrides:
+        raise ProtocolError("a probe cannot change the architecture: the trained weights have its shape")
+    params = trained.params.with_overrides(**overrides).validate()
+    for section, values in overrides.items():
+        for name in values:
+            params.check_effective(section, name)
+    return dataclasses.replace(trained, params=params)
+
+
 def _frozen(params: ModelParams) -> ModelParams:
     return params.frozen()
 
 
 def probe(folder: ResultsFolder | str, label: str, *, presentations: int = 1000, checkpoint: int | None = None,
           phi_scale: float = 1.0, held_out_only: bool = False, training_only: bool = False,
-          silence_labels: bool = False, build_root: str | None = None) -> dict:
+          silence_labels: bool = False, overrides: dict | None = None, build_root: str | None = None) -> dict:
     """Run a frozen probe of ``checkpoint`` (default: the last) and save it as ``evaluation/<label>.npz``.
 
     ``presentations`` is rounded up to whole chunks of the training.
@@ -81,16 +96,20 @@ def probe(folder: ResultsFolder | str, label: str, *, presentations: int = 1000,
     once, then the first ones again to fill the last chunk); ``training_only``:
     draw the images from those training presented (without held-out ones).
     ``silence_labels``: present the images without their labels (testing a
-    training with label units). Returns the saved arrays.
+    training with label units). ``overrides``: {section: {name: value}} of
+    the model's parameters to probe the trained weights under instead of the
+    training's (e.g. another refractory period; not the architecture), saved
+    with the probe. Returns the saved arrays.
     """
     return probe_ensemble([folder], label, presentations=presentations, checkpoint=checkpoint, phi_scale=phi_scale,
                           held_out_only=held_out_only, training_only=training_only, silence_labels=silence_labels,
-                          build_root=build_root)[0]
+                          overrides=overrides, build_root=build_root)[0]
 
 
 def probe_ensemble(folders, label: str, *, presentations: int = 1000, checkpoint: int | None = None,
                    phi_scale: float = 1.0, held_out_only: bool = False, training_only: bool = False,
-                   silence_labels: bool = False, idle: int = 0, build_root: str | None = None) -> list[dict]:
+                   silence_labels: bool = False, overrides: dict | None = None, idle: int = 0,
+                   build_root: str | None = None) -> list[dict]:
     """:func:`probe` of several trainings of one network shape at once, as the copies of one frozen ensemble
     (``idle`` more copies fill it to a size whose binary exists). Each folder gets exactly the probe it would
     get alone."""
@@ -102,7 +121,7 @@ def probe_ensemble(folders, label: str, *, presentations: int = 1000, checkpoint
         raise ProtocolError(f"phi_scale must be positive, got {phi_scale}")
     if held_out_only and training_only:
         raise ProtocolError("held_out_only and training_only exclude each other")
-    trained = [load_training(folder, checkpoint) for folder in folders]
+    trained = [_overridden(load_training(folder, checkpoint), overrides) for folder in folders]
     settings = trained[0].settings
     for other in trained[1:]:
         differ = [name for name in SHARED_SETTINGS if getattr(other.settings, name) != getattr(settings, name)]
@@ -140,6 +159,7 @@ def probe_ensemble(folders, label: str, *, presentations: int = 1000, checkpoint
         saved = []
         for t, copy_images, (x, x_hat, z, first_spikes) in zip(trained, images, counted):
             arrays = {"checkpoint": t.presentations, "phi_scale": phi_scale, "image_indices": copy_images,
+                      **({"overrides": json.dumps(overrides, default=str, sort_keys=True)} if overrides else {}),
                       "x": x.astype(np.int16), "x_hat": x_hat.astype(np.int16), "z": z.astype(np.int16),
                       "reconstruction_corr": reconstruction_corr(x, x_hat),
                       "reconstruction_loss": reconstruction_loss(x, x_hat), **code_statistics(z),

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from brian2 import Network, NeuronGroup, StateMonitor, defaultclock, ms, prefs, set_device, um
 
-from brianmodel.errors import SimulationError
+from brianmodel.errors import ParameterError, SimulationError
 from brianmodel.mstdp import Model
 from brianmodel.mstdp.equations import hidden_equations, visible_equations
 from brianmodel.mstdp.model import Ensemble
@@ -218,3 +218,29 @@ def test_the_stimulus_lasts_the_same_whole_steps_in_every_presentation():
     on = (np.asarray(monitor.g_stim[0]) > 0).reshape(n, steps)
     assert np.array_equal(on.sum(axis=1), np.full(n, 50))
     assert on[:, :50].all()  # the first 50 steps of each presentation
+
+
+@pytest.mark.parametrize("locations", [{}, {"feedback": 250 * um}])
+def test_forgetting_returns_every_visible_membrane_to_rest_at_its_step_of_each_presentation(locations):
+    params = ModelParams().with_overrides(presentation={"visible_forget": 7 * ms}, locations=locations,
+                                          architecture={"n_hidden": 1, "n_visible_pool": 1, "n_hidden_pool": 1})
+    n = 3
+    net = build_network(params, 4, n, np.full((n, 4), 0.05))  # charged below threshold: no spike, no refractory
+    potentials = sorted(v for v in net.visible.equations.diff_eq_names if v == "v" or v.startswith("v_"))
+    monitor = StateMonitor(net.visible, potentials, record=True, when="before_groups", name="membranes")
+    net.network.add(monitor)
+    net.network.run(n * params.presentation.duration, namespace=net.namespace)
+    steps = int(round(float(params.presentation.duration / params.presentation.dt)))
+    E_L = float(params.neurons.E_L)
+    for v in potentials:
+        trace = np.asarray(getattr(monitor, v)).reshape(4, n, steps)
+        np.testing.assert_array_equal(trace[:, :, 70], E_L)  # 7 ms: the reset's step, in every presentation
+        assert np.all(np.abs(trace[:, :, 69] - E_L) > 1e-4)  # the stimulus left them charged a step before
+
+
+def test_the_forgetting_time_must_fall_between_the_stimulus_and_the_presentation_end():
+    with pytest.raises(ParameterError, match="visible_forget = 4. ms must lie between"):
+        ModelParams().with_overrides(presentation={"visible_forget": 4 * ms}).validate()
+    with pytest.raises(ParameterError, match="not a multiple of dt"):
+        ModelParams().with_overrides(presentation={"visible_forget": 7.05 * ms}).validate()
+    assert ModelParams().presentation.visible_forget is None  # the paper's cell keeps its state

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from brianmodel.analysis import q_column_corr, template_corr
-from brianmodel.errors import MissingResult, ProtocolError
+from brianmodel.errors import MissingResult, ParameterError, ProtocolError
 from brianmodel.mstdp.probes import probe, standard_probes, training_points
 from brianmodel.params.run import RunSettings
 from brianmodel.results import ResultsFolder
@@ -56,7 +56,23 @@ def test_scaling_phi_raises_hidden_activity(trained, build_root):
     assert boosted["z"].sum() > 1.2 * base["z"].sum()
 
 
+def test_a_probe_under_other_parameters_changes_only_them_and_says_so(trained, build_root, caplog):
+    base = probe(trained, "base", presentations=CHUNK, build_root=build_root)
+    with caplog.at_level("INFO", logger="brianmodel"):
+        silent = probe(trained, "no-feedback", presentations=CHUNK, overrides={"connections": {"g_feedback": 0.0}},
+                       build_root=build_root)
+    assert "compiling" not in caplog.text  # g_feedback is a run-time value: the training's binary runs it
+    np.testing.assert_array_equal(silent["x"], base["x"])  # the same weights and images: the same initial bout
+    assert base["x_hat"].sum() > 0 and silent["x_hat"].sum() == 0  # no feedback, no final bout
+    assert '"g_feedback": 0.0' in str(ResultsFolder(trained).load_evaluation("no-feedback")["overrides"])
+    assert "overrides" not in base
+
+
 def test_probe_errors(trained):
+    with pytest.raises(ProtocolError, match="cannot change the architecture"):
+        probe(trained, "x", overrides={"architecture": {"n_hidden": 5}})
+    with pytest.raises(ParameterError, match="no lateral synapses"):
+        probe(trained, "x", overrides={"lateral": {"g_lateral": 0.5}})
     with pytest.raises(MissingResult, match="no checkpoint after 30"):
         probe(trained, "x", checkpoint=30)
     with pytest.raises(ProtocolError, match="label"):

@@ -50,6 +50,9 @@ def test_presets():
     assert set(PRESETS) >= {"main", "very-sparse", "non-sparse"}
     assert preset("very-sparse").homeostasis.rho == 0.001
     assert preset("non-sparse").homeostasis.rho == 0.3
+    # forgetting: the reconstruction preset with the visible membranes reset between the bouts, nothing else
+    assert preset("forgetting").with_overrides(presentation={"visible_forget": None}) == preset("reconstruction")
+    assert preset("forgetting").presentation.visible_forget == 8 * ms
     with pytest.raises(ParameterError, match="unknown preset 'dense'.*main"):
         preset("dense")
 
