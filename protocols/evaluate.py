@@ -11,7 +11,8 @@ The standard probes are ``final`` (1,000 presentations of a seeded image set),
 (Fig 5). Each writes <results>/evaluation/<label>.npz; the training's binary
 is reused. --label runs one probe instead: of --held-out images (each once),
 or of the seeded set; --set probes the trained weights under another value of
-a model parameter (compiled anew; saved with the probe as ``overrides``).
+a model parameter (compiled anew if that parameter is compiled in; saved with the
+probe as ``overrides``).
 
 --code (a training with a holdout) probes --presentations (4,000) training
 images (``code-train``) and every held-out image (``code-held-out``), writes the
