@@ -20,7 +20,7 @@ import os
 
 import numpy as np
 
-from brianmodel.analysis import final_bout_echo, one_spike_threshold, reconstruction_corr
+from brianmodel.analysis import corr_counted_once, final_bout_echo, one_spike_threshold, reconstruction_corr
 from brianmodel.cli import command, parser
 from brianmodel.errors import UsageError
 from brianmodel.io import atomic_write, csv_text
@@ -49,7 +49,7 @@ def measure(spec: str) -> tuple[dict, dict]:
     row = {"probe": name or spec, "source": spec, "checkpoint": int(probe["checkpoint"]),
            "presentations": len(x), "overrides": json.dumps(json.loads(overrides)) if overrides else "",
            "corr": reconstruction_corr(x, x_hat),
-           "corr_once": reconstruction_corr(np.minimum(x, 1), np.minimum(x_hat, 1)), "echo": echo["gap"],
+           "corr_once": corr_counted_once(x, x_hat), "echo": echo["gap"],
            "q_one_spike": reconstruction_corr(x[half:], (drive[half:] > theta).astype(float)),
            "x_units": float((x > 0).sum(axis=1).mean()), "x_hat_units": float((x_hat > 0).sum(axis=1).mean()),
            "hidden_spikes": float(z.sum(axis=1).mean())}

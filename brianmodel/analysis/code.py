@@ -36,7 +36,7 @@ from .measures import reconstruction_corr
 __all__ = ["active_units", "distinct_codes", "unit_usage", "effective_units", "code_statistics", "q_column_corr",
            "template_corr", "feature_statistics", "linear_readout", "pca_ceiling", "fit_binary_code", "topk_code",
            "explaining_away_code", "sparse_coding_dictionary", "binary_code_ceiling", "one_spike_threshold",
-           "spike_count_thresholds", "spike_count_readout",
+           "spike_count_thresholds", "spike_count_readout", "corr_counted_once",
            "code_ceilings", "repeat_corr", "final_bout_echo", "code_report", "format_report"]
 
 
@@ -285,6 +285,11 @@ def spike_count_thresholds(x: np.ndarray, drive: np.ndarray, levels: int, candid
     return thresholds
 
 
+def corr_counted_once(x: np.ndarray, x_hat: np.ndarray) -> float:
+    """corr(x, x̂) with each unit's spikes counted once in both bouts: which units fired, not how often."""
+    return reconstruction_corr(np.minimum(x, 1), np.minimum(x_hat, 1))
+
+
 def code_ceilings(x_train, x_test, k: int, n: int, encode, iterations: int = 30, seed: int = 0) -> dict:
     """``encode``'s binary k-of-n code with D fitted on ``x_train``: corr on training (``train_``) and held-out
     inputs with the linear readout x̂ = D z (``linear``), the one-spike readout [D z > θ] (``one_spike``) and
@@ -368,7 +373,7 @@ def code_report(train, test, Q: np.ndarray, x_hat_test: np.ndarray | None = None
         report["held_out_corr"] = reconstruction_corr(x_test, x_hat_test)
     for key, x, x_hat in (("held_out_corr_once", x_test, x_hat_test), ("train_corr_once", x_train, x_hat_train)):
         if x_hat is not None:  # each unit's spikes counted once, in both bouts: what x's doubles cost x̂
-            report[key] = reconstruction_corr(np.minimum(x, 1), np.minimum(x_hat, 1))
+            report[key] = corr_counted_once(x, x_hat)
     for key, x, z, x_hat in (("final_bout_echo", x_test, z_test, x_hat_test),
                              ("train_final_bout_echo", x_train, z_train, x_hat_train)):
         echo = final_bout_echo(x, x_hat, z @ Q.T)["gap"] if x_hat is not None else float("nan")
