@@ -9,8 +9,11 @@ probed. For each, one row of
 <out>/<name>.csv: corr(x, x̂), the same with each unit's spikes counted once,
 the final bout's echo of x at equal drive Q z (analysis.final_bout_echo), the
 code alone read out through Q as one spike per visible unit (its threshold
-fitted on the probe's first half and scored on the second), and the bouts'
-sizes; the probe's parameter overrides, if any. <out>/<name>.png draws, per
+fitted on the probe's first half and scored on the second), the bouts'
+sizes, the final-bout spikes' mean latency after the hidden bout and how far
+it moves from the weakest to the strongest decile of drive
+(analysis.final_bout_latency: the window's depression grades with drive only
+as far as the latency does); the probe's parameter overrides, if any. <out>/<name>.png draws, per
 probe, how often a visible unit fires in the final bout against the feedback's
 drive (deciles of Q z), for units that fired in the initial bout and for
 units that did not: the gap between the two curves is the echo.
@@ -20,15 +23,16 @@ import os
 
 import numpy as np
 
-from brianmodel.analysis import corr_counted_once, final_bout_echo, one_spike_threshold, reconstruction_corr
+from brianmodel.analysis import (corr_counted_once, final_bout_echo, final_bout_latency, one_spike_threshold,
+                                 reconstruction_corr)
 from brianmodel.cli import command, parser
 from brianmodel.errors import UsageError
 from brianmodel.io import atomic_write, csv_text
-from brianmodel.plots import plt, save
+from brianmodel.plots import plt, save, seconds
 from brianmodel.results import ResultsFolder
 
 COLUMNS = ("probe", "source", "checkpoint", "presentations", "overrides", "corr", "corr_once", "echo", "q_one_spike",
-           "x_units", "x_hat_units", "hidden_spikes")
+           "x_units", "x_hat_units", "hidden_spikes", "latency_ms", "latency_strong_minus_weak_ms")
 
 
 def measure(spec: str) -> tuple[dict, dict]:
@@ -46,13 +50,19 @@ def measure(spec: str) -> tuple[dict, dict]:
     half = len(x) // 2
     theta = one_spike_threshold(x[:half], drive[:half])
     overrides = str(probe["overrides"]) if "overrides" in probe else ""
+    params = folder.read_params()["model"]["presentation"]
+    latency = final_bout_latency({"visible": (probe["visible_i"], probe["visible_t"]),
+                                  "hidden": (probe["hidden_i"], probe["hidden_t"])}, drive,
+                                 seconds(params["duration"]), seconds(params["readout_split"]))
     row = {"probe": name or spec, "source": spec, "checkpoint": int(probe["checkpoint"]),
            "presentations": len(x), "overrides": json.dumps(json.loads(overrides)) if overrides else "",
            "corr": reconstruction_corr(x, x_hat),
            "corr_once": corr_counted_once(x, x_hat), "echo": echo["gap"],
            "q_one_spike": reconstruction_corr(x[half:], (drive[half:] > theta).astype(float)),
            "x_units": float((x > 0).sum(axis=1).mean()), "x_hat_units": float((x_hat > 0).sum(axis=1).mean()),
-           "hidden_spikes": float(z.sum(axis=1).mean())}
+           "hidden_spikes": float(z.sum(axis=1).mean()),
+           "latency_ms": float(np.average(latency["latency_ms"], weights=latency["spikes"])),
+           "latency_strong_minus_weak_ms": float(latency["latency_ms"][-1] - latency["latency_ms"][0])}
     return row, echo
 
 

@@ -4,6 +4,7 @@
     python protocols/evaluate.py results/mnist --label test --presentations 2000 --phi-scale 1.2
     python protocols/evaluate.py results/mnist --label refractory-8ms --held-out --set 'neurons.refractory=8*ms'
     python protocols/evaluate.py results/mnist --code          # the code's measures and ceilings (docs/code.md)
+    python protocols/evaluate.py results/mnist --code --reuse  # the report again, from the probes saved
     python protocols/evaluate.py results/mnist --alignment     # ΔW against the autoencoder's gradient
 
 The standard probes are ``final`` (1,000 presentations of a seeded image set),
@@ -17,7 +18,8 @@ probe as ``overrides``).
 --code (a training with a holdout) probes --presentations (4,000) training
 images (``code-train``) and every held-out image (``code-held-out``), writes the
 code's measures and the ceilings of other codes of its size to
-<results>/evaluation/code.json and prints them.
+<results>/evaluation/code.json and prints them. With --reuse, code probes
+already saved for that checkpoint are read instead of run again.
 
 --alignment (a training with a holdout): from six checkpoints, the network
 learns on the held-out images and on as many training images, and the cosine
@@ -40,6 +42,8 @@ def main(argv=None):
     p.add_argument("--label", help="run one probe with this name instead of the standard set")
     p.add_argument("--code", action="store_true",
                    help="measure the code against ceilings (training images and held-out ones) instead")
+    p.add_argument("--reuse", action="store_true",
+                   help="with --code: read the code probes saved for that checkpoint instead of running them again")
     p.add_argument("--alignment", action="store_true",
                    help="the weight change's cosine with the autoencoder's gradient on held-out and training images, "
                         "at six points of training (evaluation/alignment.json; figures/alignment.py draws it)")
@@ -59,12 +63,14 @@ def main(argv=None):
     if args.set and not args.label:
         raise UsageError("--set needs --label: a probe under other parameters gets a name of its own, and the "
                          "standard probes keep theirs")
+    if args.reuse and not args.code:
+        raise UsageError("--reuse goes with --code (it reads the saved code probes)")
     presentations = args.presentations if args.presentations is not None else 4000 if args.code else 1000
     if args.alignment:
         alignment_probe(args.results)
     elif args.code:
         print(format_report(code_probe(args.results, presentations=presentations,
-                                       checkpoint=args.checkpoint)))
+                                       checkpoint=args.checkpoint, reuse=args.reuse)))
     elif args.label:
         probe(args.results, args.label, presentations=presentations, checkpoint=args.checkpoint,
               phi_scale=1.0 if args.phi_scale is None else args.phi_scale, held_out_only=args.held_out,

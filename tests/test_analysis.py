@@ -157,3 +157,22 @@ def test_sparse_coding_recovers_the_atoms_of_sparsely_mixed_patches():
     assert D.shape == (6, 64) and match.max(axis=1).min() > 0.98
     with pytest.raises(ValueError, match="α > 0"):
         sparse_coding_dictionary(patches, 6, alpha=0.0)
+
+
+def test_final_bout_latency_follows_the_drive_where_the_spikes_do():
+    from brianmodel.analysis import final_bout_latency
+    rng = np.random.default_rng(4)
+    period, split = 0.065, 0.009
+    drive = rng.random((20, 30)) * 10
+    hidden_t = np.repeat(np.arange(20) * period + 0.007, 3)  # each presentation's hidden bout at 7 ms
+    units = np.tile(np.arange(30), 20)
+    presentations = np.repeat(np.arange(20), 30)
+    early = 0.010 - drive[presentations, units] * 0.0002  # the more drive, the earlier: 10 ms down to 8 ms
+    visible_t = np.concatenate([presentations * period + 0.002, presentations * period + 0.007 + early])
+    visible_i = np.concatenate([units, units])  # an initial-bout spike at 2 ms, before the split, is left out
+    result = final_bout_latency({"visible": (visible_i, visible_t), "hidden": (np.zeros(60, int), hidden_t)},
+                                drive, period, split, bins=5)
+    assert result["spikes"].sum() == 600
+    assert np.all(np.diff(result["latency_ms"]) < 0)  # later deciles of drive come earlier
+    assert result["latency_ms"][0] == pytest.approx(9.8, abs=0.2)  # drive 0-2: 9.6-10 ms
+    assert result["latency_ms"][-1] == pytest.approx(8.2, abs=0.2)  # drive 8-10: 8-8.4 ms

@@ -91,6 +91,12 @@ CASES = {
         (["{damaged}", "--alignment"], "held no images out"),
         (["{damaged}", "--set", "neurons.refractory=8*ms"], "--set needs --label"),
         (["{damaged}", "--held-out"], "--held-out needs --label"),
+        (["{damaged}", "--reuse"], "--reuse goes with --code"),
+    ],
+    "rate_model": [
+        (["{damaged}"], "evaluate.py RESULTS --code first"),
+        (["{damaged}", "--readouts", "one-spike,rate"], "unknown readout 'rate'; known: one-spike"),
+        (["{damaged}", "--seeds", "0"], "--seeds and --presentations must be at least 1"),
     ],
     "classify": [
         (["--model", "lstm"], "unknown model 'lstm'"),

@@ -153,7 +153,8 @@ def test_code_report_has_every_measure_finite_and_formats():
     report = code_report((x[:100], z[:100]), (x[100:], z[100:]), Q, x_hat_test=x[100:] + 1, seed=0,
                          x_hat_train=x[:100], images=(np.arange(100) % 90, np.arange(50)), iterations=5)
     keys = ["held_out_corr", "train_corr", "active_units_mean", "q_column_corr_all", "q_column_corr_coactive",
-            "template_corr", "q_one_spike_corr", "own_linear_readout_corr", "ceiling_pca_k_corr",
+            "template_corr", "q_one_spike_corr", "own_one_spike_readout_corr", "own_linear_readout_corr",
+            "ceiling_pca_k_corr",
             "ceiling_linear_n_corr",
             "ceiling_topk_corr", "ceiling_explaining_away_corr", "ceiling_topk_one_spike_corr",
             "ceiling_explaining_away_one_spike_corr", "ceiling_topk_spike_count_corr",
@@ -234,3 +235,57 @@ def test_q_one_spike_readout_is_the_reconstruction_the_code_alone_gives_through_
     assert report["q_one_spike_corr"] == pytest.approx(1.0) and report["train_q_one_spike_corr"] == pytest.approx(1.0)
     other = code_report((x[:150], z[:150]), (np.maximum(x[150:], noise[150:]), z[150:]), Q, iterations=2)
     assert other["q_one_spike_corr"] < 0.9  # inputs the code does not carry are not reconstructed
+
+
+def test_the_best_decoder_of_the_own_code_finds_what_a_wrong_q_misses():
+    rng = np.random.default_rng(11)
+    D = np.zeros((60, 12))
+    D[np.arange(48), np.arange(48) % 12] = 1.0  # each unit stands for four visible units of its own
+    z = (rng.random((300, 12)) < 0.25).astype(float)
+    z[np.arange(300), rng.integers(12, size=300)] = 1.0
+    x = z @ D.T  # binary: the code carries x exactly, through D
+    wrong_q = rng.permutation(D.T).T  # the same columns given to the wrong units
+    report = code_report((x[:200], z[:200]), (x[200:], z[200:]), wrong_q, iterations=2)
+    assert report["own_one_spike_readout_corr"] > 0.99 and report["train_own_one_spike_readout_corr"] > 0.99
+    assert report["q_one_spike_corr"] < 0.8  # Q itself reads the code out wrongly
+
+
+def test_readout_scores_are_reconstruction_corr_without_building_the_readout():
+    from brianmodel.analysis.code import _ReadoutScores
+    rng = np.random.default_rng(12)
+    x = rng.choice([0.0, 1.0, 2.0], p=[0.7, 0.2, 0.1], size=(40, 30))
+    x[0] = 1.0  # a constant input row counts as 0, as in reconstruction_corr
+    drive = rng.random(x.shape) + x
+    scores = _ReadoutScores(x, drive)
+    for thresholds in ([0.5], [0.9, 1.7], [0.2, 0.2, 2.5], [5.0]):  # [5.0]: no unit fires
+        counts, overlap = scores.above(np.array(thresholds))
+        weights = 2 * np.arange(len(thresholds)) + 1
+        fast = scores.corr(counts.sum(axis=1, keepdims=True), (counts * weights).sum(axis=1, keepdims=True),
+                           overlap.sum(axis=1, keepdims=True))
+        assert fast[0] == pytest.approx(reconstruction_corr(x, spike_count_readout(drive, thresholds)), abs=1e-12)
+
+
+def test_the_code_report_is_recomputed_from_saved_probes_without_simulating(tmp_path):
+    from brianmodel.mstdp.network import NetworkState
+    from brianmodel.params.mstdp import ModelParams
+    from brianmodel.results import ResultsFolder
+    params = ModelParams().with_overrides(architecture={"n_hidden": 12})
+    folder = ResultsFolder(str(tmp_path / "run"))
+    os.makedirs(folder.path)
+    (tmp_path / "run" / "params.json").write_text(json.dumps({
+        "run": RunSettings(dataset="mnist", presentations=10, holdout=50).to_dict(), "model": params.to_dict(),
+        "dataset": {"n_visible": 60}}))
+    state = NetworkState.initial(params, 60, seed=0)
+    with folder.writing():
+        folder.save_checkpoint(10, state.arrays())
+    rng = np.random.default_rng(13)
+    for label, n in (("code-train", 80), ("code-held-out", 50)):
+        z = (rng.random((n, 12)) < 0.3).astype(float)
+        x = (z @ state.Q.T > 0.4).astype(float)
+        with folder.writing():
+            folder.save_evaluation(label, {"x": x, "z": z, "x_hat": x, "image_indices": np.arange(n),
+                                           "checkpoint": 10})
+    report = code_probe(folder.path, presentations=80, reuse=True)  # a probe to run would need a build: none
+    saved = folder.load_evaluation("code-held-out")
+    assert report["held_out_corr"] == reconstruction_corr(saved["x"], saved["x_hat"])  # the saved probe's
+    assert folder.read_json("evaluation/code.json")["report"]["held_out_presentations"] == 50

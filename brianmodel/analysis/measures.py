@@ -17,7 +17,7 @@ from scipy.optimize import least_squares
 __all__ = ["BoutCounts", "bout_counts", "reconstruction_loss", "reconstruction_corr", "sparsity_loss",
            "qw_correlation", "bout_gaps", "receptive_fields", "rate_model_update", "gradient_alignment", "chunk_metrics",
            "synaptic_events", "gabor", "fit_gabor", "gabor_fits", "oriented", "envelope_extent", "localized",
-           "lateral_matrix", "window_ratio", "alignment_report", "field_shapes"]
+           "lateral_matrix", "window_ratio", "alignment_report", "field_shapes", "final_bout_latency"]
 
 
 @dataclass
@@ -105,6 +105,34 @@ def bout_gaps(spikes: dict, period: float, readout_split: float) -> tuple[float,
     if not ok.any():
         return float("nan"), float("nan")
     return float(np.mean(t_hidden[ok] - t_initial[ok])), float(np.mean(t_final[ok] - t_hidden[ok]))
+
+
+def final_bout_latency(spikes: dict, drive: np.ndarray, period: float, readout_split: float,
+                       bins: int = 10) -> dict:
+    """How long after its presentation's hidden bout each final-bout spike comes, by decile of its drive.
+
+    ``spikes``: {'visible': (i, t), 'hidden': (i, t)}, times in s from the start of presentation 0; ``drive``:
+    (n_presentations, n_visible), the feedback's drive Q z of each presentation. A final-bout spike's latency is
+    its time minus the mean hidden spike time of its presentation: the Δt2 at which the window weighs its
+    depression. Returns ``latency_ms`` (mean per decile of the drive of the spikes' units), ``edges`` (the
+    deciles' bounds) and ``spikes`` (per decile).
+    """
+    vi, vt = spikes["visible"]
+    hi, ht = spikes["hidden"]
+    vp, v_in = _split(vi, vt, period)
+    hp, h_in = _split(hi, ht, period)
+    total, count = np.zeros(len(drive)), np.zeros(len(drive))
+    np.add.at(total, hp, h_in)
+    np.add.at(count, hp, 1)
+    final = (v_in >= readout_split) & (count[vp] > 0)
+    latency = (v_in[final] - total[vp[final]] / count[vp[final]]) * 1e3
+    driven = drive[vp[final], vi[final]]
+    edges = np.quantile(driven, np.linspace(0.0, 1.0, bins + 1)) if len(driven) else np.zeros(bins + 1)
+    decile = np.clip(np.searchsorted(edges, driven, side="right") - 1, 0, bins - 1)
+    spikes_per = np.bincount(decile, minlength=bins)
+    mean = np.divide(np.bincount(decile, latency, minlength=bins), spikes_per, out=np.full(bins, np.nan),
+                     where=spikes_per > 0)
+    return {"latency_ms": mean, "edges": edges, "spikes": spikes_per}
 
 
 def receptive_fields(W: np.ndarray, image_shape) -> np.ndarray:

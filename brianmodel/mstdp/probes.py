@@ -25,6 +25,7 @@ from brian2 import ms
 
 from ..analysis import (alignment_report, bout_gaps, code_report, code_statistics, feature_statistics,
                         reconstruction_corr, reconstruction_loss, window_ratio)
+from ..analysis.rate_model import RateModel, rate_model_report
 from ..datasets import load_dataset
 from ..device import Simulator
 from ..errors import ProtocolError
@@ -38,7 +39,7 @@ from .network import EnsembleState, NetworkState, Presentations
 from .trainer import SHARED_SETTINGS, image_table, training_inputs
 
 __all__ = ["Trained", "load_training", "probe", "probe_ensemble", "frozen_counts", "standard_probes",
-           "training_points", "code_probe", "alignment_probe"]
+           "training_points", "code_probe", "rate_model_probe", "alignment_probe"]
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,11 @@ def probe(folder: ResultsFolder | str, label: str, *, presentations: int = 1000,
                           overrides=overrides, build_root=build_root)[0]
 
 
+def _check_label(label: str) -> None:
+    if not label or not label.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise ProtocolError(f"probe label must be letters, digits, '-', '_' or '.', got {label!r}")
+
+
 def probe_ensemble(folders, label: str, *, presentations: int = 1000, checkpoint: int | None = None,
                    phi_scale: float = 1.0, held_out_only: bool = False, training_only: bool = False,
                    silence_labels: bool = False, overrides: dict | None = None, idle: int = 0,
@@ -113,8 +119,7 @@ def probe_ensemble(folders, label: str, *, presentations: int = 1000, checkpoint
     """:func:`probe` of several trainings of one network shape at once, as the copies of one frozen ensemble
     (``idle`` more copies fill it to a size whose binary exists). Each folder gets exactly the probe it would
     get alone."""
-    if not label or not label.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        raise ProtocolError(f"probe label must be letters, digits, '-', '_' or '.', got {label!r}")
+    _check_label(label)
     if not isinstance(presentations, int) or presentations <= 0:
         raise ProtocolError(f"presentations must be a positive integer, got {presentations!r}")
     if not phi_scale > 0:
@@ -257,14 +262,26 @@ def training_points(saved: list[int], n: int) -> list[int]:
     return sorted(chosen)
 
 
+def _saved_probe(folder: ResultsFolder, label: str, checkpoint: int, presentations: int | None) -> dict | None:
+    """The saved probe ``label`` if it is of ``checkpoint`` and (where given) ``presentations`` long, else None."""
+    if label not in folder.evaluations():
+        return None
+    saved = folder.load_evaluation(label)
+    if int(saved["checkpoint"]) != checkpoint or (presentations is not None and len(saved["x"]) != presentations):
+        return None
+    log.info("reusing the saved probe %r of %s (checkpoint %d)", label, folder.path, checkpoint)
+    return saved
+
+
 def code_probe(folder: ResultsFolder | str, presentations: int = 4000, checkpoint: int | None = None,
-               build_root: str | None = None) -> dict:
+               build_root: str | None = None, reuse: bool = False) -> dict:
     """The code's measures and ceilings (:func:`~brianmodel.analysis.code_report`) of a training with a holdout.
 
     Probes ``presentations`` of the images training presented (``code-train``)
     and every held-out image (``code-held-out``), and writes the report, with
     the checkpoint and presentations it describes, to ``evaluation/code.json``.
-    Returns the report. The default 4,000 presentations: the own code's linear
+    Returns the report. With ``reuse``, probes already saved for this checkpoint and length are read instead
+    of run again (the report alone is recomputed). The default 4,000 presentations: the own code's linear
     readout has n_hidden + 1 weights per pixel, and 1,000 overfit it (training
     0.80, held out 0.68 where 4,000 give 0.76 and 0.73).
     """
@@ -273,10 +290,11 @@ def code_probe(folder: ResultsFolder | str, presentations: int = 4000, checkpoin
         raise ProtocolError(f"the training in {folder.path!r} held no images out, and the code is measured on "
                             f"held-out images: train with --holdout N (RunSettings(holdout=N) in Python)")
     trained = load_training(folder, checkpoint)
-    train = probe(folder, "code-train", presentations=presentations, checkpoint=trained.presentations,
-                  training_only=True, build_root=build_root)
-    test = probe(folder, "code-held-out", checkpoint=trained.presentations, held_out_only=True,
-                 build_root=build_root)
+    done = trained.presentations
+    train = (reuse and _saved_probe(folder, "code-train", done, presentations)) or probe(
+        folder, "code-train", presentations=presentations, checkpoint=done, training_only=True, build_root=build_root)
+    test = (reuse and _saved_probe(folder, "code-held-out", done, None)) or probe(
+        folder, "code-held-out", checkpoint=done, held_out_only=True, build_root=build_root)
     report = code_report((train["x"], train["z"]), (test["x"], test["z"]), trained.state.Q, x_hat_test=test["x_hat"],
                          seed=trained.settings.seed, x_hat_train=train["x_hat"],
                          images=(train["image_indices"], test["image_indices"]))
@@ -284,6 +302,32 @@ def code_probe(folder: ResultsFolder | str, presentations: int = 4000, checkpoin
         folder.write_json("evaluation/code.json", {"checkpoint": trained.presentations, "report": report},
                           with_provenance=True)  # the report says how many presentations it describes
     return report
+
+
+def rate_model_probe(folder: ResultsFolder | str, models: list[RateModel], seeds: int = 3,
+                     presentations: int = 5000, label: str | None = None) -> list[dict]:
+    """The network's rate model (:mod:`brianmodel.analysis.rate_model`) trained on the inputs of a training's
+    code probes: for each model and seed, :func:`~brianmodel.analysis.rate_model.rate_model_report` on the
+    initial bouts of ``code-train`` (learned from, ``train_``) and ``code-held-out``. Rows, with each model's
+    parameters, go to ``evaluation/rate-model.json`` (``rate-model-<label>.json`` with a ``label``). Needs
+    ``evaluate.py FOLDER --code`` first; runs no simulation."""
+    if label is not None:
+        _check_label(label)
+    name = "rate-model" if label is None else f"rate-model-{label}"
+    folder = folder if isinstance(folder, ResultsFolder) else ResultsFolder(folder)
+    train, test = (folder.load_evaluation(probe_label)["x"] for probe_label in ("code-train", "code-held-out"))
+    rows = []
+    for model in models:
+        for seed in range(seeds):
+            row = {**dataclasses.asdict(model), "seed": seed, "presentations": presentations,
+                   **rate_model_report(train, test, model, presentations, seed)}
+            log.info("rate model %s, seed %d: corr(x, x̂) %.3f held out (%.3f training)", model.readout, seed,
+                     row["corr"], row["train_corr"])
+            rows.append(row)
+    with folder.writing("rate model"):
+        folder.write_json(f"evaluation/{name}.json", {"inputs": ["code-train", "code-held-out"], "rows": rows},
+                          with_provenance=True)
+    return rows
 
 
 def alignment_probe(folder: ResultsFolder | str, *, n_checkpoints: int = 6, build_root: str | None = None) -> dict:
