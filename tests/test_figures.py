@@ -154,3 +154,24 @@ def test_the_echo_figure_measures_saved_probes_without_brian2(tiny_root, tmp_pat
         script.main([f"{tiny_root}/mnist", "--out", str(tmp_path)])
     with pytest.raises(SystemExit, match="no probe 'missing'"):
         script.main([f"{tiny_root}/mnist:missing", "--out", str(tmp_path)])
+
+
+def test_the_rate_model_figure_reads_its_results_without_brian2(tmp_path):
+    import dataclasses
+    import json
+    from brianmodel.analysis.rate_model import RateModel
+    run = tmp_path / "run" / "evaluation"
+    run.mkdir(parents=True)
+    rows = [{**dataclasses.asdict(RateModel(readout=readout)), "seed": seed, "presentations": 5000,
+             "corr": corr + 0.01 * seed} for readout, corr in (("one-spike", 0.59), ("graded", 0.78))
+            for seed in range(2)]
+    (run / "rate-model.json").write_text(json.dumps({"rows": rows}))
+    (run / "code.json").write_text(json.dumps({"report": {"held_out_corr": 0.65, "ceiling_topk_corr": 0.83}}))
+    code = ("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); "
+            "assert 'brian2' not in sys.modules, 'brian2 imported'")
+    subprocess.run([sys.executable, "-c", code, os.path.join(FIGURES, "rate_model.py"), str(tmp_path / "run"),
+                    "--out", str(tmp_path), "--name", "drawn"], check=True, capture_output=True)
+    assert (tmp_path / "drawn.png").stat().st_size > 10_000
+    with pytest.raises(SystemExit, match="no evaluation/rate-model-other.json: run protocols/rate_model.py"):
+        load_script(os.path.join(FIGURES, "rate_model.py")).main([str(tmp_path / "run"), "--label", "other",
+                                                                  "--out", str(tmp_path)])
