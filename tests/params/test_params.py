@@ -53,6 +53,10 @@ def test_presets():
     # forgetting: the reconstruction preset with the visible membranes reset between the bouts, nothing else
     assert preset("forgetting").with_overrides(presentation={"visible_forget": None}) == preset("reconstruction")
     assert preset("forgetting").presentation.visible_forget == 8 * ms
+    # graded: forgetting with a slow visible dendrite and a weaker visible pool, nothing else
+    assert preset("graded").with_overrides(dendrite={"tau_d": 10 * ms},
+                                           connections={"g_pool_to_visible": 0.03}) == preset("forgetting")
+    assert preset("graded").dendrite.tau_d == 60 * ms
     with pytest.raises(ParameterError, match="unknown preset 'dense'.*main"):
         preset("dense")
 
