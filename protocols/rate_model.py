@@ -66,6 +66,10 @@ def main(argv=None):
     unknown = [readout for readout in readouts if readout not in READOUTS]
     if unknown:
         raise UsageError(f"unknown readout {unknown[0]!r}; known: {', '.join(READOUTS)}")
+    try:  # the values that do not depend on the training, before anything is read
+        RateModel(eta=args.eta, theta=args.theta, step=args.step, levels=args.levels)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     folder = ResultsFolder(args.results)
     code = folder.read_json("evaluation/code.json", "code report (run evaluate.py RESULTS --code first)")["report"]
     hidden, k = args.hidden or code["n_hidden"], args.k or code["k"]

@@ -97,6 +97,7 @@ CASES = {
         (["{damaged}"], "evaluate.py RESULTS --code first"),
         (["{damaged}", "--readouts", "one-spike,rate"], "unknown readout 'rate'; known: one-spike"),
         (["{damaged}", "--seeds", "0"], "--seeds and --presentations must be at least 1"),
+        (["{damaged}", "--eta", "nan"], "must be positive and finite"),
     ],
     "classify": [
         (["--model", "lstm"], "unknown model 'lstm'"),

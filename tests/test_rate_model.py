@@ -66,8 +66,10 @@ def test_bad_models_and_inputs_are_refused_in_one_line():
         RateModel(readout="rate")
     with pytest.raises(ValueError, match="k = 30 of n = 20"):
         RateModel(n_hidden=20, k=30)
-    with pytest.raises(ValueError, match="must be positive"):
+    with pytest.raises(ValueError, match="must be positive and finite"):
         RateModel(theta=0.0)
+    with pytest.raises(ValueError, match="must be positive and finite"):
+        RateModel(eta=float("nan"))
     with pytest.raises(ValueError, match="non-negative counts"):
         train_rate_model(-np.ones((3, 4)), RateModel(n_hidden=4, k=1), 10)
     with pytest.raises(ValueError, match="at least 1"):

@@ -65,8 +65,9 @@ class RateModel:
             raise ValueError(f"unknown readout {self.readout!r}; known: {', '.join(READOUTS)}")
         if not 1 <= self.k <= self.n_hidden:
             raise ValueError(f"a code of k = {self.k} of n = {self.n_hidden} units needs 1 <= k <= n")
-        if min(self.eta, self.theta, self.step, self.w_max) <= 0 or self.levels < 1:
-            raise ValueError("eta, theta, step and w_max must be positive and levels at least 1")
+        values = (self.eta, self.theta, self.step, self.w_max)
+        if not all(np.isfinite(values)) or min(values) <= 0 or self.levels < 1:
+            raise ValueError("eta, theta, step and w_max must be positive and finite, and levels at least 1")
 
     @property
     def rho(self) -> float:
