@@ -12,6 +12,7 @@ one-spike decoder, of the rate model with each readout (the bar the mean over
 seeds, a dot per seed) and of the top-k code's ceilings, with the study's
 target of 0.78. Writes <out>/<name>.png.
 """
+import dataclasses
 import os
 
 import numpy as np
@@ -45,9 +46,8 @@ def draw_readouts(ax, row: dict):
     model = RateModel(**{field: row[field] for field in ("theta", "step", "levels")})
     drive = np.linspace(0, model.theta + (model.levels + 0.5) * model.step, 400)
     for k, (readout, style) in enumerate(zip(READOUTS, ("-", "--", "-"))):
-        ax.plot(drive, final_bout(drive, RateModel(readout=readout, theta=model.theta, step=model.step,
-                                                   levels=model.levels)), style, color=f"C{k}", lw=2.2 - 0.4 * k,
-                label=readout)
+        ax.plot(drive, final_bout(drive, dataclasses.replace(model, readout=readout)), style, color=f"C{k}",
+                lw=2.2 - 0.4 * k, label=readout)
     ax.axvline(model.theta, color="0.7", lw=0.6, ls=":")
     ax.set_xlabel("feedback drive Q z (weights)", fontsize=8)
     ax.set_ylabel("final bout x̂ of one visible unit", fontsize=8)
