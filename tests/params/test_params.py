@@ -57,6 +57,10 @@ def test_presets():
     assert preset("graded").with_overrides(dendrite={"tau_d": 10 * ms},
                                            connections={"g_pool_to_visible": 0.03}) == preset("forgetting")
     assert preset("graded").dendrite.tau_d == 60 * ms
+    # graded-wide: graded with a 4x feedback gain and 800 hidden units at rho 0.05, nothing else
+    assert preset("graded-wide").with_overrides(connections={"g_feedback": 4.0}, architecture={"n_hidden": 200},
+                                                homeostasis={"rho": 0.1}) == preset("graded")
+    assert (preset("graded-wide").architecture.n_hidden, preset("graded-wide").homeostasis.rho) == (800, 0.05)
     with pytest.raises(ParameterError, match="unknown preset 'dense'.*main"):
         preset("dense")
 
