@@ -19,7 +19,7 @@ import sys
 from brianmodel.cli import command, parser
 from brianmodel.device import DEVICES
 from brianmodel.parameters import parse_assignments
-from brianmodel.params.mstdp import PRESETS, preset
+from brianmodel.params.mstdp import PRESETS, preset, preset_hidden
 from brianmodel.params.run import RunSettings
 from brianmodel.protocols.rule_search import SearchSettings, run_search
 
@@ -39,7 +39,7 @@ def main(argv=None):
     p.add_argument("--chunk", type=int, default=250,
                    help="presentations per binary run (the probe shows the held-out digits in whole chunks)")
     p.add_argument("--seed", type=int, default=0, help="the network's seed (the same for every candidate)")
-    p.add_argument("--hidden", type=int, default=100, help="hidden neurons")
+    p.add_argument("--hidden", type=int, help="hidden neurons (default 100, or the preset's own size)")
     p.add_argument("--preset", default="main", help=f"parameter preset: {', '.join(PRESETS)}")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE",
                    help="any other model parameter, as in protocols/train.py")
@@ -47,7 +47,8 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=0, help="OpenMP threads for cpp (0: none)")
     args = p.parse_args(argv)
     overrides = parse_assignments(args.set)
-    overrides.setdefault("architecture", {})["n_hidden"] = args.hidden
+    overrides.setdefault("architecture", {})["n_hidden"] = (args.hidden if args.hidden is not None
+                                                       else preset_hidden(args.preset, 100))
     base = preset(args.preset).with_overrides(**overrides)
     settings = RunSettings(dataset="mnist", presentations=args.presentations, chunk_size=args.chunk,
                            seed=args.seed, device=args.device, threads=args.threads, preset=args.preset,

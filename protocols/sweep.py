@@ -28,7 +28,7 @@ from brianmodel.cli import command, parser
 from brianmodel.device import DEVICES
 from brianmodel.errors import ParameterError
 from brianmodel.parameters import parse_assignments
-from brianmodel.params.mstdp import PRESETS, preset
+from brianmodel.params.mstdp import PRESETS, preset, preset_hidden
 from brianmodel.params.run import RunSettings
 from brianmodel.protocols.sweep import parse_grid, run_sweep
 from brianmodel.rules.options import add_rule_argument, rule_overrides
@@ -46,7 +46,7 @@ def main(argv=None):
                    help="points per ensemble (default: 1 on cpp, where bigger ensembles run slower per copy; on cuda "
                         "the points spread over the workers, up to 256)")
     p.add_argument("--preset", default="dendritic", help=f"parameter preset: {', '.join(PRESETS)}")
-    p.add_argument("--hidden", type=int, default=100, help="hidden neurons")
+    p.add_argument("--hidden", type=int, help="hidden neurons (default 100, or the preset's own size)")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE",
                    help="any other model parameter, as in protocols/train.py")
     p.add_argument("--dataset", default="mnist")
@@ -62,7 +62,8 @@ def main(argv=None):
     add_rule_argument(p)
     args = p.parse_args(argv)
     overrides = {**parse_assignments(args.set), **rule_overrides(args)}
-    overrides.setdefault("architecture", {})["n_hidden"] = args.hidden
+    overrides.setdefault("architecture", {})["n_hidden"] = (args.hidden if args.hidden is not None
+                                                       else preset_hidden(args.preset, 100))
     base = preset(args.preset).with_overrides(**overrides)
     settings = RunSettings(dataset=args.dataset, presentations=args.presentations, chunk_size=args.chunk,
                            seed=args.seed, device=args.device, threads=args.threads, preset=args.preset,

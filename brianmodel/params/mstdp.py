@@ -25,8 +25,8 @@ from ..rules import NO_RULE, rule
 from .cable import Cable, check_step
 
 __all__ = ["Neurons", "Dendrite", "Architecture", "Connections", "Plasticity", "Homeostasis", "Presentation",
-           "Locations", "Rules", "Lateral", "Cable", "ModelParams", "MIRRORED", "PRESETS", "preset", "NATURAL_OVERRIDES",
-           "Recipe", "RECIPES"]
+           "Locations", "Rules", "Lateral", "Cable", "ModelParams", "MIRRORED", "PRESETS", "preset",
+           "preset_hidden", "NATURAL_OVERRIDES", "Recipe", "RECIPES"]
 
 
 @dataclass(frozen=True)
@@ -401,6 +401,13 @@ def preset(name: str) -> ModelParams:
         return PRESETS[name]().validate()
     except KeyError:
         raise ParameterError(f"unknown preset {name!r}; known presets: {', '.join(PRESETS)}") from None
+
+
+def preset_hidden(name: str, default: int) -> int:
+    """The hidden layer's size of preset ``name`` where it sets its own (``graded-wide``: 800), else ``default``
+    (the sweeps' and rule search's smaller layer)."""
+    size = preset(name).architecture.n_hidden
+    return size if size != ModelParams().architecture.n_hidden else default
 
 
 # -- the runs behind the paper's figures (protocols/paper.py) -------------------

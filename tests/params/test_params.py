@@ -2,7 +2,7 @@ import pytest
 from brian2 import mV, ms, second
 
 from brianmodel.errors import ParameterError
-from brianmodel.params.mstdp import PRESETS, ModelParams, Neurons, preset
+from brianmodel.params.mstdp import PRESETS, ModelParams, Neurons, preset, preset_hidden
 from brianmodel.params.run import RunSettings
 from brianmodel.params.symstdp import SymStdpParams
 from brianmodel.params.symstdp import preset as symstdp_preset
@@ -61,6 +61,8 @@ def test_presets():
     assert preset("graded-wide").with_overrides(connections={"g_feedback": 4.0}, architecture={"n_hidden": 200},
                                                 homeostasis={"rho": 0.1}) == preset("graded")
     assert (preset("graded-wide").architecture.n_hidden, preset("graded-wide").homeostasis.rho) == (800, 0.05)
+    # the sweeps' smaller layer, unless the preset sets its own size
+    assert (preset_hidden("graded", 100), preset_hidden("graded-wide", 100)) == (100, 800)
     with pytest.raises(ParameterError, match="unknown preset 'dense'.*main"):
         preset("dense")
 
