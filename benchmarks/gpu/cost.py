@@ -4,8 +4,9 @@
 
 For each network (one 200-hidden network; an ensemble of 64 identical copies; an ensemble of 4 ``dendritic``
 copies with other feedback locations and delays) and each CUDA device (``cuda-stock``: brian2cuda 1.0b1 as it
-is; ``cuda``: brianmodel's), the project is generated (a process each, as the first project of the process)
-and its sources read:
+is; ``cuda``: brianmodel's; ``cuda-graphs``: brianmodel's with a step captured as a CUDA graph, whose host makes
+one graph launch per step and whose graph's nodes are the calls counted here), the project is generated (a
+process each, as the first project of the process) and its sources read:
 
 - per time step, the code objects of the networks' clocks (main.cu's ``net.add(&clock, _run_X)``; a clock
   slower than the time step runs once per presentation) and in each code object's host function:
@@ -33,7 +34,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-DEVICES = ("cuda-stock", "cuda")
+DEVICES = ("cuda-stock", "cuda", "cuda-graphs")
 NETWORKS = {  # name: (description, copies, what the copies differ in, their delays are one per pathway)
     "one": ("one network, 200 hidden", 1, "", True),
     "ensemble64": ("ensemble of 64 identical copies", 64, "", True),
@@ -241,7 +242,15 @@ def project_cost(build_dir: str, one_delay: bool, synapse_arrays: dict | None = 
                     row["blocking_calls"].append(f"{function[5:]}: {site['what']}")
                 if site.get("serial") or site.get("one_block"):
                     row["serial"].append(f"{function[5:]}: {site['what']}")
-    return {"per_step": per_step, "per_presentation": per_presentation,
+    with open(os.path.join(build_dir, "network.cu")) as f:
+        graphs = "brianmodel_graph::run_step" in strip_code(f.read())
+    if graphs:  # cuda-graphs: a step's calls are the nodes of its graph, replayed by one launch from the host
+        nodes = {kind: row["launch"] + row["memset"] + 1 for kind, row in per_step.items()}  # + the advance kernel
+        graph = {"host_launches_per_step": 1, "nodes": nodes, "nodes_with_presentation": nodes["spikes"]
+                 + per_presentation["launch"] + per_presentation["memset"]}
+    else:
+        graph = None
+    return {"per_step": per_step, "per_presentation": per_presentation, "graph": graph,
             "setup": setup_cost(build_dir, synapse_arrays or {})}
 
 
@@ -319,23 +328,31 @@ def cost(network: str, device: str, build_root: str) -> dict:
 def table(results: dict) -> str:
     lines = ["the cost of a CUDA time step, read from the generated code (benchmarks/gpu/cost.py): per time step "
              "(0.1 ms), a step without spikes / one with spikes",
-             f"{'network':<16} {'device':<11} {'launches':>9} {'memsets':>8} {'host waits':>11} {'serial':>7} "
-             f"{'per pres.':>10}  set-up and write-out"]
+             f"{'network':<16} {'device':<12} {'host calls':>9} {'launches':>9} {'memsets':>8} {'host waits':>11} "
+             f"{'serial':>7} {'per pres.':>10}  set-up and write-out"]
     for network, devices in results.items():
         for device, c in devices.items():
             quiet, spikes = c["per_step"]["quiet"], c["per_step"]["spikes"]
             s = c["setup"]
             setup = (f"pair map: {len(s['pair_map'])} Synapses; GPU copies in a loop: {len(s['copies_in_a_loop'])} "
                      f"pathways; writes {s['writeout_bytes_per_synapse']} B/synapse")
-            lines.append(f"{network:<16} {device:<11} {quiet['launch']:>4}/{spikes['launch']:<4} "
+            graph = c.get("graph")
+            host = "1 graph" if graph else f"{quiet['launch'] + quiet['memset']}/{spikes['launch'] + spikes['memset']}"
+            lines.append(f"{network:<16} {device:<12} {host:>9} {quiet['launch']:>4}/{spikes['launch']:<4} "
                          f"{quiet['memset']:>3}/{spikes['memset']:<4} {quiet['blocking']:>5}/{spikes['blocking']:<5} "
                          f"{len(spikes['serial']):>7} {c['per_presentation']['launch']:>10}  {setup}")
     lines.append("")
     for network, (description, *_rest) in NETWORKS.items():
         if network in results:
             lines.append(f"{network}: {description}")
+    lines.append("host calls: launches and memsets the host makes in a step (cuda-graphs: one graph launch, whose "
+                 "nodes are the step's launches and memsets and the kernel that advances the clocks and rings)")
     for network, devices in results.items():
         for device, c in devices.items():
+            if c.get("graph"):
+                g = c["graph"]
+                lines.append(f"{network}/{device}: a graph of {g['nodes']['quiet']} nodes per step, "
+                             f"{g['nodes_with_presentation']} in a step that starts a presentation")
             waits = sorted(set(c["per_step"]["spikes"]["blocking_calls"]))
             serial = sorted(set(c["per_step"]["spikes"]["serial"]))
             if waits or serial:

@@ -36,12 +36,14 @@ def commands(work, profile_builds=False):
     """Every CUDA build of run.sh (both devices), as the command that makes it there, most important first."""
     python, stage, ensembles = sys.executable, os.path.join(HERE, "stages.py"), stages.ENSEMBLES
     one = [python, ensembles, "--presentations"]
-    order = {"cuda-1": 0, "cuda-64": 1, "stock-1": 2, "stock-64": 3, "cuda-256": 4, "cuda-1024": 9}
+    order = {"cuda-1": 0, "cuda-64": 1, "graphs-1": 1.2, "graphs-64": 1.5, "stock-1": 2, "stock-64": 3, "cuda-256": 4,
+             "graphs-256": 8, "cuda-1024": 9}
     runs = sorted((run for run in stages.DEVICE_RUNS if run[1] != "cpp"), key=lambda run: order.get(run[0], 5))
-    for label, device, copies, presentations in runs[:5]:
+    for label, device, copies, presentations in runs[:7]:
         yield one + [str(presentations), "--hidden", "200", "--one", device, str(copies), "0", "--build-only"]
-    yield [python, stage, "chunk", "cuda", work, "--build-only"]
-    yield [python, stage, "pairing", "cuda", work, "--build-only"]
+    for device in stages.GPU_DEVICES:
+        yield [python, stage, "chunk", device, work, "--build-only"]
+        yield [python, stage, "pairing", device, work, "--build-only"]
     yield [python, stage, "learn", "cuda", work, "--build-only"]
     device, preset, copies, presentations = stages.DELAY_RUN
     yield one + [str(presentations), "--hidden", "200", "--preset", preset, "--one", device, str(copies), "0",
@@ -50,7 +52,7 @@ def commands(work, profile_builds=False):
         if device != "cpp":
             yield one + [str(presentations), "--hidden", str(stages.WIDE_HIDDEN), "--one", device, "1", "0",
                          "--build-only"]
-    for label, device, copies, presentations in runs[5:]:
+    for label, device, copies, presentations in runs[7:]:
         yield one + [str(presentations), "--hidden", "200", "--one", device, str(copies), "0", "--build-only"]
     for copies in stages.PROFILE_COPIES if profile_builds else ():  # brian2cuda's timing of every code object
         yield one + [str(stages.PROFILE_PRESENTATIONS), "--hidden", "200", "--one", "cuda", str(copies), "0",

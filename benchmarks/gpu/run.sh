@@ -7,9 +7,10 @@
 #   benchmarks/gpu/run.sh --dry-run OUTDIR       here, without a GPU: cpp parts run, cuda parts are built only
 #
 # Stages: 1 versions; 2 calibration (launch, copy, synchronisation, graph costs); 3 devices: brianmodel's CUDA
-# device (cuda) and brian2cuda's (cuda-stock) at K = 1 ... 1,024 copies against one CPU core, the loop, set-up and
-# write-out apart; 4 an ensemble whose copies have their own delays against identical copies; 5 one network of
-# 6,400 hidden units against cpp on 16 threads; 6 cuda = cpp (the pairing window, one chunk of 500 presentations)
+# device (cuda; cuda-graphs, its step captured as a CUDA graph) and brian2cuda's (cuda-stock) at K = 1 ... 1,024
+# copies against one CPU core, the loop, set-up and write-out apart; 4 an ensemble whose copies have their own
+# delays against identical copies; 5 one network of 6,400 hidden units against cpp on 16 threads; 6 cuda and
+# cuda-graphs = cpp (the pairing window, one chunk of 500 presentations)
 # and an ensemble's copy against the network alone; 7 Nsight Systems' summary of a run (where nsys is);
 # 8 learning curves on cuda and cpp; 9 (GPU machine only) compiling one cuda network there; 10 (optional) profile
 # builds and Nsight Compute. After the stages: targets.txt, every target met or missed.
@@ -103,7 +104,7 @@ export -f await
 
 stage 1 60 versions $stages versions "$out"
 stage 2 90 "calibration: launches, copies, synchronisation, graphs" $stages calibrate "$out" "$work" $cuda_only
-stage 3 330 "devices: cuda and cuda-stock, K = 1 ... 1,024, against one CPU core" $stages devices "$out" "$work" $dryflag \
+stage 3 330 "devices: cuda, cuda-graphs and cuda-stock, K = 1 ... 1,024, against one CPU core" $stages devices "$out" "$work" $dryflag \
   ${GPU_DEVICE_RUNS:+--runs $GPU_DEVICE_RUNS}
 [ "$first" -le 3 ] && [ "$last" -ge 3 ] && $stages compare "$work" "$out"  # an ensemble's copy against one network
 stage 4 120 "copies with their own delays against identical copies" $stages delays "$out" $dryflag
@@ -116,10 +117,12 @@ fi
 equivalence() {
   $stages chunk cuda "$work" $cuda_only
   $stages pairing cuda "$work" $cuda_only
+  $stages pairing cuda-graphs "$work" $cuda_only
+  $stages chunk cuda-graphs "$work" $cuda_only
   await chunk-cpp; await pairing-cpp
 }
 export -f equivalence
-stage 6 200 "cuda = cpp: the pairing window, one chunk of 500 presentations; a copy against the network alone" \
+stage 6 260 "cuda, cuda-graphs = cpp: the pairing window, one chunk of 500 presentations; a copy against the network alone" \
   equivalence
 [ "$first" -le 6 ] && [ "$last" -ge 6 ] && $stages compare "$work" "$out"  # what finished, also after a timeout
 

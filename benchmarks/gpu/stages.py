@@ -5,8 +5,8 @@
     python benchmarks/gpu/stages.py devices OUT WORK [--dry-run]           # cuda, cuda-stock, one CPU core
     python benchmarks/gpu/stages.py delays OUT [--dry-run]                 # copies with their own delays
     python benchmarks/gpu/stages.py wide OUT [--dry-run]                   # 6,400 hidden: cuda, cpp 16 threads
-    python benchmarks/gpu/stages.py chunk cpp|cuda WORK [--build-only]     # 500 presentations from one state
-    python benchmarks/gpu/stages.py pairing cpp|cuda WORK [--build-only]   # the pairing window (dendritic)
+    python benchmarks/gpu/stages.py chunk DEVICE WORK [--build-only]       # 500 presentations from one state
+    python benchmarks/gpu/stages.py pairing DEVICE WORK [--build-only]     # the pairing window (dendritic)
     python benchmarks/gpu/stages.py learn cpp|cuda WORK [--build-only]     # 2,000 presentations from one seed
     python benchmarks/gpu/stages.py compare WORK OUT                        # equivalence.json, learning.csv
     python benchmarks/gpu/stages.py nsys OUT WORK                           # nsys profile --stats of a run
@@ -47,9 +47,12 @@ LEARNING, LEARNING_CHUNK = 2000, 100  # the learning curves: 2,000 presentations
 # the devices stage, in order of importance: (label, device, copies, presentations); 200 hidden, main preset.
 # 'cpu' is one network on one CPU core, the reference of every target. brian2cuda's K = 256 did not finish in
 # 300 s at 100 presentations (docs/gpu.md), nor would its set-up at K = 1,024 (a map of 650 M pairs): not run.
-DEVICE_RUNS = [("cpu", "cpp", 1, 100), ("cuda-1", "cuda", 1, 100), ("stock-1", "cuda-stock", 1, 100),
-               ("cuda-64", "cuda", 64, 100), ("cuda-256", "cuda", 256, CHUNK), ("stock-64", "cuda-stock", 64, 100),
-               ("cuda-1024", "cuda", 1024, 100)]
+# 'graphs-K' is brianmodel's device with each step captured as a CUDA graph (cuda-graphs).
+DEVICE_RUNS = [("cpu", "cpp", 1, 100), ("cuda-1", "cuda", 1, 100), ("graphs-1", "cuda-graphs", 1, 100),
+               ("stock-1", "cuda-stock", 1, 100), ("cuda-64", "cuda", 64, 100), ("graphs-64", "cuda-graphs", 64, 100),
+               ("cuda-256", "cuda", 256, CHUNK), ("stock-64", "cuda-stock", 64, 100), ("cuda-1024", "cuda", 1024, 100),
+               ("graphs-256", "cuda-graphs", 256, CHUNK)]
+GPU_DEVICES = ("cuda", "cuda-graphs")  # brianmodel's, each checked against cpp (stage 6)
 COPY_CHECK = ("cuda-1", "cuda-64")  # copy 0 of the ensemble against the same network alone (seed 0)
 # copies with their own delays (the sweep's location x delay grid) against identical copies, one binary
 DELAY_RUN = ("cuda", "dendritic", 27, 100)
@@ -156,13 +159,27 @@ def _difference(a, b):
 
 
 def compare(work, out):
-    """equivalence.json (cuda against cpp: the chunk and the pairing window; an ensemble's copy against the network
-    alone on cuda) and learning.csv."""
+    """equivalence.json (cuda and cuda-graphs against cpp: the chunk and the pairing window; an ensemble's copy
+    against the network alone on cuda) and learning.csv."""
     from brianmodel.mstdp import preset
     params = preset("main")
     period, dt = float(params.presentation.duration), float(params.presentation.dt)
     report = {}
-    paths = [os.path.join(work, f"chunk-{d}.npz") for d in ("cpp", "cuda")]
+    for device in GPU_DEVICES:
+        report.update(_compare_device(work, device, period, dt))
+    report.update(_compare_copy(work))
+    if report:  # (added to what an earlier call of the script found)
+        path = os.path.join(out, "equivalence.json")
+        _write_json(path, {**(json.load(open(path)) if os.path.exists(path) else {}), **report})
+    _learning_csv(work, out)
+
+
+def _compare_device(work, device, period, dt):
+    """The chunk and the pairing window on ``device`` against cpp: {'chunk', 'pairing'} for cuda, with the
+    device's name after them for another ('chunk-cuda-graphs')."""
+    suffix = "" if device == "cuda" else f"-{device}"
+    report = {}
+    paths = [os.path.join(work, f"chunk-{d}.npz") for d in ("cpp", device)]
     if all(map(os.path.exists, paths)):
         a, b = (np.load(p) for p in paths)
         n = len(a["z"])
@@ -172,8 +189,8 @@ def compare(work, out):
         all_same = np.logical_and.reduce([np.all(a[k] == b[k], axis=1) for k in ("x", "x_hat", "z")]
                                          + list(spikes.values()))
         first = int(np.argmin(all_same)) if not all_same.all() else None
-        metrics = {d: json.load(open(os.path.join(work, f"chunk-{d}.json"))) for d in ("cpp", "cuda")}
-        report["chunk"] = {
+        metrics = {d: json.load(open(os.path.join(work, f"chunk-{d}.json"))) for d in ("cpp", device)}
+        report["chunk" + suffix] = {
             "presentations": n,
             "identical_counts_fraction": counts,
             "identical_spike_trains_fraction": {k: float(v.mean()) for k, v in spikes.items()},
@@ -182,17 +199,23 @@ def compare(work, out):
             "W": _difference(a["W"], b["W"]), "Q": _difference(a["Q"], b["Q"]),
             "metrics": {d: metrics[d]["metrics"] for d in metrics},
             "wall_s": {d: metrics[d]["wall_s"] for d in metrics}}
-    paths = [os.path.join(work, f"pairing-{d}.npz") for d in ("cpp", "cuda")]
+    paths = [os.path.join(work, f"pairing-{d}.npz") for d in ("cpp", device)]
     if all(map(os.path.exists, paths)):
         a, b = (np.load(p) for p in paths)
-        report["pairing"] = {"preset": PAIRING_PRESET, "lags": len(a["lag_ms"])}
+        report["pairing" + suffix] = {"preset": PAIRING_PRESET, "lags": len(a["lag_ms"])}
         for pathway in ("feedforward", "feedback"):
             change = a[f"{pathway}_change"]
-            report["pairing"][pathway] = {
+            report["pairing" + suffix][pathway] = {
                 "largest_change": float(np.abs(change).max()),
                 "cuda_minus_cpp_max": float(np.abs(b[f"{pathway}_change"] - change).max()),
                 "cpp_minus_configured_max": float(np.abs(change - a[f"{pathway}_configured"]).max()),
                 "cuda_minus_configured_max": float(np.abs(b[f"{pathway}_change"] - a[f"{pathway}_configured"]).max())}
+    return report
+
+
+def _compare_copy(work):
+    """Copy 0 of an ensemble against the same network alone (cuda): {'copy'}, or nothing yet."""
+    report = {}
     paths = [os.path.join(work, f"copy-{label}.npz") for label in COPY_CHECK]
     if all(map(os.path.exists, paths)):  # copy 0 of an ensemble against the same network alone (cuda)
         a, b = (np.load(p) for p in paths)
@@ -203,9 +226,10 @@ def compare(work, out):
             "identical_presentations_fraction": float(same.mean()),
             "first_differing_presentation": int(np.argmin(same)) if not same.all() else None,
             "W": _difference(a["W"], b["W"]), "Q": _difference(a["Q"], b["Q"])}
-    if report:  # (added to what an earlier call of the script found)
-        path = os.path.join(out, "equivalence.json")
-        _write_json(path, {**(json.load(open(path)) if os.path.exists(path) else {}), **report})
+    return report
+
+
+def _learning_csv(work, out):
     rows = []
     for device in ("cpp", "cuda"):
         path = os.path.join(work, f"learn-{device}", "metrics.csv")
@@ -390,11 +414,15 @@ def targets(out):
             rows.append(f"{name}: {value:.2f}{unit} (target {'<=' if better == 'below' else '>='} {target}{unit}): "
                         f"{'met' if met else 'MISSED'}")
 
-    one = devices_.get("cuda-1", {})
-    row("one network's loop, us per step", one.get("loop_us_per_step"), TARGETS["loop_us_one_network"], "below", "")
-    k256, k1024 = devices_.get("cuda-256", {}), devices_.get("cuda-1024", {})
-    row("K = 256 against one CPU core, 500-presentation chunk, set-up included",
-        _rate_at(k256, 500) / core if core and "wall_s" in k256 else None, TARGETS["K256_vs_core"], "above", "x")
+    for device, prefix in (("cuda", "cuda"), ("cuda-graphs", "graphs")):
+        one = devices_.get(f"{prefix}-1", {})
+        row(f"one network's loop, us per step ({device})", one.get("loop_us_per_step"),
+            TARGETS["loop_us_one_network"], "below", "")
+    for device, prefix in (("cuda", "cuda"), ("cuda-graphs", "graphs")):
+        k256 = devices_.get(f"{prefix}-256", {})
+        row(f"K = 256 against one CPU core, 500-presentation chunk, set-up included ({device})",
+            _rate_at(k256, 500) / core if core and "wall_s" in k256 else None, TARGETS["K256_vs_core"], "above", "x")
+    k1024 = devices_.get("cuda-1024", {})
     row("K = 1,024 against one CPU core, 500 presentations (loop scaled from 100), set-up included",
         _rate_at(k1024, 500) / core if core and "wall_s" in k1024 else None, TARGETS["K1024_vs_core"], "above", "x")
     same, grid = delays_.get("same", {}), delays_.get("grid", {})

@@ -1,7 +1,8 @@
 """The only package that knows devices: runtime, C++ standalone, CUDA standalone.
 
 - :mod:`.contract`       what a model must provide to be run (a typing.Protocol, checked)
-- :mod:`.targets`        the devices, one class each: runtime, cpp, cuda (brianmodel's), cuda-stock (brian2cuda's)
+- :mod:`.targets`        the devices, one class each: runtime, cpp, cuda and cuda-graphs (brianmodel's),
+                         cuda-stock (brian2cuda's)
 - :mod:`.simulator`      Simulator (runtime / standalone subclasses), Run results with units
 - :mod:`.standalone`     build folders, Brian2's one project per process, carried binaries, one-off networks
 - :mod:`.processes`      worker processes with a Brian2 project each, and their own copies of a build

@@ -4,7 +4,7 @@
 
 - :class:`RuntimeSimulator`: Brian2's runtime mode; the network is rebuilt
   for every chunk (small networks, debugging, reference results);
-- :class:`StandaloneSimulator`: ``cpp``, ``cuda`` or ``cuda-stock``
+- :class:`StandaloneSimulator`: ``cpp``, ``cuda``, ``cuda-graphs`` or ``cuda-stock``
   (:mod:`.targets`). The network is generated and compiled once per shape
   into a build folder; every chunk re-runs that binary with run_args
   carrying the stimulus, the state and the run-time parameters, so nothing
@@ -169,7 +169,8 @@ class CopyRun:
 
 
 class Simulator:
-    """Runs chunks of ``chunk_size`` presentations of ``model`` on ``device`` ('runtime', 'cpp', 'cuda', 'cuda-stock').
+    """Runs chunks of ``chunk_size`` presentations of ``model`` on ``device`` ('runtime', 'cpp', 'cuda',
+    'cuda-graphs', 'cuda-stock').
 
     ``Simulator(model, device)`` returns a :class:`RuntimeSimulator` or a
     :class:`StandaloneSimulator`. Checks of the device (nvcc, a GPU or a

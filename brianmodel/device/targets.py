@@ -3,6 +3,8 @@
 - ``runtime`` (:class:`Runtime`): Brian2's runtime mode (Cython, numpy), for small networks;
 - ``cpp`` (:class:`Cpp`, ``cpp_standalone``): C++ standalone on ``threads`` OpenMP threads (0: none);
 - ``cuda`` (:class:`Cuda`, ``brianmodel_cuda``): brianmodel's CUDA device (:mod:`.cuda.device`);
+- ``cuda-graphs`` (:class:`CudaGraphs`): ``cuda`` whose time step is captured once as a CUDA graph and
+  replayed (:mod:`.cuda.graphs`), for networks whose per-step code keeps no state on the host;
 - ``cuda-stock`` (:class:`CudaStock`, ``cuda_standalone``): brian2cuda 1.0b1 as it is, the reference
   ``cuda`` is measured against.
 
@@ -28,8 +30,8 @@ from .writeout import skip_writing
 from .cuda import (check_cuda_target, configure_cuda, cuda_toolkit, environment_compute_capability, gpu_free_memory,
                    gpu_present)
 
-__all__ = ["Target", "Runtime", "Cpp", "Cuda", "CudaStock", "TARGETS", "DEVICES", "target", "default_build_root",
-           "openmp_environment", "BRIAN2CUDA"]
+__all__ = ["Target", "Runtime", "Cpp", "Cuda", "CudaGraphs", "CudaStock", "TARGETS", "DEVICES", "target",
+           "default_build_root", "openmp_environment", "BRIAN2CUDA"]
 
 BRIAN2CUDA = "1.0b1"  # the brian2cuda whose templates and internals brianmodel's CUDA device derives from
 
@@ -185,13 +187,26 @@ class Cuda(CudaStock):
         get_device().unwritten_arrays = set(unwritten)
 
 
-TARGETS = {cls.name: cls for cls in (Runtime, Cpp, Cuda, CudaStock)}
+class CudaGraphs(Cuda):
+    """:class:`Cuda` with a time step captured once as a CUDA graph and replayed (:mod:`.cuda.graphs`): one
+    launch per step. Every launch goes to the per-thread default stream, the one a graph is captured from."""
+
+    name = "cuda-graphs"
+
+    def activate(self, build_root=None):
+        super().activate(build_root)
+        backend = prefs.devices.cuda_standalone.cuda_backend
+        backend.extra_compile_args_nvcc = list(backend.extra_compile_args_nvcc) + ["--default-stream", "per-thread"]
+        get_device().graphs = True
+
+
+TARGETS = {cls.name: cls for cls in (Runtime, Cpp, Cuda, CudaGraphs, CudaStock)}
 DEVICES = tuple(TARGETS)
 
 
 def target(name: str, threads: int = 0, compute_capability: float | None = None) -> Target:
-    """The target called ``name`` ('runtime', 'cpp', 'cuda', 'cuda-stock') with its configuration, checked
-    against this machine (a DeviceError names what is missing)."""
+    """The target called ``name`` ('runtime', 'cpp', 'cuda', 'cuda-graphs', 'cuda-stock') with its configuration,
+    checked against this machine (a DeviceError names what is missing)."""
     if name not in TARGETS:
         raise DeviceError(f"unknown device {name!r}; choose one of {', '.join(DEVICES)}")
     return TARGETS[name](threads, compute_capability).check()

@@ -22,8 +22,9 @@ __all__ = ["instrument", "read_timing", "RunTiming", "TIMING_FILE"]
 
 TIMING_FILE = "brianmodel_timing.txt"
 _NOW = "clock_gettime(CLOCK_MONOTONIC, &_bm_clock); {name} = _bm_clock.tv_sec + 1e-9 * _bm_clock.tv_nsec;"
-# brian2cuda's set-up reports ('_init_arrays() took 0s', 'feedforward_pre initialisation took 0.0123s ...')
-_SETUP_LINE = re.compile(r"(took|initialisation)", re.IGNORECASE)
+# brian2cuda's set-up reports ('_init_arrays() took 0s', 'feedforward_pre initialisation took 0.0123s ...') and
+# cuda-graphs' captures ('brianmodel-graph clocks 1 nodes 27': the graphs a step is replayed from)
+_SETUP_LINE = re.compile(r"(took|initialisation|^\s*brianmodel-graph )", re.IGNORECASE)
 
 
 @dataclass

@@ -25,7 +25,7 @@ class RunSettings:
     presentations: int = 5000
     chunk_size: int = 500  # presentations per binary run (and per checkpoint)
     seed: int = 0
-    device: str = "cpp"  # 'runtime', 'cpp', 'cuda' or 'cuda-stock' (brianmodel.device.targets)
+    device: str = "cpp"  # 'runtime', 'cpp', 'cuda', 'cuda-graphs' or 'cuda-stock' (brianmodel.device.targets)
     threads: int = 0  # OpenMP threads for cpp (0: none)
     preset: str = "main"
     compute_capability: float | None = None  # cuda: build for this GPU generation instead of detecting one

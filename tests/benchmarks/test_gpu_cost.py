@@ -1,7 +1,8 @@
 """The static cost of a CUDA time step (benchmarks/gpu/cost.py): the reader checked on small pieces of C++ and
 against brian2cuda's step as counted by hand (../shared/GPU_NOTES.md), and brianmodel's CUDA device held to
 no host wait and no serial kernel in a step, at most 30 launches, and a set-up without per-neuron copies or a
-map of synapse pairs: for one network, an ensemble of 64 and an ensemble whose copies have their own delays.
+map of synapse pairs: for one network, an ensemble of 64 and an ensemble whose copies have their own delays;
+with cuda-graphs, one graph launch per step whose kernels take nothing per step from the host.
 Generating a project compiles nothing (about 10 s each)."""
 import importlib.util
 import os
@@ -74,19 +75,33 @@ def test_brian2cuda_s_step_as_counted_by_hand(cost, tmp_path):
 
 
 @needs_nvcc
+@pytest.mark.parametrize("device", ["cuda", "cuda-graphs"])
 @pytest.mark.parametrize("network", ["one", "ensemble64", "delays"])
-def test_brianmodel_s_device_never_waits_in_a_step(cost, tmp_path, network):
-    project = cost.cost(network, "cuda", str(tmp_path))
+def test_brianmodel_s_device_never_waits_in_a_step(cost, tmp_path, network, device):
+    project = cost.cost(network, device, str(tmp_path))
     for kind in ("quiet", "spikes"):
         step = project["per_step"][kind]
         assert step["blocking"] == 0, step["blocking_calls"]
         assert step["serial"] == []
         assert step["launch"] <= 30
     assert project["per_step"]["quiet"]["launch"] == project["per_step"]["spikes"]["launch"]  # a fixed grid
+    if device == "cuda-graphs":  # the host launches one graph per step; no per-step value left on the host
+        graph = project["graph"]
+        assert graph["host_launches_per_step"] == 1
+        quiet = project["per_step"]["quiet"]
+        assert graph["nodes"]["quiet"] == quiet["launch"] + quiet["memset"] + 1  # and the advance kernel
+        build_dir, = [path for path in tmp_path.iterdir() if path.is_dir() and path.name.startswith("cuda-graphs-")]
+        with open(os.path.join(build_dir, "network.cu")) as f:
+            assert "brianmodel_graph::run_step(curclocks" in f.read()
+        for code in (build_dir / "code_objects").glob("*.cu"):
+            if not code.name.startswith(("before_run_", "after_run_")):
+                assert "current_idx" not in cost.strip_code(code.read_text()), code.name
+    else:
+        assert project["graph"] is None
     setup = project["setup"]
     assert setup["pair_map"] == [] and setup["copies_in_a_loop"] == []
     assert setup["writeout_bytes_per_synapse"] == 8  # the weight: all that read_state reads
-    if network == "one":  # every template of the device's own is the one generated from
+    if network == "one" and device == "cuda":  # every template of the device's own is the one generated from
         build_dir, = [path for path in tmp_path.iterdir() if path.is_dir() and path.name.startswith("cuda-")]
         folder = os.path.join(build_dir, "code_objects")
         for name in ("feedforward_pre_codeobject", "feedforward_pre_push_spikes",

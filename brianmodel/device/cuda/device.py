@@ -21,8 +21,11 @@ from cpp_standalone), with these templates of its own (``templates/``):
 
 and it writes back after a run only the arrays a network reads
 (:attr:`BrianModelCUDADevice.unwritten_arrays`, set from
-``Network.results()``). Everything else (code generation, the other
-templates, the makefile) is brian2cuda's. Importing this module imports
+``Network.results()``). With :attr:`BrianModelCUDADevice.graphs` (device
+``cuda-graphs``), a time step is captured once as a CUDA graph and replayed
+(:mod:`.graphs`, ``templates/network_graphs.cu``, ``brianlib/brianmodel_graph.h``).
+Everything else (code generation, the other templates, the makefile) is
+brian2cuda's. Importing this module imports
 brian2cuda and registers the device as ``brianmodel_cuda``;
 :class:`brianmodel.device.targets.Cuda` activates it.
 """
@@ -41,13 +44,15 @@ from brian2cuda.device import CUDAStandaloneDevice
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from ...errors import DeviceError
+from .graphs import capture_ready, check_capturable
 
 __all__ = ["BrianModelCUDADevice", "CodeObject", "AtomicsCodeObject", "DEVICE_NAME", "TEMPLATES", "BRIANLIB",
-           "OWN_TEMPLATE_MARK", "drop_duplicate_pair_check", "skip_arrays"]
+           "OWN_TEMPLATE_MARK", "GRAPH_FILES", "drop_duplicate_pair_check", "skip_arrays"]
 
 DEVICE_NAME = "brianmodel_cuda"
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 BRIANLIB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "brianlib")  # brianmodel_synapses.h
+GRAPH_FILES = ("brianmodel_graph.h", "brianmodel_graph.cu")  # in BRIANLIB, for cuda-graphs only
 OWN_TEMPLATE_MARK = "brianmodel's CUDA device:"  # in every file rendered from a template of ours (the test's mark)
 
 
@@ -94,6 +99,7 @@ def _templater():
                                          PrefixLoader({"brian2cuda": theirs}), theirs])
     templater.env.filters["drop_duplicate_pair_check"] = drop_duplicate_pair_check
     templater.env.globals["own_template_mark"] = OWN_TEMPLATE_MARK
+    templater.env.globals["brianmodel_graphs"] = False  # BrianModelCUDADevice.graphs sets it
     return templater
 
 
@@ -128,12 +134,74 @@ class _WriteOut:
             self.writer.write(filename, contents)
 
 
+def _read(path: str) -> str:
+    with open(path) as f:
+        return f.read()
+
+
+def _write_if_changed(path: str, contents: str):
+    """Write ``contents`` to ``path`` unless it holds them already (an unchanged file keeps its time: make)."""
+    if not os.path.exists(path) or _read(path) != contents:
+        with open(path, "w") as f:
+            f.write(contents)
+
+
+class _CaptureReady:
+    """A project writer whose per-step code objects pass their per-step values as GPU pointers (:mod:`.graphs`)."""
+
+    def __init__(self, writer, per_step, varying):
+        self.writer, self.per_step, self.varying = writer, per_step, varying
+
+    def __getattr__(self, name):
+        return getattr(self.writer, name)
+
+    def write(self, filename, contents):
+        name = filename[len("code_objects/"):-len(".cu")] if filename.endswith(".cu") else None
+        if filename.startswith("code_objects/") and name in self.per_step:
+            contents = capture_ready(contents, self.varying)
+        self.writer.write(filename, contents)
+
+
 class BrianModelCUDADevice(CUDAStandaloneDevice):
     """brian2cuda's CUDA standalone device with brianmodel's templates and write-out (module docstring)."""
 
     def __init__(self):
         super().__init__()
         self.unwritten_arrays = set()  # dynamic arrays a run need not write back (Network.results)
+        self.graphs = False  # a time step captured once as a CUDA graph (device 'cuda-graphs')
+
+    @property
+    def graphs(self) -> bool:
+        return self._graphs
+
+    @graphs.setter
+    def graphs(self, value: bool):
+        self._graphs = bool(value)
+        CodeObject.templater.env.globals["brianmodel_graphs"] = self._graphs
+
+    def _varying_clock_arrays(self) -> set:
+        """The clocks' arrays that change every step (t, timestep), by name (``_array_C_t``)."""
+        return {self.get_array_name(clock.variables[name], access_data=False)
+                for clock in self.clocks for name in ("t", "timestep")}
+
+    def generate_codeobj_source(self, writer):
+        if not self.graphs:
+            return super().generate_codeobj_source(writer)
+        check_capturable(self.code_objects.values(), self.codeobjects_with_rng["device_api"]["every_tick"])
+        per_step = {c.name for c in self.code_objects.values() if c.runs_every_tick}
+        return super().generate_codeobj_source(_CaptureReady(writer, per_step, self._varying_clock_arrays()))
+
+    def generate_network_source(self, writer):
+        if not self.graphs:
+            return super().generate_network_source(writer)
+        clocks = sorted((clock.name, self.get_array_name(clock.variables["t"], access_data=False),
+                         self.get_array_name(clock.variables["timestep"], access_data=False))
+                        for clock in self.clocks)
+        maximum_run_time = None if self._maximum_run_time is None else float(self._maximum_run_time)
+        network = self.code_object_class().templater.network_graphs(
+            None, None, maximum_run_time=maximum_run_time, eventspace_arrays=self.eventspace_arrays,
+            spikegenerator_eventspaces=self.spikegenerator_eventspaces, graph_clocks=clocks)
+        writer.write("network.*", network)
 
     def code_object_class(self, codeobj_class=None, fallback_pref=None):
         if codeobj_class is None:
@@ -145,13 +213,18 @@ class BrianModelCUDADevice(CUDAStandaloneDevice):
 
     def copy_source_files(self, writer, directory):
         """brian2cuda's brianlib (brian2cuda finds it beside its code object's source, which here is ours), and
-        brianmodel's (:data:`BRIANLIB`)."""
-        for brianlib in (os.path.join(os.path.dirname(os.path.abspath(brian2cuda.__file__)), "brianlib"), BRIANLIB):
-            for file in copy_directory(brianlib, os.path.join(directory, "brianlib")):
-                if file.lower().endswith((".cpp", ".cu")):
-                    writer.source_files.add("brianlib/" + file)
-                elif file.lower().endswith(".h"):
-                    writer.header_files.add("brianlib/" + file)
+        brianmodel's (:data:`BRIANLIB`; :data:`GRAPH_FILES` for cuda-graphs only)."""
+        target = os.path.join(directory, "brianlib")
+        theirs = copy_directory(os.path.join(os.path.dirname(os.path.abspath(brian2cuda.__file__)), "brianlib"), target)
+        ours = [f for f in sorted(os.listdir(BRIANLIB))
+                if f.endswith((".h", ".cu")) and (self.graphs or f not in GRAPH_FILES)]
+        for file in ours:
+            _write_if_changed(os.path.join(target, file), _read(os.path.join(BRIANLIB, file)))
+        for file in theirs + ours:
+            if file.lower().endswith((".cpp", ".cu")):
+                writer.source_files.add("brianlib/" + file)
+            elif file.lower().endswith(".h"):
+                writer.header_files.add("brianlib/" + file)
 
 
 all_devices[DEVICE_NAME] = BrianModelCUDADevice()
