@@ -2,7 +2,7 @@
 
     python benchmarks/gpu/stages.py versions OUT
     python benchmarks/gpu/stages.py calibrate OUT WORK [--build-only]      # launch, copy, sync, graph costs
-    python benchmarks/gpu/stages.py devices OUT WORK [--dry-run]           # cuda, cuda-stock, one CPU core
+    python benchmarks/gpu/stages.py devices OUT WORK [--dry-run]           # cuda(-graphs), cuda-stock, 1 core
     python benchmarks/gpu/stages.py delays OUT [--dry-run]                 # copies with their own delays
     python benchmarks/gpu/stages.py wide OUT [--dry-run]                   # 6,400 hidden: cuda, cpp 16 threads
     python benchmarks/gpu/stages.py chunk DEVICE WORK [--build-only]       # 500 presentations from one state
@@ -12,7 +12,8 @@
     python benchmarks/gpu/stages.py nsys OUT WORK                           # nsys profile --stats of a run
     python benchmarks/gpu/stages.py profile OUT WORK [--dry-run]            # profile builds and ncu (optional)
 
-``cuda`` is brianmodel's CUDA device, ``cuda-stock`` brian2cuda's as it is
+``cuda`` is brianmodel's CUDA device, ``cuda-graphs`` the same with each
+step replayed as one CUDA graph, ``cuda-stock`` brian2cuda's as it is
 (brianmodel.device.targets). Each configuration that builds a standalone
 project runs in a process of its own, as the first project of that process:
 Brian2 generates the first project of a process slightly differently (one

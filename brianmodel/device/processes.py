@@ -8,12 +8,19 @@ fresh process (``fresh_processes``: a second project in one process differs
 from the first by a line, and would compile again). A Dask cluster serves
 too, if each of its workers runs one thread. Processes that run one binary at
 once each run their own copy of its build folder (:func:`private_build`).
+A local worker does not outlive the process that started it: on Linux, when
+that process ends, however it ends (a sweep killed, Ctrl-C), the worker and
+the binary it runs are stopped (:func:`_start_worker`).
 """
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
+import os
 import shutil
+import signal
+import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 
@@ -44,17 +51,38 @@ class worker_pool:
             self.client = _dask_client(self.scheduler)
             return lambda function, tasks: self.client.gather(self.client.map(function, tasks, pure=False))
         self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                        max_tasks_per_child=1 if self.fresh else None,
-                                        initializer=self.initializer, initargs=self.initargs)
+                                        max_tasks_per_child=1 if self.fresh else None, initializer=_start_worker,
+                                        initargs=(os.getpid(), self.initializer, self.initargs))
         return lambda function, tasks: [future.result() for future in [self.pool.submit(function, task)
                                                                        for task in tasks]]
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind, *exc):
         if self.scheduler:
             self.client.close()
-        else:
-            self.pool.shutdown(cancel_futures=True)
+            return False
+        if kind is not None and not issubclass(kind, Exception):  # Ctrl-C, exit: the running tasks stop too
+            for pid in list(getattr(self.pool, "_processes", None) or ()):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)  # (the worker stops its group: _start_worker)
+        self.pool.shutdown(cancel_futures=True)  # an error in one task: the others end as they would
         return False
+
+
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
+
+
+def _start_worker(parent: int, initializer, initargs):
+    """A local worker's start: it leads a process group of its own (the binaries it runs join it), and when
+    ``parent`` ends the kernel sends it SIGTERM (Linux), on which it stops its whole group: nothing it started
+    outlives the sweep. Then ``initializer(*initargs)``."""
+    if sys.platform.startswith("linux"):
+        os.setpgid(0, 0)
+        signal.signal(signal.SIGTERM, lambda *_: os.killpg(os.getpgid(0), signal.SIGKILL))
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # ended before the request was in place
+            os.killpg(os.getpgid(0), signal.SIGKILL)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def _dask_client(scheduler: str):
