@@ -4,8 +4,10 @@
 
 Reads <sweep>/sweep.csv and sweep.json and writes <out>/sweep.png (default:
 the sweep folder). Columns of panels: reconstruction corr(x, x̂) of the frozen
-probe (of the held-out images when the sweep held some out), corr(Q, Wᵀ), and Δt2 − Δt1 (the imbalance of the bout gaps), each
-over --x × --y (default: the grid's first two fields; with one field, its
+probe (of the held-out images when the sweep held some out), corr(Q, Wᵀ), the
+mean correlation of the Q columns of co-active hidden units (where the sweep
+measured it: lower is more distinct features), and Δt2 − Δt1 (the imbalance
+of the bout gaps), each over --x × --y (default: the grid's first two fields; with one field, its
 values × the seeds); one row of panels per value of every other field; seeds
 are averaged (a cell shows the mean, and how many seeds made it when several).
 """
@@ -23,6 +25,7 @@ PANELS = (("reconstruction_corr", "corr(x, x̂)", "viridis", (0, None)),
           ("qw_correlation", "corr(Q, Wᵀ)", "viridis", (0, 1)),
           ("dt_imbalance", "Δt2 − Δt1 (ms)", "RdBu_r", "symmetric"))
 HELD_OUT = ("held_out_corr", "held-out corr(x, x̂)", "viridis", (0, None))
+COACTIVE = ("q_column_corr_coactive", "co-active Q columns' r", "viridis_r", (0, 1))
 
 
 def value_of(row, column):
@@ -30,9 +33,12 @@ def value_of(row, column):
 
 
 def panels_of(rows) -> tuple:
-    """PANELS, the reconstruction measured on held-out images where the sweep held some out."""
-    held_out = any(np.isfinite(value_of(r, "held_out_corr")) for r in rows)
-    return (HELD_OUT, *PANELS[1:]) if held_out else PANELS
+    """PANELS, the reconstruction measured on held-out images where the sweep held some out, and the co-active Q
+    columns' correlation where it measured that."""
+    def measured(column):
+        return any(np.isfinite(value_of(r, column)) for r in rows)
+    first = HELD_OUT if measured("held_out_corr") else PANELS[0]
+    return (first, PANELS[1], *((COACTIVE,) if measured(COACTIVE[0]) else ()), PANELS[2])
 
 
 def slice_grid(rows, column, x, y, fixed):

@@ -227,3 +227,14 @@ def test_heatmaps_are_drawn_from_the_saved_table_for_any_slice(pool_sweep, tmp_p
     assert json.loads(open(os.path.join(pool_sweep[0], "sweep.json")).read())["axes"][0]["column"] == \
         "locations.feedback_um"
     assert len(read_sweep_table(pool_sweep[0])) == 4
+
+
+def test_heatmaps_show_the_co_active_q_columns_where_the_sweep_measured_them():
+    import runpy
+    heatmaps = runpy.run_path(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "figures",
+                                           "sweep_heatmaps.py"))
+    measured = [{"held_out_corr": 0.7, "q_column_corr_coactive": 0.2, "dt1_ms": 6.0, "dt2_ms": 9.0}]
+    older = [{"held_out_corr": float("nan"), "dt1_ms": 6.0, "dt2_ms": 9.0}]
+    names = [[panel[0] for panel in heatmaps["panels_of"](rows)] for rows in (measured, older)]
+    assert names == [["held_out_corr", "qw_correlation", "q_column_corr_coactive", "dt_imbalance"],
+                     ["reconstruction_corr", "qw_correlation", "dt_imbalance"]]
