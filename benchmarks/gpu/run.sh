@@ -2,7 +2,7 @@
 # The GPU measurements of docs/gpu.md, in order of importance; each stage's results land in OUTDIR as soon as it
 # ends, so a run cut short returns what it finished.
 #
-#   benchmarks/gpu/run.sh OUTDIR [FIRST [LAST]]  on the GPU machine (stages 1-5 in about 6 minutes, 6-7 in about
+#   benchmarks/gpu/run.sh OUTDIR [FIRST [LAST]]  on the GPU machine (stages 1-5 in about 7 minutes, 6-7 in about
 #                                                4, on an H200: two calls, docs/gpu.md)
 #   benchmarks/gpu/run.sh --dry-run OUTDIR       here, without a GPU: cpp parts run, cuda parts are built only
 #
