@@ -33,7 +33,7 @@ from brianmodel.device import standalone  # noqa: E402
 
 
 def commands(work, profile_builds=False):
-    """Every CUDA build of run.sh (both devices), as the command that makes it there, most important first."""
+    """Every CUDA build of run.sh (all three devices), as the command that makes it there, most important first."""
     python, stage, ensembles = sys.executable, os.path.join(HERE, "stages.py"), stages.ENSEMBLES
     one = [python, ensembles, "--presentations"]
     order = {"cuda-1": 0, "cuda-64": 1, "graphs-1": 1.2, "graphs-64": 1.5, "stock-1": 2, "stock-64": 3, "cuda-256": 4,

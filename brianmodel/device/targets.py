@@ -176,7 +176,7 @@ class Cuda(CudaStock):
         super().check()
         found = _brian2cuda_version()
         if found != BRIAN2CUDA:
-            raise DeviceError(f"device 'cuda' derives from brian2cuda {BRIAN2CUDA}, found {found}: install "
+            raise DeviceError(f"device {self.name!r} derives from brian2cuda {BRIAN2CUDA}, found {found}: install "
                               f"brian2cuda=={BRIAN2CUDA} (or use device 'cuda-stock')")
         return self
 
