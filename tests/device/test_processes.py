@@ -1,6 +1,7 @@
 """Worker processes do not outlive the process that started them: killed or interrupted, a sweep's workers and
 the binaries they run stop with it (Linux)."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +13,8 @@ from brianmodel.device.processes import worker_pool
 from brianmodel.errors import DeviceError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+linux = pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("pgrep") is None,
+                           reason="the parent-death signal is Linux's (and pgrep finds the processes)")
 
 
 def _processes_running(pattern: str) -> list[int]:
