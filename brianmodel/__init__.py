@@ -11,7 +11,7 @@ The public API (each loaded when first used, so that reading results does not im
 - ``bm.rules``: plasticity rules for either pathway (``params.rules``: the paper's ``mirrored``, ``stdp``,
   ``triplet``, ``bcm``, ``oja``, ``modulated-*``, ...), each writing its Brian2 code, with a reference
 - ``bm.Simulator(model, device="runtime" | "cpp" | "cuda", chunk_size=500)``: ``.run(stimulus, state)``
-- ``bm.load_dataset("mnist" | "fashion" | "natural" | folder)``
+- ``bm.load_dataset("mnist" | "fashion" | "natural" | "gabors" | path)``
 - ``bm.mstdp.Ensemble([params, ...], n_inputs)``: K copies in one binary, each with its own run-time parameters
   (locations, delays, learning rates, ...); ``Simulator(ensemble).run(images, ensemble.initial_state([0, 1, 2]))``
   runs them at once, ``run.copy(k)`` is copy k's run

@@ -29,8 +29,8 @@ from .values import si_value  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-__all__ = ["plt", "DATASET_LABEL", "MissingRun", "arguments", "Run", "show_field", "field_grid", "panel_label", "save",
-           "present_runs", "examples", "load_script", "seconds"]
+__all__ = ["plt", "DATASET_LABEL", "MissingRun", "arguments", "Run", "show_field", "field_grid", "field_panels",
+           "shape_shares", "panel_label", "save", "present_runs", "examples", "load_script", "seconds"]
 
 DATASET_LABEL = {"mnist": "MNIST digits", "natural": "natural image patches"}
 DEFAULT_ROOT = os.path.join("results", "paper")
@@ -103,6 +103,23 @@ def field_grid(fig, spec, fields, n=100, title=None):
             ax.axis("off")
         if k == 0 and title:
             ax.set_title(title, fontsize=9, loc="left", pad=4)
+
+
+def field_panels(panels, n=64, columns=3):
+    """A figure of ``(title, fields)`` panels, ``n`` fields each in a square grid, up to ``columns`` a line."""
+    columns = min(columns, len(panels))
+    lines = -(-len(panels) // columns)
+    fig = plt.figure(figsize=(4.2 * columns, 4.8 * lines))
+    grid = fig.add_gridspec(lines, columns, wspace=0.12, hspace=0.3)
+    for place, (title, fields) in enumerate(panels):
+        field_grid(fig, grid[place // columns, place % columns], fields[:n], n=n, title=title)
+    return fig
+
+
+def shape_shares(row: dict) -> str:
+    """A panel's line of analysis.field_shapes' shares (``oriented``, ``localized``, ``v1_like``) in %."""
+    return (f"oriented {100 * row['oriented']:.0f}%, localized {100 * row['localized']:.0f}%, "
+            f"both {100 * row['v1_like']:.0f}%")
 
 
 def panel_label(ax, letter):

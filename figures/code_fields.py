@@ -25,7 +25,7 @@ from brianmodel.cli import command, parser
 from brianmodel.datasets import load_dataset
 from brianmodel.errors import UsageError
 from brianmodel.io import atomic_write, csv_text
-from brianmodel.plots import field_grid, plt, save
+from brianmodel.plots import field_panels, save, shape_shares
 from brianmodel.results import ResultsFolder
 
 COLUMNS = ("fields", "k", "alpha", "gabor_r2_0.5", "oriented", "localized", "v1_like", "median_extent")
@@ -88,15 +88,8 @@ def main(argv=None):
         atoms /= np.abs(atoms).max(axis=1, keepdims=True).clip(1e-12)
         panels.append(("sparse coding", "", alpha, atoms.reshape(n_hidden, *shape)))
     rows = [shape_row(name, k, alpha, fields[:100], shape) for name, k, alpha, fields in panels]
-    columns = min(3, len(panels))
-    lines = -(-len(panels) // columns)
-    fig = plt.figure(figsize=(4.2 * columns, 4.8 * lines))
-    grid = fig.add_gridspec(lines, columns, wspace=0.12, hspace=0.3)
-    for place, ((name, k, alpha, fields), row) in enumerate(zip(panels, rows)):
-        size = f"k = {k}" if alpha == "" else f"α = {alpha:g}"
-        field_grid(fig, grid[place // columns, place % columns], fields[:64], n=64,
-                   title=f"{name}, {size}\noriented {100 * row['oriented']:.0f}%, "
-                         f"localized {100 * row['localized']:.0f}%, both {100 * row['v1_like']:.0f}%")
+    fig = field_panels([(f"{name}, {f'k = {k}' if alpha == '' else f'α = {alpha:g}'}\n{shape_shares(row)}", fields)
+                        for (name, k, alpha, fields), row in zip(panels, rows)])
     save(fig, args.out, "code_fields.png")
     text = csv_text(COLUMNS, rows, {c: "{:.3g}".format for c in COLUMNS[3:]})
     atomic_write(os.path.join(args.out, "code_fields.csv"), text.encode())

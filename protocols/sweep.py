@@ -49,7 +49,7 @@ def main(argv=None):
     p.add_argument("--hidden", type=int, help="hidden neurons (default 100, or the preset's own size)")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE",
                    help="any other model parameter, as in protocols/train.py")
-    p.add_argument("--dataset", default="mnist")
+    p.add_argument("--dataset", default="mnist", help="as in protocols/train.py")
     p.add_argument("--presentations", type=int, default=2000, help="training presentations per point")
     p.add_argument("--chunk", type=int, default=250, help="presentations per binary run and checkpoint")
     p.add_argument("--probe", type=int, default=250, help="frozen presentations that measure reconstruction")

@@ -157,6 +157,10 @@ def test_sparse_coding_recovers_the_atoms_of_sparsely_mixed_patches():
     assert D.shape == (6, 64) and match.max(axis=1).min() > 0.98
     with pytest.raises(ValueError, match="α > 0"):
         sparse_coding_dictionary(patches, 6, alpha=0.0)
+    # every pass asked for is run: scikit-learn's own early stop ends both of these after 30 mini-batches,
+    # fewer than 5 passes of 12, and would make them equal
+    assert not np.allclose(sparse_coding_dictionary(patches, 6, alpha=0.3, epochs=5),
+                           sparse_coding_dictionary(patches, 6, alpha=0.3, epochs=10))
 
 
 def test_final_bout_latency_follows_the_drive_where_the_spikes_do():

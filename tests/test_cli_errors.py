@@ -204,6 +204,8 @@ FIGURES = [  # figure scripts: missing or damaged results
     ("figures/alignment.py", ["{out}", "--out", "{out}"], "no evaluation/alignment.json"),
     ("figures/field_shapes.py", ["{out}", "--out", "{out}"], "no params.json"),
     ("figures/code_fields.py", ["{out}", "--out", "{out}"], "no params.json"),
+    ("figures/sparse_coding.py", ["--dataset", "imagenet", "--out", "{out}"], "unknown dataset 'imagenet'"),
+    ("figures/sparse_coding.py", ["--dataset", "gabors", "--alpha", "0", "--out", "{out}"], "--alpha must be"),
     ("figures/rate_model.py", ["{out}", "--out", "{out}"], "no evaluation/rate-model.json"),
 ]
 OUT_OPTION = {"train", "classify", "pairing", "epsp", "sweep", "modulation", "compare_rules", "rule_search"}

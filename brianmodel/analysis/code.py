@@ -231,8 +231,10 @@ def sparse_coding_dictionary(patches: np.ndarray, n: int, alpha: float, seed: in
     patches = np.asarray(patches, dtype=float).reshape(len(patches), -1)
     if alpha <= 0 or n < 1:
         raise ValueError(f"sparse coding needs α > 0 and n >= 1 atoms, got α {alpha}, n {n}")
+    # every pass is run: scikit-learn's default early stop (no gain in its smoothed cost over 10 mini-batches)
+    # ends the fit within the first epoch or two, with atoms still noisy
     learner = MiniBatchDictionaryLearning(n_components=n, alpha=alpha, batch_size=256, max_iter=epochs,
-                                          random_state=seed)
+                                          random_state=seed, tol=0.0, max_no_improvement=None)
     return learner.fit(patches).components_
 
 

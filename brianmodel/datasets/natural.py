@@ -1,13 +1,13 @@
 """Whitened natural image patches (Burbank 2015, Figs 4b and 7; Olshausen & Field 1996).
 
 Photographs bundled with scikit-image and scikit-learn (or the images of a
-``.mat`` file, such as the classic ``IMAGES.mat`` / ``IMAGES_RAW.mat``) are
-converted to grey levels, optionally shrunk by an integer factor (block
+``.mat`` file, such as the classic ``IMAGES.mat`` / ``IMAGES_RAW.mat``, or a
+folder of photographs) are converted to grey levels, optionally shrunk by an integer factor (block
 means), whitened with the filter ``f exp(-(f/f0)^4)`` that
 flattens the 1/f amplitude spectrum of natural scenes and cuts the highest
 frequencies, cut into random p x p patches and scaled to unit variance.
 The cut-off f0 is Olshausen & Field's 0.4 cycles/pixel for ``.mat`` images
-and ours, 0.2, for the bundled photographs (:data:`BUNDLED_F0`).
+and folders of photographs, and ours, 0.2, for the bundled photographs (:data:`BUNDLED_F0`).
 Patches are cached on disk, keyed by everything that makes them.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ..io import atomic_write
 from .base import Dataset
 
 __all__ = ["photographs", "downsample", "whiten", "extract_patches", "natural_patches", "load_mat_images",
-           "radial_spectrum"]
+           "image_files", "load_image_folder", "radial_spectrum"]
 
 # Natural scenes among the bundled photographs (no text, drawings or micrographs).
 SKIMAGE_PHOTOS = ("camera", "astronaut", "coffee", "chelsea", "rocket", "grass", "gravel", "moon")
@@ -37,6 +37,10 @@ SKLEARN_PHOTOS = ("china.jpg", "flower.jpg")
 # and trained fields are oriented (docs/natural-patches.md).
 BUNDLED_F0 = 0.2
 OLSHAUSEN_F0 = 0.4
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".pgm", ".iml", ".imc")
+# van Hateren & van der Schaaf's natural scenes (1998): raw 1536 x 1024 big-endian 16-bit files
+VAN_HATEREN_SHAPE = (1024, 1536)
 
 
 def _grey(image):
@@ -80,6 +84,45 @@ def load_mat_images(path) -> tuple[list[np.ndarray], bool]:
         raise DatasetError(f"{path}: expected one 3-D image array (height, width, n), found {sorted(content)}")
     stack = arrays[name].astype(float)
     return [stack[:, :, k] for k in range(stack.shape[2])], whitened
+
+
+def image_files(folder) -> list[str]:
+    """The photographs in ``folder`` (not its subfolders), by name: files ending in :data:`IMAGE_SUFFIXES`."""
+    if not os.path.isdir(folder):
+        return []
+    return sorted(os.path.join(folder, name) for name in os.listdir(folder)
+                  if name.lower().endswith(IMAGE_SUFFIXES) and os.path.isfile(os.path.join(folder, name)))
+
+
+def load_image_folder(folder) -> list[np.ndarray]:
+    """The photographs in ``folder`` (:func:`image_files`) as grey levels, in the file's own scale (8- or
+    16-bit: whitening scales each image to unit variance)."""
+    from PIL import Image, UnidentifiedImageError  # only for photographs
+
+    files = image_files(folder)
+    if not files:
+        raise DatasetError(f"no photographs ({', '.join(IMAGE_SUFFIXES)}) in {folder!r}")
+    images = []
+    for path in files:
+        if path.lower().endswith((".iml", ".imc")):
+            images.append(_van_hateren(path))
+            continue
+        try:
+            with Image.open(path) as image:
+                pixels = np.asarray(image.convert("RGB") if image.mode in ("P", "PA", "CMYK", "LA") else image)
+        except (OSError, UnidentifiedImageError) as error:
+            raise DatasetError(f"{path}: not a readable image ({error})") from None
+        images.append(_grey(pixels))
+    return images
+
+
+def _van_hateren(path) -> np.ndarray:
+    """A van Hateren .iml/.imc file: 1536 x 1024 pixels, 16-bit big-endian, no header."""
+    pixels = np.fromfile(path, dtype=">u2")
+    if pixels.size != np.prod(VAN_HATEREN_SHAPE):
+        raise DatasetError(f"{path}: a van Hateren image has {VAN_HATEREN_SHAPE[1]} x {VAN_HATEREN_SHAPE[0]} "
+                           f"16-bit pixels, this file {pixels.size * 2} bytes")
+    return pixels.reshape(VAN_HATEREN_SHAPE).astype(float)
 
 
 def downsample(image: np.ndarray, factor: int) -> np.ndarray:
@@ -149,8 +192,10 @@ def extract_patches(images, n_patches: int, size: int, seed: int, margin: int | 
 
 
 def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_file: str | None = None,
-                    f0: float | None = None, shrink: int = 1, cache_dir: str | None = None) -> Dataset:
-    """Whitened patches of the bundled photographs (or of ``mat_file``), cached on disk.
+                    f0: float | None = None, shrink: int = 1, cache_dir: str | None = None,
+                    image_folder: str | None = None) -> Dataset:
+    """Whitened patches of the bundled photographs (or of ``mat_file``, or of the photographs in
+    ``image_folder``), cached on disk.
 
     ``shrink``: the images are first shrunk by this integer factor (:func:`downsample`), so that a
     patch covers ``shrink``² times more of the scene: with the bundled photographs, ``shrink=2`` and
@@ -159,20 +204,29 @@ def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_f
     shrunk (that would low-pass filter it).
 
     ``f0``: the whitening cut-off in cycles/pixel; default :data:`BUNDLED_F0`
-    for the photographs, :data:`OLSHAUSEN_F0` for a ``.mat`` file's raw
-    images (a whitened ``IMAGES`` array is used as it is).
+    for the bundled photographs, :data:`OLSHAUSEN_F0` for a ``.mat`` file's raw
+    images (a whitened ``IMAGES`` array is used as it is) and for a folder of photographs.
     """
+    if mat_file and image_folder:
+        raise DatasetError("natural patches come from a .mat file or a folder of photographs, not both")
     if f0 is None:
-        f0 = OLSHAUSEN_F0 if mat_file else BUNDLED_F0
+        f0 = OLSHAUSEN_F0 if mat_file or image_folder else BUNDLED_F0
     if not 0 < f0 <= 0.5:
         raise DatasetError(f"the whitening cut-off f0 must be in (0, 0.5] cycles/pixel, got {f0}")
     if not isinstance(shrink, (int, np.integer)) or shrink < 1:
         raise DatasetError(f"the shrink factor must be a whole number >= 1, got {shrink!r}")
     shrink = int(shrink)
-    source = os.path.abspath(mat_file) if mat_file else "bundled:" + ",".join(SKIMAGE_PHOTOS + SKLEARN_PHOTOS)
     if mat_file and not os.path.exists(mat_file):
         raise DatasetError(f"no such .mat file: {mat_file!r}")
-    what = (source, n_patches, size, seed, f0, _mtime(mat_file)) + ((shrink,) if shrink != 1 else ())
+    if image_folder and not image_files(image_folder):
+        raise DatasetError(f"no photographs ({', '.join(IMAGE_SUFFIXES)}) in {image_folder!r}")
+    if image_folder:  # every file's name and time: a photograph added or replaced makes other patches
+        files = image_files(image_folder)
+        source, stamp = "folder:" + os.path.abspath(image_folder), tuple((os.path.basename(f), _mtime(f)) for f in files)
+    else:
+        source = os.path.abspath(mat_file) if mat_file else "bundled:" + ",".join(SKIMAGE_PHOTOS + SKLEARN_PHOTOS)
+        stamp = _mtime(mat_file)
+    what = (source, n_patches, size, seed, f0, stamp) + ((shrink,) if shrink != 1 else ())
     key = hashlib.sha1(repr(what).encode()).hexdigest()[:16]  # shrink 1 keeps the earlier caches' names
     cache_dir = cache_dir or os.environ.get("BRIANMODEL_DATA_CACHE",
                                             os.path.join(os.path.expanduser("~"), ".cache", "brianmodel", "datasets"))
@@ -183,6 +237,8 @@ def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_f
     else:
         if mat_file:
             images, whitened = load_mat_images(mat_file)
+        elif image_folder:
+            images, whitened = load_image_folder(image_folder), False
         else:
             images, whitened = photographs(), False
         if whitened and shrink != 1:
@@ -195,7 +251,10 @@ def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_f
         buffer = io.BytesIO()
         np.savez(buffer, patches=patches)
         atomic_write(path, buffer.getvalue())
-    name = "natural" if not mat_file else os.path.splitext(os.path.basename(mat_file))[0]
+    if image_folder:
+        name = os.path.basename(os.path.normpath(image_folder))
+    else:
+        name = "natural" if not mat_file else os.path.splitext(os.path.basename(mat_file))[0]
     return Dataset(name, patches, np.full(len(patches), -1))
 
 

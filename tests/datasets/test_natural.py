@@ -132,3 +132,79 @@ def test_whitened_images_are_not_shrunk(tmp_path):
     with pytest.raises(DatasetError, match="whitened already"):
         natural.natural_patches(n_patches=20, size=8, mat_file=str(tmp_path / "IMAGES.mat"), shrink=2,
                                 cache_dir=str(tmp_path))
+
+
+def _photograph(path, seed, mode="RGB"):
+    from PIL import Image
+    image = _one_over_f_image(96, seed)
+    image = (image - image.min()) / (image.max() - image.min())
+    if mode == "I;16":
+        Image.fromarray((image * 65535).astype(np.uint16)).save(path)
+    else:
+        Image.fromarray((np.stack([image] * 3, axis=2) * 255).astype(np.uint8)).save(path)
+
+
+def test_a_folder_of_photographs_gives_whitened_patches(tmp_path):
+    photos, cache = tmp_path / "scenes", tmp_path / "cache"
+    photos.mkdir()
+    _photograph(photos / "a.jpg", 0)
+    _photograph(photos / "b.png", 1, mode="I;16")
+    (photos / "notes.txt").write_text("not a photograph")
+    assert [p.rsplit("/", 1)[1] for p in natural.image_files(str(photos))] == ["a.jpg", "b.png"]
+    images = natural.load_image_folder(str(photos))
+    assert [im.shape for im in images] == [(96, 96), (96, 96)]
+    assert np.corrcoef(images[1].ravel(), _one_over_f_image(96, 1).ravel())[0, 1] > 0.999  # 16 bits kept
+    d = natural_patches(n_patches=30, size=8, image_folder=str(photos), cache_dir=str(cache))
+    assert d.images.shape == (30, 8, 8) and d.name == "scenes" and d.images.std() == pytest.approx(1)
+    again = natural_patches(n_patches=30, size=8, image_folder=str(photos), cache_dir=str(cache))
+    np.testing.assert_array_equal(d.images, again.images)
+    # the default cut-off is Olshausen & Field's, as for a .mat file
+    explicit = natural_patches(n_patches=30, size=8, f0=natural.OLSHAUSEN_F0, image_folder=str(photos),
+                               cache_dir=str(cache))
+    np.testing.assert_array_equal(d.images, explicit.images)
+    _photograph(photos / "c.png", 2)  # a photograph added: other patches, not the cached ones
+    added = natural_patches(n_patches=30, size=8, image_folder=str(photos), cache_dir=str(cache))
+    assert not np.array_equal(d.images, added.images)
+
+
+def test_a_folder_without_readable_photographs_is_refused(tmp_path):
+    with pytest.raises(DatasetError, match="no photographs"):
+        natural_patches(n_patches=10, size=8, image_folder=str(tmp_path), cache_dir=str(tmp_path))
+    (tmp_path / "broken.jpg").write_bytes(b"not a JPEG")
+    with pytest.raises(DatasetError, match="broken.jpg: not a readable image"):
+        natural.load_image_folder(str(tmp_path))
+    (tmp_path / "broken.jpg").unlink()
+    (tmp_path / "imk00001.iml").write_bytes(b"\0" * 100)
+    with pytest.raises(DatasetError, match="van Hateren image has 1536 x 1024"):
+        natural.load_image_folder(str(tmp_path))
+    with pytest.raises(DatasetError, match="not both"):
+        natural_patches(n_patches=10, size=8, image_folder=str(tmp_path), mat_file=str(tmp_path / "x.mat"))
+
+
+def test_van_hateren_images_are_read_as_raw_16_bit(tmp_path):
+    image = (np.arange(1024 * 1536) % 4099).reshape(1024, 1536).astype(">u2")
+    image.tofile(tmp_path / "imk00001.iml")
+    [read] = natural.load_image_folder(str(tmp_path))
+    np.testing.assert_array_equal(read, image.astype(float))
+
+
+def test_patch_options_follow_a_mat_file_or_a_folder_of_photographs(tmp_path, monkeypatch):
+    photos = tmp_path / "scenes"
+    photos.mkdir()
+    _photograph(photos / "a.png", 0)
+    savemat(tmp_path / "IMAGES_RAW.mat", {"IMAGES_RAW": np.zeros((8, 8, 1))})
+    asked = {}
+    monkeypatch.setattr(datasets, "natural_patches", lambda **kw: asked.update(kw) or "patches")
+    assert load_dataset(str(photos)) == "patches" and asked == {"image_folder": str(photos)}
+    asked.clear()
+    assert load_dataset(f"{photos}:12:0.3:4") == "patches"
+    assert asked == {"image_folder": str(photos), "size": 12, "f0": 0.3, "shrink": 4}
+    asked.clear()
+    assert load_dataset(f"{tmp_path}/IMAGES_RAW.mat:8") == "patches"
+    assert asked == {"mat_file": f"{tmp_path}/IMAGES_RAW.mat", "size": 8, "f0": None}
+    with pytest.raises(DatasetError, match="patch size"):
+        load_dataset(f"{photos}:x")
+    idx = tmp_path / "digits"
+    idx.mkdir()
+    with pytest.raises(DatasetError, match="neither"):
+        load_dataset(f"{idx}:16")
