@@ -45,14 +45,15 @@ def main(argv=None):
     p.add_argument("--copies", type=int,
                    help="points per ensemble (default: 1 on cpp, where bigger ensembles run slower per copy; on cuda "
                         "the points spread over the workers, up to 256)")
-    p.add_argument("--preset", default="dendritic", help=f"parameter preset: {', '.join(PRESETS)}")
+    p.add_argument("--preset", default="dendritic",
+                   help=f"parameter preset: {', '.join(PRESETS)} (default dendritic: the feedback has a location)")
     p.add_argument("--hidden", type=int, help="hidden neurons (default 100, or the preset's own size)")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.NAME=VALUE",
                    help="any other model parameter, as in protocols/train.py")
     p.add_argument("--dataset", default="mnist", help="as in protocols/train.py")
     p.add_argument("--presentations", type=int, default=2000, help="training presentations per point")
     p.add_argument("--chunk", type=int, default=250, help="presentations per binary run and checkpoint")
-    p.add_argument("--probe", type=int, default=250, help="frozen presentations that measure reconstruction")
+    p.add_argument("--probe", type=int, default=250, help="frozen presentations that measure reconstruction (run in whole chunks: rounded up to --chunk)")
     p.add_argument("--holdout", type=int, default=0,
                    help="images held out of every point's training; their reconstruction is held_out_corr")
     p.add_argument("--device", default="cpp", help=f"standalone device: {', '.join(d for d in DEVICES if d != 'runtime')}")

@@ -375,8 +375,9 @@ def run_sweep(base: ModelParams, settings: RunSettings, grid: Grid, out: str, *,
                 "copies": copies, "workers": workers, "scheduler": scheduler,
                 "probe_presentations": probe_presentations}
         open_study(folder, info, "sweep", same=("model", "run", "grid", "copies", "probe_presentations"))
-        log.info("compiling the sweep's network (%d points in %d ensembles of %d copies, %s)", len(points),
-                 len(tasks), copies, f"scheduler {scheduler}" if scheduler else f"{workers} worker process(es)")
+        log.info("compiling the sweep's network (preset %s, dataset %s, %d hidden; %d points in %d ensembles of %d "
+                 "copies, %s)", settings.preset, settings.dataset, base.architecture.n_hidden, len(points), len(tasks),
+                 copies, f"scheduler {scheduler}" if scheduler else f"{workers} worker process(es)")
         build = submit(compile_shape, [common])[0]
         log.info("build %s ready in %.1f s; running the ensembles", build["build"], build["seconds"])
         rows = [row for rows in submit(run_ensemble, tasks) for row in rows]
