@@ -218,10 +218,10 @@ def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_f
     shrink = int(shrink)
     if mat_file and not os.path.exists(mat_file):
         raise DatasetError(f"no such .mat file: {mat_file!r}")
-    if image_folder and not image_files(image_folder):
-        raise DatasetError(f"no photographs ({', '.join(IMAGE_SUFFIXES)}) in {image_folder!r}")
     if image_folder:  # every file's name and time: a photograph added or replaced makes other patches
         files = image_files(image_folder)
+        if not files:
+            raise DatasetError(f"no photographs ({', '.join(IMAGE_SUFFIXES)}) in {image_folder!r}")
         source, stamp = "folder:" + os.path.abspath(image_folder), tuple((os.path.basename(f), _mtime(f)) for f in files)
     else:
         source = os.path.abspath(mat_file) if mat_file else "bundled:" + ",".join(SKIMAGE_PHOTOS + SKLEARN_PHOTOS)
