@@ -47,7 +47,7 @@ def atoms_of(patches: np.ndarray, n: int, alpha: float, epochs: int) -> np.ndarr
 def main(argv=None):
     p = parser(__doc__)
     p.add_argument("--dataset", action="append", required=True,
-                   help="a dataset of patches (natural[:P[:F0[:S]]], gabors, a folder of photographs...); "
+                   help="a dataset of patches (natural[:P[:F0[:S[:N]]]], gabors, a folder of photographs...); "
                         "repeat for several")
     p.add_argument("--alpha", type=float, default=2.0, help="the L1 penalty α (patches have unit variance)")
     p.add_argument("--atoms", type=int, default=200, help="atoms of the dictionary (the network's hidden units)")

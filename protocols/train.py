@@ -33,9 +33,9 @@ from brianmodel.training import Member, train, train_ensemble
 def parse_args(argv=None):
     p = parser(__doc__)
     p.add_argument("--dataset", default="mnist",
-                   help="'mnist' (the 5,000 bundled digits), 'fashion', 'natural[:P[:F0[:S]]]', 'gabors[:P]' "
+                   help="'mnist' (the 5,000 bundled digits), 'fashion', 'natural[:P[:F0[:S[:N]]]]', 'gabors[:P]' "
                         "(synthetic patches of localized Gabors), a .mat file or a folder of photographs "
-                        "(PATH[:P[:F0[:S]]]), or a folder of MNIST IDX files")
+                        "(PATH[:P[:F0[:S[:N]]]]), or a folder of MNIST IDX files")
     p.add_argument("--preset", default="main", help=f"parameter preset: {', '.join(PRESETS)}")
     p.add_argument("--hidden", type=int, help="number of hidden neurons (preset: 200)")
     p.add_argument("--presentations", type=int, default=5000)

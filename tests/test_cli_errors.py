@@ -203,6 +203,7 @@ FIGURES = [  # figure scripts: missing or damaged results
     ("figures/rule_search.py", ["{out}"], "no search.csv"),
     ("figures/alignment.py", ["{out}", "--out", "{out}"], "no evaluation/alignment.json"),
     ("figures/field_shapes.py", ["{out}", "--out", "{out}"], "no params.json"),
+    ("figures/field_shapes.py", ["{out}@last", "--out", "{out}"], "a checkpoint is named FOLDER@N"),
     ("figures/code_fields.py", ["{out}", "--out", "{out}"], "no params.json"),
     ("figures/sparse_coding.py", ["--dataset", "imagenet", "--out", "{out}"], "unknown dataset 'imagenet'"),
     ("figures/sparse_coding.py", ["--dataset", "gabors", "--alpha", "0", "--out", "{out}"], "--alpha must be"),

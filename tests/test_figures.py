@@ -106,6 +106,17 @@ def test_the_alignment_figure_draws_saved_probes_without_brian2(tiny_root, tmp_p
     assert (tmp_path / "out" / "alignment.png").stat().st_size > 10_000
 
 
+def test_field_shapes_measures_the_checkpoint_named_after_the_at_sign(tiny_root, tmp_path):
+    script = load_script(os.path.join(FIGURES, "field_shapes.py"))
+    script.main([f"{tiny_root}/mnist@20", f"{tiny_root}/mnist", "--out", str(tmp_path)])
+    rows = [line.split(",") for line in (tmp_path / "field_shapes.csv").read_text().splitlines()[1:]]
+    assert [(row[0], row[1]) for row in rows] == [("mnist", "20"), ("mnist", "40")]  # as read from each checkpoint
+    with pytest.raises(SystemExit, match="no checkpoint after 30 presentations"):
+        script.main([f"{tiny_root}/mnist@30", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="a checkpoint is named FOLDER@N"):
+        script.main([f"{tiny_root}/mnist@last", "--out", str(tmp_path)])
+
+
 def test_code_fields_fits_codes_to_a_saved_probe_without_brian2(tiny_root, tmp_path):
     # The tiny training has 20 hidden units at ρ 0.5: the network's k is 10, so k = 10 adds the explaining-away code.
     code = ("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); "

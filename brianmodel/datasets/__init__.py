@@ -28,7 +28,8 @@ def load_dataset(spec: str) -> Dataset:
     - ``fashion``: Fashion-MNIST from Debian's package (with its test split);
     - ``natural``: whitened 16 x 16 patches of the bundled photographs; ``natural:P`` for P x P
       patches, ``natural:P:F0`` with whitening cut-off F0 cycles/pixel, ``natural:P:F0:S`` of the
-      photographs shrunk S times first (``natural:16:0.4:2``: Olshausen & Field's cut-off at half the resolution);
+      photographs shrunk S times first (``natural:16:0.4:2``: Olshausen & Field's cut-off at half the resolution),
+      ``natural:P:F0:S:N`` N patches instead of 20,000 (a field left empty keeps its default: ``natural:16:::100000``);
     - ``gabors``: 20,000 synthetic 16 x 16 patches, sparse sums of 200 localized Gabors (``gabors:P``: P x P),
       the control for natural patches;
     - a ``.mat`` file of natural images, or a folder of photographs (JPEG, PNG, TIFF, van Hateren's .iml...): their whitened
@@ -73,10 +74,13 @@ def _split_path(spec: str) -> tuple[str | None, str]:
 
 
 def _patch_options(text: str, spec: str) -> dict:
-    """``P[:F0[:S]]`` as natural_patches' size, f0 and (when given) shrink."""
+    """``P[:F0[:S[:N]]]`` as natural_patches' size, f0 and (when given) shrink and patch count."""
     size, _, rest = text.partition(":")
-    f0, _, shrink = rest.partition(":")
-    return {"size": _patch_size(size, spec), "f0": _cutoff(f0, spec), **_shrink(shrink, spec)}
+    f0, _, rest = rest.partition(":")
+    shrink, _, count = rest.partition(":")
+    return {"size": _patch_size(size, spec), "f0": _cutoff(f0, spec),
+            **_whole(shrink, spec, "shrink", "the shrink factor S (natural:P:F0:S)"),
+            **_whole(count, spec, "n_patches", "the patch count N (natural:P:F0:S:N)")}
 
 
 def _patch_size(text: str, spec: str) -> int:
@@ -85,12 +89,13 @@ def _patch_size(text: str, spec: str) -> int:
     return int(text)
 
 
-def _shrink(text: str, spec: str) -> dict:
+def _whole(text: str, spec: str, key: str, what: str) -> dict:
+    """{key: the whole number ``text`` >= 1}, or {} for an empty field (the default)."""
     if not text:
         return {}
     if not text.isdigit() or int(text) < 1:
-        raise DatasetError(f"{spec!r}: the shrink factor S (natural:P:F0:S) must be a whole number >= 1")
-    return {"shrink": int(text)}
+        raise DatasetError(f"{spec!r}: {what} must be a whole number >= 1")
+    return {key: int(text)}
 
 
 def _cutoff(text: str, spec: str) -> float | None:

@@ -197,9 +197,9 @@ def hidden_equations(params: ModelParams | None = None) -> Equations:
         eqs = HIDDEN_EQUATIONS.replace(HIDDEN_SOMA_TERMS, inhibition, 1)
     else:
         eqs = ball_and_stick_equations(params.cable, inhibition, synapse="g_e") + HIDDEN_STATE
-    if own_tau_e(params):  # (only then: the paper's network keeps its code)
-        eqs = eqs.replace("/tau_e :", "/tau_e_hidden :")
-    return Equations(eqs + (LATERAL_STATE if lateral else ""))
+    eqs = Equations(eqs + (LATERAL_STATE if lateral else ""))
+    # Brian2 renames the constant in every equation that reads it (only then: the paper's network keeps its code)
+    return eqs.substitute(tau_e="tau_e_hidden") if own_tau_e(params) else eqs
 
 
 def own_tau_e(params) -> bool:

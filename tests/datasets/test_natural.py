@@ -202,8 +202,18 @@ def test_patch_options_follow_a_mat_file_or_a_folder_of_photographs(tmp_path, mo
     asked.clear()
     assert load_dataset(f"{tmp_path}/IMAGES_RAW.mat:8") == "patches"
     assert asked == {"mat_file": f"{tmp_path}/IMAGES_RAW.mat", "size": 8, "f0": None}
+    asked.clear()
+    assert load_dataset(f"{tmp_path}/IMAGES_RAW.mat:8:::50000") == "patches"  # empty fields keep their defaults
+    assert asked == {"mat_file": f"{tmp_path}/IMAGES_RAW.mat", "size": 8, "f0": None, "n_patches": 50000}
+    asked.clear()
+    assert load_dataset("natural:16:0.2:2:1000") == "patches"
+    assert asked == {"size": 16, "f0": 0.2, "shrink": 2, "n_patches": 1000}
     with pytest.raises(DatasetError, match="patch size"):
         load_dataset(f"{photos}:x")
+    with pytest.raises(DatasetError, match="the patch count N"):
+        load_dataset(f"{photos}:16:0.4:1:0")
+    with pytest.raises(DatasetError, match="the patch count N"):
+        load_dataset("natural:16:::many")
     idx = tmp_path / "digits"
     idx.mkdir()
     with pytest.raises(DatasetError, match="neither"):
