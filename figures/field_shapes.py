@@ -65,7 +65,8 @@ def main(argv=None):
                                               "last checkpoint) or FOLDER@N (the checkpoint after N presentations)")
     p.add_argument("--out", required=True, help="folder for field_shapes.png and field_shapes.csv")
     args = p.parse_args(argv)
-    measured = [shapes(*checkpoint_of(argument)) for argument in args.results]  # everything read before anything written
+    checkpoints = [checkpoint_of(argument) for argument in args.results]  # every name checked before any fit
+    measured = [shapes(*checkpoint) for checkpoint in checkpoints]  # everything read before anything written
     columns = min(len(measured), PER_ROW)
     rows = -(-len(measured) // columns)
     fig = plt.figure(figsize=(5.2 * columns, 8.2 * rows))
