@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from .analysis import receptive_fields  # noqa: E402
 from .cli import parser  # noqa: E402
 from .errors import MissingResult  # noqa: E402
-from .io import atomic_write  # noqa: E402
+from .io import atomic_write, csv_text  # noqa: E402
 from .results import Checkpoint, ResultsFolder  # noqa: E402
 from .values import si_value  # noqa: E402
 
@@ -134,6 +134,16 @@ def save(fig, out: str, name: str) -> str:
     fig.savefig(buffer, dpi=130, format=os.path.splitext(name)[1][1:] or "png")
     plt.close(fig)
     atomic_write(path, buffer.getvalue())
+    log.info("wrote %s", path)
+    return path
+
+
+def save_table(out: str, name: str, columns, rows, formats: dict | None = None) -> str:
+    """Write ``rows`` (dicts) as the CSV ``out/name`` (:func:`~brianmodel.io.csv_text`), whole: a figure's numbers
+    beside its picture."""
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, name)
+    atomic_write(path, csv_text(columns, rows, formats).encode())
     log.info("wrote %s", path)
     return path
 

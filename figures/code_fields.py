@@ -15,7 +15,6 @@ code that learns V1-like wavelets on their images. Reads a saved probe, the
 last checkpoint and the dataset; runs no simulation. Writes code_fields.png
 and code_fields.csv.
 """
-import os
 
 import numpy as np
 
@@ -24,8 +23,7 @@ from brianmodel.analysis.code import explaining_away_code, fit_binary_code, spar
 from brianmodel.cli import command, parser
 from brianmodel.datasets import load_dataset
 from brianmodel.errors import UsageError
-from brianmodel.io import atomic_write, csv_text
-from brianmodel.plots import field_panels, save, shape_shares
+from brianmodel.plots import field_panels, save, save_table, shape_shares
 from brianmodel.results import ResultsFolder
 
 COLUMNS = ("fields", "k", "alpha", "gabor_r2_0.5", "oriented", "localized", "v1_like", "median_extent")
@@ -91,8 +89,7 @@ def main(argv=None):
     fig = field_panels([(f"{name}, {f'k = {k}' if alpha == '' else f'α = {alpha:g}'}\n{shape_shares(row)}", fields)
                         for (name, k, alpha, fields), row in zip(panels, rows)])
     save(fig, args.out, "code_fields.png")
-    text = csv_text(COLUMNS, rows, {c: "{:.3g}".format for c in COLUMNS[3:]})
-    atomic_write(os.path.join(args.out, "code_fields.csv"), text.encode())
+    save_table(args.out, "code_fields.csv", COLUMNS, rows, {c: "{:.3g}".format for c in COLUMNS[3:]})
     print(f"wrote {args.out}/code_fields.png and code_fields.csv ({len(x)} presentations of {args.probe!r})")
 
 

@@ -19,7 +19,6 @@ drive (deciles of Q z), for units that fired in the initial bout and for
 units that did not: the gap between the two curves is the echo.
 """
 import json
-import os
 
 import numpy as np
 
@@ -27,8 +26,7 @@ from brianmodel.analysis import (corr_counted_once, final_bout_echo, final_bout_
                                  reconstruction_corr)
 from brianmodel.cli import command, parser
 from brianmodel.errors import UsageError
-from brianmodel.io import atomic_write, csv_text
-from brianmodel.plots import plt, save, seconds
+from brianmodel.plots import plt, save, save_table, seconds
 from brianmodel.results import ResultsFolder
 
 COLUMNS = ("probe", "source", "checkpoint", "presentations", "overrides", "corr", "corr_once", "echo", "q_one_spike",
@@ -86,8 +84,7 @@ def main(argv=None):
     axes[0][0].set_ylabel("P(fires in the final bout)")
     axes[0][0].legend(fontsize=7, loc="upper left")
     fig.tight_layout()
-    os.makedirs(args.out, exist_ok=True)
-    atomic_write(os.path.join(args.out, f"{args.name}.csv"), csv_text(COLUMNS, [row for row, _ in measured]).encode())
+    save_table(args.out, f"{args.name}.csv", COLUMNS, [row for row, _ in measured])
     save(fig, args.out, f"{args.name}.png")
     for row, _ in measured:
         print(f"{row['probe']:60s} corr {row['corr']:.3f}  once {row['corr_once']:.3f}  echo {row['echo']:.3f}  "

@@ -21,8 +21,7 @@ import numpy as np
 from brianmodel.analysis import envelope_extent, field_shapes, gabor_fits, receptive_fields
 from brianmodel.cli import command, parser
 from brianmodel.errors import UsageError
-from brianmodel.io import atomic_write, csv_text
-from brianmodel.plots import field_grid, plt, save
+from brianmodel.plots import field_grid, plt, save, save_table
 from brianmodel.results import ResultsFolder
 
 PER_ROW = 3  # trainings side by side; more go on further rows
@@ -85,8 +84,8 @@ def main(argv=None):
                      f"localized (left of red) {100 * row['localized']:.0f}%, both {100 * row['v1_like']:.0f}%",
                      fontsize=8, loc="left")
     save(fig, args.out, "field_shapes.png")
-    text = csv_text(COLUMNS, [row for row, _, _ in measured], {c: "{:.3g}".format for c in COLUMNS[3:]})
-    atomic_write(os.path.join(args.out, "field_shapes.csv"), text.encode())
+    save_table(args.out, "field_shapes.csv", COLUMNS, [row for row, _, _ in measured],
+               {c: "{:.3g}".format for c in COLUMNS[3:]})
     print(f"wrote {args.out}/field_shapes.png and field_shapes.csv")
 
 

@@ -12,7 +12,6 @@ of localized Gabors) the dictionary that made them is counted too: what the
 measure gives when the answer is known. Runs no simulation. Writes
 sparse_coding.png (64 atoms per dataset) and sparse_coding.csv.
 """
-import os
 
 import numpy as np
 
@@ -21,8 +20,7 @@ from brianmodel.analysis.code import sparse_coding_dictionary
 from brianmodel.cli import command, parser
 from brianmodel.datasets import gabor_dictionary, load_dataset
 from brianmodel.errors import UsageError
-from brianmodel.io import atomic_write, csv_text
-from brianmodel.plots import field_panels, save, shape_shares
+from brianmodel.plots import field_panels, save, save_table, shape_shares
 
 COLUMNS = ("dataset", "fields", "alpha", "atoms", "patches", "epochs", "gabor_r2_0.5", "oriented", "localized",
            "v1_like", "median_extent")
@@ -73,8 +71,7 @@ def main(argv=None):
             rows.append(shape_row(spec, "generating atoms", truth, **{k: "" for k in settings}))
     fig = field_panels([(f"{title}\n{shape_shares(row)}", fields) for (title, fields), row in zip(panels, rows)])
     save(fig, args.out, "sparse_coding.png")
-    text = csv_text(COLUMNS, rows, {c: "{:.3g}".format for c in COLUMNS[6:]})
-    atomic_write(os.path.join(args.out, "sparse_coding.csv"), text.encode())
+    save_table(args.out, "sparse_coding.csv", COLUMNS, rows, {c: "{:.3g}".format for c in COLUMNS[6:]})
     print(f"wrote {args.out}/sparse_coding.png and sparse_coding.csv")
 
 
