@@ -11,9 +11,12 @@ fitted with Gabors like the network's fields (analysis.field_shapes: Gabor,
 oriented, localized, V1-like = both). With --sparse-coding α, also
 Olshausen & Field's sparse code of the training's signed patches
 (analysis.sparse_coding_dictionary: graded coefficients, L1 penalty α), the
-code that learns V1-like wavelets on their images. Reads a saved probe, the
-last checkpoint and the dataset; runs no simulation. Writes code_fields.png
-and code_fields.csv.
+code that learns V1-like wavelets on their images. With --input patches the
+binary codes are fitted instead to the graded ON and OFF parts of the signed
+patches (max(±p, 0)), with no probe: whether what they learn comes from the
+spikes' all-or-none pixels or from the binary code itself. Reads a saved
+probe, the last checkpoint and the dataset; runs no simulation. Writes
+code_fields.png and code_fields.csv.
 """
 
 import numpy as np
@@ -61,6 +64,9 @@ def main(argv=None):
     p.add_argument("--k", default="2,5,10,20", help="active units of the binary codes, comma-separated")
     p.add_argument("--sparse-coding", default="", metavar="ALPHAS",
                    help="L1 penalties α of sparse codes of the signed patches to add, comma-separated (e.g. 2)")
+    p.add_argument("--input", choices=("spikes", "patches"), default="spikes",
+                   help="what the binary codes are fitted to: the probe's initial-bout spikes, or the graded ON and "
+                        "OFF parts of the signed patches")
     p.add_argument("--fit", type=int, default=5000,
                    help="presentations of the probe (patches of the dataset) the codes are fitted to")
     p.add_argument("--out", required=True, help="folder for code_fields.png and code_fields.csv")
@@ -71,15 +77,19 @@ def main(argv=None):
     folder = ResultsFolder(args.results)
     info, state = folder.read_params(), folder.load_checkpoint()
     shape, n_pixels = tuple(info["dataset"]["image_shape"]), int(np.prod(info["dataset"]["image_shape"]))
-    x = np.asarray(folder.load_evaluation(args.probe)["x"], dtype=float)[:args.fit, :2 * n_pixels]
     # everything read (the dataset too) before the fits, which take minutes
-    patches = load_dataset(info["run"]["dataset"]).images[:args.fit] if alphas else None
+    patches = load_dataset(info["run"]["dataset"]).images[:args.fit] if alphas or args.input == "patches" else None
+    if args.input == "patches":
+        signed = patches.reshape(len(patches), n_pixels)
+        x, of = np.concatenate([np.maximum(signed, 0), np.maximum(-signed, 0)], axis=1), " of the patches"
+    else:
+        x, of = np.asarray(folder.load_evaluation(args.probe)["x"], dtype=float)[:args.fit, :2 * n_pixels], ""
     n_hidden, network_k = state["W"].shape[0], round(info["model"]["homeostasis"]["rho"] * state["W"].shape[0])
     panels = [("network", network_k, "", receptive_fields(state["W"], shape))]
     for k in ks:
-        panels.append(("top-k code", k, "", code_fields(x, k, n_hidden, topk_code, shape)))
+        panels.append((f"top-k code{of}", k, "", code_fields(x, k, n_hidden, topk_code, shape)))
     if network_k in ks:
-        panels.append(("explaining-away code", network_k, "",
+        panels.append((f"explaining-away code{of}", network_k, "",
                        code_fields(x, network_k, n_hidden, explaining_away_code, shape)))
     for alpha in alphas:
         atoms = sparse_coding_dictionary(patches, n_hidden, alpha)
@@ -90,7 +100,8 @@ def main(argv=None):
                         for (name, k, alpha, fields), row in zip(panels, rows)])
     save(fig, args.out, "code_fields.png")
     save_table(args.out, "code_fields.csv", COLUMNS, rows, {c: "{:.3g}".format for c in COLUMNS[3:]})
-    print(f"wrote {args.out}/code_fields.png and code_fields.csv ({len(x)} presentations of {args.probe!r})")
+    source = f"{len(x)} patches" if args.input == "patches" else f"{len(x)} presentations of {args.probe!r}"
+    print(f"wrote {args.out}/code_fields.png and code_fields.csv ({source})")
 
 
 if __name__ == "__main__":

@@ -138,6 +138,12 @@ def test_code_fields_fits_codes_to_a_saved_probe_without_brian2(tiny_root, tmp_p
         script.main([f"{tiny_root}/mnist", "--fit", "0", "--out", str(tmp_path)])
     with pytest.raises(SystemExit, match="no probe .missing."):
         script.main([f"{tiny_root}/mnist", "--probe", "missing", "--out", str(tmp_path)])
+    # fitted to the graded ON and OFF parts of the training's images instead, the codes need no probe
+    script.main([f"{tiny_root}/mnist", "--probe", "missing", "--input", "patches", "--k", "10", "--fit", "30",
+                 "--out", str(tmp_path)])
+    lines = (tmp_path / "code_fields.csv").read_text().splitlines()
+    assert [line.split(",")[:2] for line in lines[1:]] == [["network", "10"], ["top-k code of the patches", "10"],
+                                                            ["explaining-away code of the patches", "10"]]
 
 
 def test_the_echo_figure_measures_saved_probes_without_brian2(tiny_root, tmp_path):

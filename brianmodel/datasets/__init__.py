@@ -33,7 +33,8 @@ def load_dataset(spec: str) -> Dataset:
     - ``gabors``: 20,000 synthetic 16 x 16 patches, sparse sums of 200 localized Gabors (``gabors:P``: P x P),
       the control for natural patches;
     - a ``.mat`` file of natural images, or a folder of photographs (JPEG, PNG, TIFF, van Hateren's .iml...): their whitened
-      patches, with the same options after the path (``photos/:16:0.4:4``);
+      patches, with the same options after the path (``photos/:16:0.4:4``); an ``IMAGES`` array, whitened
+      already, is used as it is, or narrowed to a lower F0 (``IMAGES.mat:16:0.2``);
     - a folder of MNIST IDX files (with its ``t10k`` test split if present).
     """
     if spec == "mnist":

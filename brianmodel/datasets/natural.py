@@ -23,8 +23,8 @@ from ..errors import DatasetError
 from ..io import atomic_write
 from .base import Dataset
 
-__all__ = ["photographs", "downsample", "whiten", "extract_patches", "natural_patches", "load_mat_images",
-           "image_files", "load_image_folder", "radial_spectrum"]
+__all__ = ["photographs", "downsample", "whiten", "narrow_cutoff", "extract_patches", "natural_patches",
+           "load_mat_images", "image_files", "load_image_folder", "radial_spectrum"]
 
 # Natural scenes among the bundled photographs (no text, drawings or micrographs).
 SKIMAGE_PHOTOS = ("camera", "astronaut", "coffee", "chelsea", "rocket", "grass", "gravel", "moon")
@@ -142,12 +142,27 @@ def whiten(image: np.ndarray, f0: float = OLSHAUSEN_F0) -> np.ndarray:
     the highest, noise-dominated frequencies (Olshausen & Field 1996: f0 =
     200 cycles per 512-pixel picture, 0.4 cycles per pixel).
     """
+    return _filtered(image, lambda spectrum, f: spectrum * f * np.exp(-((f / f0) ** 4)))
+
+
+def narrow_cutoff(image: np.ndarray, f0: float, whitened_f0: float = OLSHAUSEN_F0) -> np.ndarray:
+    """An image already whitened with cut-off ``whitened_f0``, as if it had been whitened with the lower
+    cut-off ``f0`` (the filter's ratio, exp(-(f/f0)^4 + (f/whitened_f0)^4)); unit variance out.
+    A higher cut-off cannot be restored: the frequencies above the first one are gone."""
+    if not 0 < f0 <= whitened_f0:
+        raise DatasetError(f"already whitened with the cut-off {whitened_f0} cycles/pixel; "
+                           f"f0 {f0} must be in (0, {whitened_f0}]")
+    return _filtered(image, lambda spectrum, f: spectrum * np.exp(-((f / f0) ** 4) + (f / whitened_f0) ** 4))
+
+
+def _filtered(image, filter_spectrum):
+    """``image`` less its mean, its spectrum filtered by ``filter_spectrum(spectrum, f)`` (f: each
+    coefficient's radial frequency in cycles/pixel); unit variance out."""
     image = np.asarray(image, dtype=float)
     image = image - image.mean()
     fy = np.fft.fftfreq(image.shape[0])[:, None]
     fx = np.fft.fftfreq(image.shape[1])[None, :]
-    f = np.sqrt(fx ** 2 + fy ** 2)
-    filtered = np.real(np.fft.ifft2(np.fft.fft2(image) * f * np.exp(-((f / f0) ** 4))))
+    filtered = np.real(np.fft.ifft2(filter_spectrum(np.fft.fft2(image), np.sqrt(fx ** 2 + fy ** 2))))
     return filtered / filtered.std()
 
 
@@ -205,7 +220,8 @@ def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_f
 
     ``f0``: the whitening cut-off in cycles/pixel; default :data:`BUNDLED_F0`
     for the bundled photographs, :data:`OLSHAUSEN_F0` for a ``.mat`` file's raw
-    images (a whitened ``IMAGES`` array is used as it is) and for a folder of photographs.
+    images and for a folder of photographs. A whitened ``IMAGES`` array (cut-off 0.4) is used as it is,
+    or, with a lower ``f0``, narrowed to it (:func:`narrow_cutoff`).
     """
     if mat_file and image_folder:
         raise DatasetError("natural patches come from a .mat file or a folder of photographs, not both")
@@ -227,6 +243,8 @@ def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_f
         source = os.path.abspath(mat_file) if mat_file else "bundled:" + ",".join(SKIMAGE_PHOTOS + SKLEARN_PHOTOS)
         stamp = _mtime(mat_file)
     what = (source, n_patches, size, seed, f0, stamp) + ((shrink,) if shrink != 1 else ())
+    if mat_file and f0 != OLSHAUSEN_F0:  # before narrow_cutoff, a whitened IMAGES array ignored f0
+        what += ("narrowed",)
     key = hashlib.sha1(repr(what).encode()).hexdigest()[:16]  # shrink 1 keeps the earlier caches' names
     cache_dir = cache_dir or os.environ.get("BRIANMODEL_DATA_CACHE",
                                             os.path.join(os.path.expanduser("~"), ".cache", "brianmodel", "datasets"))
@@ -246,6 +264,11 @@ def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_f
                                "filter them (use the raw images)")
         if not whitened:
             images = [whiten(downsample(image, shrink), f0) for image in images]
+        elif f0 != OLSHAUSEN_F0:
+            try:
+                images = [narrow_cutoff(image, f0) for image in images]
+            except DatasetError as e:
+                raise DatasetError(f"{mat_file}: its IMAGES are {e}") from None
         patches = extract_patches(images, n_patches, size, seed)
         os.makedirs(cache_dir, exist_ok=True)
         buffer = io.BytesIO()

@@ -134,6 +134,22 @@ def test_whitened_images_are_not_shrunk(tmp_path):
                                 cache_dir=str(tmp_path))
 
 
+def test_a_lower_cutoff_narrows_whitened_images(tmp_path):
+    """Whitening a raw image with f0 0.2 equals whitening it with 0.4 and then narrowing to 0.2; on an
+    IMAGES.mat the lower cut-off takes the high frequencies out, and a higher one is refused."""
+    raw = _one_over_f_image(128, 3)
+    narrowed = natural.narrow_cutoff(whiten(raw, 0.4), 0.2)
+    assert np.allclose(narrowed, whiten(raw, 0.2), atol=1e-9)
+    savemat(tmp_path / "IMAGES.mat", {"IMAGES": np.stack([whiten(_one_over_f_image(128, k)) for k in range(2)], 2)})
+    patches = {f0: natural_patches(n_patches=200, size=16, mat_file=str(tmp_path / "IMAGES.mat"), f0=f0,
+                                   cache_dir=str(tmp_path)).images for f0 in (0.4, 0.2)}
+    high = {f0: np.mean(np.diff(p, axis=2) ** 2) for f0, p in patches.items()}  # neighbour differences
+    assert high[0.2] < 0.5 * high[0.4]
+    with pytest.raises(DatasetError, match=r"IMAGES.mat: its IMAGES are already whitened with the cut-off 0.4 "
+                                           r"cycles/pixel; f0 0.45 must be in \(0, 0.4\]"):
+        natural_patches(n_patches=20, size=8, mat_file=str(tmp_path / "IMAGES.mat"), f0=0.45, cache_dir=str(tmp_path))
+
+
 def _photograph(path, seed, mode="RGB"):
     from PIL import Image
     image = _one_over_f_image(96, seed)
