@@ -15,8 +15,8 @@ code that learns V1-like wavelets on their images. With --input patches the
 binary codes are fitted instead to the graded ON and OFF parts of the signed
 patches (max(±p, 0)), with no probe: whether what they learn comes from the
 spikes' all-or-none pixels or from the binary code itself. Reads a saved
-probe, the last checkpoint and the dataset; runs no simulation. Writes
-code_fields.png and code_fields.csv.
+probe (not with --input patches), the last checkpoint and the dataset; runs
+no simulation. Writes code_fields.png and code_fields.csv.
 """
 
 import numpy as np
@@ -60,7 +60,8 @@ def main(argv=None):
     p = parser(__doc__)
     p.add_argument("results", help="results folder of a training on image patches, with a saved probe")
     p.add_argument("--probe", default="final",
-                   help="the probe whose x the codes are fitted to (evaluation/<probe>.npz)")
+                   help="the probe whose x the codes are fitted to (evaluation/<probe>.npz; not read with "
+                        "--input patches)")
     p.add_argument("--k", default="2,5,10,20", help="active units of the binary codes, comma-separated")
     p.add_argument("--sparse-coding", default="", metavar="ALPHAS",
                    help="L1 penalties α of sparse codes of the signed patches to add, comma-separated (e.g. 2)")

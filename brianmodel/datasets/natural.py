@@ -150,7 +150,7 @@ def narrow_cutoff(image: np.ndarray, f0: float, whitened_f0: float = OLSHAUSEN_F
     cut-off ``f0`` (the filter's ratio, exp(-(f/f0)^4 + (f/whitened_f0)^4)); unit variance out.
     A higher cut-off cannot be restored: the frequencies above the first one are gone."""
     if not 0 < f0 <= whitened_f0:
-        raise DatasetError(f"already whitened with the cut-off {whitened_f0} cycles/pixel; "
+        raise DatasetError(f"images whitened with the cut-off {whitened_f0} cycles/pixel can only be narrowed: "
                            f"f0 {f0} must be in (0, {whitened_f0}]")
     return _filtered(image, lambda spectrum, f: spectrum * np.exp(-((f / f0) ** 4) + (f / whitened_f0) ** 4))
 
@@ -243,7 +243,7 @@ def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_f
         source = os.path.abspath(mat_file) if mat_file else "bundled:" + ",".join(SKIMAGE_PHOTOS + SKLEARN_PHOTOS)
         stamp = _mtime(mat_file)
     what = (source, n_patches, size, seed, f0, stamp) + ((shrink,) if shrink != 1 else ())
-    if mat_file and f0 != OLSHAUSEN_F0:  # before narrow_cutoff, a whitened IMAGES array ignored f0
+    if mat_file and f0 != OLSHAUSEN_F0:  # a new key: a whitened IMAGES array ignored f0 before narrow_cutoff
         what += ("narrowed",)
     key = hashlib.sha1(repr(what).encode()).hexdigest()[:16]  # shrink 1 keeps the earlier caches' names
     cache_dir = cache_dir or os.environ.get("BRIANMODEL_DATA_CACHE",
@@ -268,7 +268,7 @@ def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_f
             try:
                 images = [narrow_cutoff(image, f0) for image in images]
             except DatasetError as e:
-                raise DatasetError(f"{mat_file}: its IMAGES are {e}") from None
+                raise DatasetError(f"{mat_file}: {e}") from None
         patches = extract_patches(images, n_patches, size, seed)
         os.makedirs(cache_dir, exist_ok=True)
         buffer = io.BytesIO()

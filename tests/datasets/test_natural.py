@@ -145,8 +145,8 @@ def test_a_lower_cutoff_narrows_whitened_images(tmp_path):
                                    cache_dir=str(tmp_path)).images for f0 in (0.4, 0.2)}
     high = {f0: np.mean(np.diff(p, axis=2) ** 2) for f0, p in patches.items()}  # neighbour differences
     assert high[0.2] < 0.5 * high[0.4]
-    with pytest.raises(DatasetError, match=r"IMAGES.mat: its IMAGES are already whitened with the cut-off 0.4 "
-                                           r"cycles/pixel; f0 0.45 must be in \(0, 0.4\]"):
+    with pytest.raises(DatasetError, match=r"IMAGES.mat: images whitened with the cut-off 0.4 cycles/pixel "
+                                           r"can only be narrowed: f0 0.45 must be in \(0, 0.4\]"):
         natural_patches(n_patches=20, size=8, mat_file=str(tmp_path / "IMAGES.mat"), f0=0.45, cache_dir=str(tmp_path))
 
 
