@@ -18,7 +18,7 @@ import numpy as np
 from brianmodel.analysis import field_shapes, gabor_fits
 from brianmodel.analysis.code import sparse_coding_dictionary
 from brianmodel.cli import command, parser
-from brianmodel.datasets import gabor_dictionary, load_dataset
+from brianmodel.datasets import dataset_label, gabor_dictionary, load_dataset
 from brianmodel.errors import UsageError
 from brianmodel.plots import field_panels, save, save_table, shape_shares
 
@@ -62,12 +62,12 @@ def main(argv=None):
         settings = {"alpha": args.alpha, "atoms": args.atoms, "patches": len(patches), "epochs": args.epochs}
         print(f"sparse coding of {len(patches)} patches of {spec!r}")
         atoms = atoms_of(patches, args.atoms, args.alpha, args.epochs)
-        panels.append((f"{spec}: sparse coding, α = {args.alpha:g}", atoms))
+        panels.append((f"{dataset_label(spec)}: sparse coding, α = {args.alpha:g}", atoms))
         rows.append(shape_row(spec, "sparse coding", atoms, **settings))
         if dataset.name == "gabors":
             truth = gabor_dictionary(args.atoms, patches.shape[1])
             truth /= np.abs(truth).max(axis=(1, 2), keepdims=True)
-            panels.append((f"{spec}: the atoms that made them", truth))
+            panels.append((f"{dataset_label(spec)}: the atoms that made them", truth))
             rows.append(shape_row(spec, "generating atoms", truth, **{k: "" for k in settings}))
     fig = field_panels([(f"{title}\n{shape_shares(row)}", fields) for (title, fields), row in zip(panels, rows)])
     save(fig, args.out, "sparse_coding.png")

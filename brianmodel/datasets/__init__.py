@@ -17,7 +17,7 @@ from .idx import load_idx_folder, read_idx
 from .mnist import load_fashion_mnist, load_mnist_bundled
 from .natural import image_files, natural_patches
 
-__all__ = ["Dataset", "on_off", "load_dataset", "load_mnist_bundled", "load_fashion_mnist", "load_idx_folder",
+__all__ = ["Dataset", "on_off", "load_dataset", "dataset_label", "load_mnist_bundled", "load_fashion_mnist", "load_idx_folder",
            "read_idx", "natural_patches", "gabor_patches", "gabor_dictionary"]
 
 
@@ -62,6 +62,15 @@ def load_dataset(spec: str) -> Dataset:
                        "'natural', 'natural:P', 'natural:P:F0' or 'natural:P:F0:S' "
                        "(P x P patches of the bundled photographs), 'gabors' or 'gabors:P' (synthetic), "
                        "a .mat file of natural images, a folder of photographs or a folder of MNIST IDX files")
+
+
+def dataset_label(spec: str) -> str:
+    """``spec`` for a figure's title: a file's or folder's path shortened to its name, options kept."""
+    path, options = _split_path(spec)
+    if path is None:
+        return spec
+    name = os.path.basename(os.path.normpath(path))
+    return f"{name}:{options}" if options else name
 
 
 def _split_path(spec: str) -> tuple[str | None, str]:

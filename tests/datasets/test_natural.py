@@ -234,3 +234,11 @@ def test_patch_options_follow_a_mat_file_or_a_folder_of_photographs(tmp_path, mo
     idx.mkdir()
     with pytest.raises(DatasetError, match="neither"):
         load_dataset(f"{idx}:16")
+
+
+def test_a_dataset_label_drops_the_folders_of_its_path(tmp_path):
+    savemat(tmp_path / "IMAGES.mat", {"IMAGES": np.zeros((8, 8, 1))})
+    assert datasets.dataset_label(f"{tmp_path}/IMAGES.mat:16:0.2::100000") == "IMAGES.mat:16:0.2::100000"
+    assert datasets.dataset_label(f"{tmp_path}/IMAGES.mat") == "IMAGES.mat"
+    assert datasets.dataset_label(f"{tmp_path}/") == tmp_path.name
+    assert datasets.dataset_label("natural:16:0.4") == "natural:16:0.4"
