@@ -97,6 +97,8 @@ def validate_section(section_name: str, section) -> None:
         meta = f.metadata
         where = f"{section_name}.{f.name}"
         if value is None:
+            if _default(f) is not None:
+                raise ParameterError(f"{where} cannot be None: only a field that is unset by default can be unset")
             continue
         unit = meta.get("unit")
         if unit is str:
@@ -121,6 +123,10 @@ def validate_section(section_name: str, section) -> None:
             raise ParameterError(f"{where} = {value} must be positive")
         if meta.get("nonnegative") and not magnitude >= 0:
             raise ParameterError(f"{where} = {value} must not be negative")
+
+
+def _default(f):
+    return f.default_factory() if f.default is dataclasses.MISSING else f.default
 
 
 def _unit_name(unit):
@@ -171,5 +177,8 @@ def parse_assignments(assignments) -> dict:
         section, _, name = key.strip().partition(".")
         if not (section and name and text):
             raise ParameterError(f"expected SECTION.NAME=VALUE, got {assignment!r}")
+        if section.strip() == "rules":
+            raise ParameterError(f"{assignment!r}: a pathway's rule is chosen with --rule PATHWAY=RULE(...), "
+                                 f"not --set")
         overrides.setdefault(section, {})[name.strip()] = decode_value(text, key.strip())
     return overrides

@@ -22,9 +22,9 @@ import numpy as np  # noqa: E402
 
 from .analysis import receptive_fields  # noqa: E402
 from .cli import parser  # noqa: E402
-from .errors import MissingResult  # noqa: E402
+from .errors import DamagedFile, MissingResult  # noqa: E402
 from .io import atomic_write, csv_text  # noqa: E402
-from .results import Checkpoint, ResultsFolder  # noqa: E402
+from .results import Checkpoint, ResultsFolder, check_folder_path  # noqa: E402
 from .values import si_value  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,30 @@ def arguments(doc: str, argv=None, extra=None):
     return p.parse_args(argv)
 
 
+def image_shape(info: dict, where: str) -> tuple:
+    """The (height, width) of a training's images, from its params.json (``info``); ``where`` names the file."""
+    dataset = info.get("dataset") if isinstance(info, dict) else None
+    shape = dataset.get("image_shape") if isinstance(dataset, dict) else None
+    if not (isinstance(shape, list) and len(shape) == 2 and all(isinstance(n, int) and n > 0 for n in shape)):
+        raise DamagedFile(f"{where} has no image shape (dataset.image_shape): not the folder of a training on images")
+    return tuple(shape)
+
+
+def trained_weights(folder: ResultsFolder, presentations: int | None = None) -> tuple[dict, Checkpoint, tuple]:
+    """(params.json, the checkpoint after ``presentations`` (default: the last), the image shape) of a training,
+    checked before a figure reads them: W (n_hidden, ≥ 2 pixels) and Q (its transpose's shape), finite."""
+    info = folder.read_params()
+    shape = image_shape(info, folder.file("params.json"))
+    state = folder.load_checkpoint(presentations)
+    W, Q = state.arrays.get("W"), state.arrays.get("Q")
+    if W is None or W.ndim != 2 or W.shape[1] < 2 * shape[0] * shape[1] or Q is None or Q.shape != W.shape[::-1]:
+        raise DamagedFile(f"{state.path}: W and Q do not fit images of {shape[0]} x {shape[1]} ON/OFF pixels "
+                          f"(W {None if W is None else W.shape}, Q {None if Q is None else Q.shape})")
+    if not (np.isfinite(W).all() and np.isfinite(Q).all()):
+        raise DamagedFile(f"{state.path}: W or Q holds values that are not finite")
+    return info, state, shape
+
+
 class Run:
     """One training of the root folder: parameters, checkpoints, metrics, probes."""
 
@@ -59,7 +83,7 @@ class Run:
             raise MissingRun(f"no run {role!r} in {root!r} (protocols/paper.py writes it)")
         self.folder = ResultsFolder(self.path)
         self.info = self.folder.read_params()
-        self.shape = tuple(self.info["dataset"]["image_shape"])
+        self.shape = image_shape(self.info, self.folder.file("params.json"))
         self.n_pixels = int(np.prod(self.shape))
 
     def seconds(self, section: str, name: str) -> float:
@@ -128,7 +152,7 @@ def panel_label(ax, letter):
 
 def save(fig, out: str, name: str) -> str:
     """Write ``fig`` to ``out/name`` whole (atomic_write: a full disk leaves no half picture) and close it."""
-    os.makedirs(out, exist_ok=True)
+    os.makedirs(check_folder_path(out), exist_ok=True)
     path = os.path.join(out, name)
     buffer = io.BytesIO()
     fig.savefig(buffer, dpi=130, format=os.path.splitext(name)[1][1:] or "png")
@@ -141,7 +165,7 @@ def save(fig, out: str, name: str) -> str:
 def save_table(out: str, name: str, columns, rows, formats: dict | None = None) -> str:
     """Write ``rows`` (dicts) as the CSV ``out/name`` (:func:`~brianmodel.io.csv_text`), whole: a figure's numbers
     beside its picture."""
-    os.makedirs(out, exist_ok=True)
+    os.makedirs(check_folder_path(out), exist_ok=True)
     path = os.path.join(out, name)
     atomic_write(path, csv_text(columns, rows, formats).encode())
     log.info("wrote %s", path)

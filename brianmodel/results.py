@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DamagedFile, FolderBusy, MissingResult
+from .errors import DamagedFile, FolderBusy, MissingResult, ResultsError
 from .io import atomic_write, csv_text, npz_bytes, provenance, read_csv, read_json, write_json
 
 __all__ = ["ResultsFolder", "Checkpoint"]
@@ -55,9 +55,18 @@ class Checkpoint:
         return self.arrays[name]
 
 
+def check_folder_path(path: str) -> str:
+    """``path`` if it can be a results or figure folder (it is one, or nothing is there yet), else a one-line error."""
+    if not path:
+        raise ResultsError("a results folder needs a name: got an empty path")
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ResultsError(f"{path!r} is a file, not a folder: give a folder for the results")
+    return path
+
+
 class ResultsFolder:
     def __init__(self, path):
-        self.path = path.path if isinstance(path, ResultsFolder) else os.fspath(path)
+        self.path = path.path if isinstance(path, ResultsFolder) else check_folder_path(os.fspath(path))
 
     def __fspath__(self):
         return self.path

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ParameterError, SimulationError
+from .memory import check_array_fits
 
 __all__ = ["presentation_order", "split", "probe_images", "stimulus_table"]
 
@@ -18,6 +19,8 @@ def presentation_order(n_images: int, n_presentations: int, seed: int) -> np.nda
     The bundled digits are sorted by label, so order matters. Presentation p
     always gets the same image for a given seed, whatever the chunking.
     """
+    check_array_fits((n_presentations,), f"the image orders of {n_presentations} presentations",
+                     "train fewer presentations", ParameterError)
     rng = np.random.default_rng([seed, 1])
     n_epochs = -(-n_presentations // n_images)
     return np.concatenate([rng.permutation(n_images) for _ in range(n_epochs)])[:n_presentations]

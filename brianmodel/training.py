@@ -34,7 +34,7 @@ import numpy as np
 from . import mstdp, symstdp
 from .datasets import load_dataset
 from .device import Model, Simulator, standalone
-from .device.memory import available_memory, check_fits
+from .memory import available_memory, check_fits
 from .device.processes import private_build, worker_pool
 from .errors import DamagedFile, TrainingError
 from .io import csv_text
@@ -175,6 +175,11 @@ def _plan(members: Sequence[Member], *, resume: bool = False, build_root: str | 
     or compiled."""
     if not members:
         raise TrainingError("an ensemble training needs at least one member")
+    for member in members:  # (the Python API's mistakes, before an attribute error deep inside)
+        if not isinstance(member.settings, RunSettings):
+            raise TrainingError(f"a training's settings are a RunSettings, got {type(member.settings).__name__}")
+        if not isinstance(member.out, (str, os.PathLike)):
+            raise TrainingError(f"a training's results folder is a path, got {member.out!r}")
     folders = [ResultsFolder(m.out) for m in members]
     if len({f.path for f in folders}) != len(folders):
         raise TrainingError("two members of the ensemble share a results folder")

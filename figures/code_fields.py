@@ -25,8 +25,8 @@ from brianmodel.analysis import field_shapes, gabor_fits, receptive_fields
 from brianmodel.analysis.code import explaining_away_code, fit_binary_code, sparse_coding_dictionary, topk_code
 from brianmodel.cli import command, parser
 from brianmodel.datasets import load_dataset
-from brianmodel.errors import UsageError
-from brianmodel.plots import field_panels, save, save_table, shape_shares
+from brianmodel.errors import DamagedFile, UsageError
+from brianmodel.plots import field_panels, save, save_table, shape_shares, trained_weights
 from brianmodel.results import ResultsFolder
 
 COLUMNS = ("fields", "k", "alpha", "gabor_r2_0.5", "oriented", "localized", "v1_like", "median_extent")
@@ -50,8 +50,8 @@ def _numbers(text: str, kind, option: str) -> list:
         values = [kind(v) for v in text.split(",")] if text else []
     except ValueError:
         raise UsageError(f"{option} takes numbers separated by commas, got {text!r}") from None
-    if any(v <= 0 for v in values):
-        raise UsageError(f"{option} takes positive numbers, got {text!r}")
+    if any(not 0 < v < np.inf for v in values):
+        raise UsageError(f"{option} takes positive finite numbers, got {text!r}")
     return values
 
 
@@ -73,19 +73,27 @@ def main(argv=None):
     p.add_argument("--out", required=True, help="folder for code_fields.png and code_fields.csv")
     args = p.parse_args(argv)
     ks, alphas = _numbers(args.k, int, "--k"), _numbers(args.sparse_coding, float, "--sparse-coding")
+    if not ks:
+        raise UsageError("--k takes at least one number of active units")
     if args.fit < 1:
         raise UsageError(f"--fit takes a positive number of presentations, got {args.fit}")
     folder = ResultsFolder(args.results)
-    info, state = folder.read_params(), folder.load_checkpoint()
-    shape, n_pixels = tuple(info["dataset"]["image_shape"]), int(np.prod(info["dataset"]["image_shape"]))
+    info, state, shape = trained_weights(folder)
+    n_pixels = int(np.prod(shape))
     # everything read (the dataset too) before the fits, which take minutes
     patches = load_dataset(info["run"]["dataset"]).images[:args.fit] if alphas or args.input == "patches" else None
     if args.input == "patches":
         signed = patches.reshape(len(patches), n_pixels)
         x, of = np.concatenate([np.maximum(signed, 0), np.maximum(-signed, 0)], axis=1), " of the patches"
     else:
-        x, of = np.asarray(folder.load_evaluation(args.probe)["x"], dtype=float)[:args.fit, :2 * n_pixels], ""
+        x, of = np.asarray(folder.load_evaluation(args.probe)["x"], dtype=float), ""
+        if x.ndim != 2 or x.shape[1] < 2 * n_pixels or not np.isfinite(x).all():
+            raise DamagedFile(f"probe {args.probe!r}: its x {x.shape} is not finite ON/OFF counts of "
+                              f"{shape[0]} x {shape[1]} patches")
+        x = x[:args.fit, :2 * n_pixels]
     n_hidden, network_k = state["W"].shape[0], round(info["model"]["homeostasis"]["rho"] * state["W"].shape[0])
+    if max(ks) > n_hidden:
+        raise UsageError(f"--k {max(ks)} is more than the network's {n_hidden} hidden units")
     panels = [("network", network_k, "", receptive_fields(state["W"], shape))]
     for k in ks:
         panels.append((f"top-k code{of}", k, "", code_fields(x, k, n_hidden, topk_code, shape)))

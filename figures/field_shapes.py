@@ -21,7 +21,7 @@ import numpy as np
 from brianmodel.analysis import envelope_extent, field_shapes, gabor_fits, receptive_fields
 from brianmodel.cli import command, parser
 from brianmodel.errors import UsageError
-from brianmodel.plots import field_grid, plt, save, save_table
+from brianmodel.plots import field_grid, plt, save, save_table, trained_weights
 from brianmodel.results import ResultsFolder
 
 PER_ROW = 3  # trainings side by side; more go on further rows
@@ -32,8 +32,7 @@ def shapes(folder: ResultsFolder, presentations: int | None = None, n: int = 100
            ) -> tuple[dict, np.ndarray, np.ndarray]:
     """(the table's row, the fields, the envelope extents of the fits with R² ≥ 0.5) of the checkpoint after
     ``presentations`` (default: the last)."""
-    info, state = folder.read_params(), folder.load_checkpoint(presentations)
-    shape = tuple(info["dataset"]["image_shape"])
+    _, state, shape = trained_weights(folder, presentations)
     fields = receptive_fields(state["W"], shape)[:n]
     params, r2 = gabor_fits(fields)
     shares = field_shapes(params, r2, shape)

@@ -14,7 +14,7 @@ from brianmodel.analysis import receptive_fields
 from brianmodel.cli import command, parser
 from brianmodel.errors import MissingResult
 from brianmodel.io import read_csv
-from brianmodel.plots import plt, save, show_field
+from brianmodel.plots import plt, save, show_field, trained_weights
 from brianmodel.results import ResultsFolder
 
 UNITS = 8
@@ -39,8 +39,7 @@ def main(argv=None):
                             wspace=0.08, hspace=0.45)
     for r, row in enumerate(rows):
         folder = ResultsFolder(f"{args.comparison}/{row['pair']}")
-        info, state = folder.read_params(), folder.load_checkpoint()
-        shape = tuple(info["dataset"]["image_shape"])
+        _, state, shape = trained_weights(folder)
         w_fields = receptive_fields(state["W"][:UNITS], shape)
         q_fields = receptive_fields(state["Q"][:, :UNITS].T, shape)
         for k in range(UNITS):

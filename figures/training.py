@@ -16,7 +16,7 @@ import numpy as np
 
 from brianmodel.analysis import lateral_matrix, receptive_fields
 from brianmodel.cli import command, parser
-from brianmodel.plots import plt, save, seconds
+from brianmodel.plots import plt, save, seconds, trained_weights
 from brianmodel.results import ResultsFolder
 
 
@@ -138,8 +138,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     folder = ResultsFolder(args.results)
     # everything read before anything is written
-    info, chunk, rows, state = (folder.read_params(), folder.load_last_chunk(), folder.read_metrics(),
-                                folder.load_checkpoint())
+    info, chunk, rows = folder.read_params(), folder.load_last_chunk(), folder.read_metrics()
+    state = trained_weights(folder)[1]
     out = args.out or os.path.join(os.path.dirname(__file__), os.path.basename(os.path.normpath(args.results)))
     os.makedirs(out, exist_ok=True)
     raster(chunk, info, out)

@@ -23,6 +23,7 @@ its clamped label units (evaluation/generation.npz, <out>/generation.png) and,
 with --passes K, runs K feedback passes per test image with momentum
 (evaluation/iterative.npz; accuracy per pass in classification.json).
 """
+import math
 import os
 import subprocess
 import sys
@@ -33,9 +34,21 @@ from brianmodel.errors import ParameterError
 from brianmodel.mstdp import classification as mstdp_classification
 from brianmodel.parameters import parse_assignments
 from brianmodel.params.mstdp import PRESETS as MSTDP_PRESETS
-from brianmodel.params.run import RunSettings
+from brianmodel.params.run import N_CLASSES, RunSettings
 from brianmodel.symstdp import classification as symstdp_classification
 from brianmodel.training import MODELS, train
+
+
+def _check_inference(args):
+    """The test's options, checked before the training they follow."""
+    if args.passes < 1:
+        raise ParameterError(f"--passes must be at least 1, got {args.passes}")
+    if not 0 <= args.momentum < 1:
+        raise ParameterError(f"--momentum must lie in [0, 1), got {args.momentum}")
+    if args.generate_intensity is not None and not 0 < args.generate_intensity < math.inf:
+        raise ParameterError(f"--generate-intensity must be positive and finite, got {args.generate_intensity}")
+    if args.model == "mstdp" and args.chunk < N_CLASSES:
+        raise ParameterError(f"--chunk must be at least {N_CLASSES}: the class images are generated in one chunk")
 
 
 @command
@@ -73,6 +86,7 @@ def main(argv=None):
                       if used]
         if mstdp_only:
             raise ParameterError(f"{', '.join(mstdp_only)} apply to --model mstdp only")
+    _check_inference(args)
     overrides = parse_assignments(args.set)
     if args.hidden is not None:
         size = "n_excitatory" if args.model == "symstdp" else "n_hidden"

@@ -35,6 +35,27 @@ from brianmodel.mstdp.probes import alignment_probe, code_probe, probe, standard
 from brianmodel.parameters import parse_assignments
 
 
+# what each kind of run reads; a flag given to another is a mistake (it would be silently ignored)
+FLAGS = {"presentations": "--presentations", "checkpoint": "--checkpoint", "phi_scale": "--phi-scale",
+         "held_out": "--held-out", "set": "--set", "reuse": "--reuse", "label": "--label"}
+TAKES = {"--alignment": set(),
+         "--code": {"presentations", "checkpoint", "reuse"},
+         "--label": {"label", "presentations", "checkpoint", "phi_scale", "held_out", "set"},
+         "the standard probes": {"presentations", "phi_scale"}}
+
+
+def _check_flags(args):
+    kind = ("--alignment" if args.alignment else "--code" if args.code else
+            "--label" if args.label is not None else "the standard probes")
+    if args.alignment and args.code:
+        raise UsageError("--alignment and --code are two runs: give one")
+    given = [name for name in FLAGS if getattr(args, name) not in (None, False, [])]
+    ignored = [FLAGS[name] for name in given if name not in TAKES[kind]]
+    if ignored:
+        raise UsageError(f"{', '.join(ignored)} would be ignored by {kind} (it reads "
+                         f"{', '.join(sorted(FLAGS[n] for n in TAKES[kind])) or 'no other option'})")
+
+
 @command
 def main(argv=None):
     p = parser(__doc__)
@@ -58,20 +79,21 @@ def main(argv=None):
                    help="with --label: probe the trained weights under this parameter instead of the training's, "
                         "e.g. --set neurons.refractory=8*ms (repeatable; saved with the probe)")
     args = p.parse_args(argv)
-    if args.held_out and not args.label:
+    if args.held_out and args.label is None:
         raise UsageError("--held-out needs --label (the standard probes and --code choose their own images)")
-    if args.set and not args.label:
+    if args.set and args.label is None:
         raise UsageError("--set needs --label: a probe under other parameters gets a name of its own, and the "
                          "standard probes keep theirs")
     if args.reuse and not args.code:
         raise UsageError("--reuse goes with --code (it reads the saved code probes)")
+    _check_flags(args)
     presentations = args.presentations if args.presentations is not None else 4000 if args.code else 1000
     if args.alignment:
         alignment_probe(args.results)
     elif args.code:
         print(format_report(code_probe(args.results, presentations=presentations,
                                        checkpoint=args.checkpoint, reuse=args.reuse)))
-    elif args.label:
+    elif args.label is not None:
         probe(args.results, args.label, presentations=presentations, checkpoint=args.checkpoint,
               phi_scale=1.0 if args.phi_scale is None else args.phi_scale, held_out_only=args.held_out,
               overrides=parse_assignments(args.set))

@@ -44,6 +44,8 @@ def main(argv=None):
     roles = args.only or [*RECIPES, "pairing"]
     if not 0 < args.presentations_scale < float("inf"):
         raise ParameterError(f"--presentations-scale must be positive and finite, got {args.presentations_scale}")
+    if args.probe_presentations < 1:
+        raise ParameterError(f"--probe-presentations must be at least 1, got {args.probe_presentations}")
     for role in roles:
         out = os.path.join(args.root, role)
         if role == "pairing":

@@ -17,7 +17,7 @@ import numpy as np
 
 from brianmodel.analysis.rate_model import READOUTS, RateModel
 from brianmodel.cli import command, parser
-from brianmodel.errors import UsageError
+from brianmodel.errors import DamagedFile, UsageError
 from brianmodel.mstdp.probes import rate_model_probe
 from brianmodel.results import ResultsFolder
 
@@ -71,8 +71,13 @@ def main(argv=None):
     except ValueError as error:
         raise UsageError(str(error)) from None
     folder = ResultsFolder(args.results)
-    code = folder.read_json("evaluation/code.json", "code report (run evaluate.py RESULTS --code first)")["report"]
-    hidden, k = args.hidden or code["n_hidden"], args.k or code["k"]
+    code = folder.read_json("evaluation/code.json", "code report (run evaluate.py RESULTS --code first)")
+    code = code.get("report") if isinstance(code, dict) else None
+    if not isinstance(code, dict) or not all(key in code for key in ("n_hidden", "k", "held_out_presentations")):
+        raise DamagedFile(f"{folder.file('evaluation/code.json')} is not a code report (run evaluate.py RESULTS "
+                          f"--code again)")
+    hidden = code["n_hidden"] if args.hidden is None else args.hidden
+    k = code["k"] if args.k is None else args.k
     try:
         models = [RateModel(n_hidden=hidden, k=k, readout=readout, eta=args.eta, theta=args.theta,
                             step=args.step, levels=args.levels) for readout in readouts]

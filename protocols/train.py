@@ -79,8 +79,8 @@ def params_from_args(args):
     put("connections", "delay_feedforward", None if args.delay_feedforward is None else args.delay_feedforward * ms)
     put("connections", "delay_feedback", None if args.delay_feedback is None else args.delay_feedback * ms)
     for section, values in {**parse_assignments(args.set), **rule_overrides(args)}.items():
-        for name, value in values.items():
-            put(section, name, value)
+        for name, value in values.items():  # (None too: an optional field unset)
+            overrides.setdefault(section, {})[name] = value
     params = preset(args.preset).with_overrides(**overrides)
     for section, values in overrides.items():  # a value given that the rules in use ignore is a mistake
         for name in values:

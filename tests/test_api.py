@@ -4,7 +4,10 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 import brianmodel
+from brianmodel.errors import DatasetError, TrainingError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -54,3 +57,14 @@ def test_the_package_loads_what_is_used_only():
             "bm.load_dataset; assert 'brian2' not in sys.modules; bm.mstdp.preset; assert 'brian2' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
     assert "Simulator" in dir(brianmodel)
+
+
+def test_the_api_names_a_wrong_argument_in_one_line(tmp_path):
+    with pytest.raises(DatasetError, match="a dataset is named by a string"):
+        brianmodel.load_dataset(5)
+    params = brianmodel.mstdp.preset("main")
+    with pytest.raises(TrainingError, match="settings are a RunSettings, got NoneType"):
+        brianmodel.train(params, None, str(tmp_path / "x"))
+    with pytest.raises(TrainingError, match="results folder is a path, got None"):
+        brianmodel.train(params, brianmodel.RunSettings(), None)
+    assert not (tmp_path / "x").exists()

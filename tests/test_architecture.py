@@ -7,7 +7,7 @@ PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # Layers, lowest first: a module may import from its own layer and below, never above.
 LAYERS = [  # packages and top-level modules only: a new module lands on its folder's layer
     {"brianmodel", "brianmodel.errors"},
-    {"brianmodel.io", "brianmodel.values"},
+    {"brianmodel.io", "brianmodel.values", "brianmodel.memory"},
     {"brianmodel.parameters", "brianmodel.results"},
     {"brianmodel.rules"},
     {"brianmodel.params"},

@@ -82,6 +82,12 @@ CASES = {
         (["--holdout", "1e3"], "argument --holdout: invalid int value: '1e3' (see "),
         (["--presentations"], "argument --presentations: expected one argument"),
         (["--hiden", "20"], "unrecognized arguments: --hiden 20"),
+        (["--set", "plasticity.eta=None"], "plasticity.eta cannot be None"),
+        (["--set", "rules.lateral=istdp"], "chosen with --rule"),
+        (["--hidden", "1000000000"], "use fewer copies or hidden units"),
+        (["--dataset", "gabors:100000"], "use fewer or smaller patches"),
+        (["--presentations", "100000000000000000000"], "train fewer presentations"),
+        (["--out", "{damaged}/params.json"], "is a file, not a folder"),
     ],
     "evaluate": [
         (["{out}"], "no params.json"),
@@ -92,6 +98,12 @@ CASES = {
         (["{damaged}", "--set", "neurons.refractory=8*ms"], "--set needs --label"),
         (["{damaged}", "--held-out"], "--held-out needs --label"),
         (["{damaged}", "--reuse"], "--reuse goes with --code"),
+        (["{damaged}", "--checkpoint", "5"], "--checkpoint would be ignored by the standard probes"),
+        (["{damaged}", "--alignment", "--label", "x"], "--label would be ignored by --alignment"),
+        (["{damaged}", "--code", "--phi-scale", "2"], "--phi-scale would be ignored by --code"),
+        (["{damaged}", "--label", "x", "--phi-scale", "inf"], "phi_scale must be positive and finite"),
+        (["{damaged}", "--phi-scale", "inf"], "phi_scale must be positive and finite"),
+        (["{damaged}", "--label", ""], "probe label must be"),
     ],
     "rate_model": [
         (["{damaged}"], "evaluate.py RESULTS --code first"),
@@ -110,6 +122,10 @@ CASES = {
         (["--label-intensity", "1e400"], "label_intensity must be a positive finite number"),
         (["--set", "plasticity.eta=nan"], "cannot read the value 'nan'"),
         (["--dataset", "cifar"], "unknown dataset 'cifar'"),
+        (["--passes", "0"], "--passes must be at least 1"),
+        (["--momentum", "1"], "--momentum must lie in [0, 1)"),
+        (["--generate-intensity", "-1"], "--generate-intensity must be positive and finite"),
+        (["--chunk", "5", "--presentations", "20"], "--chunk must be at least 10"),
     ],
     "pairing": [
         (["--lags", "0.25"], "multiples of dt"),
@@ -126,6 +142,7 @@ CASES = {
         (["--lags", "nan"], "lags_ms = (nan,) must be finite"),
         (["--frequencies", "inf"], "must be finite"),
         (["--frequency", "nan"], "frequency_hz = nan must be finite"),
+        (["--lags", "1", "1"], "repeat a value"),
     ],
     "epsp": [
         (["--set", "length=-5*um"], "must be positive"),
@@ -159,6 +176,7 @@ CASES = {
         (["--grid", "rules.lateral.alpha=0.1,0.2"], "rules.lateral is 'none'"),
         (["--rule", "lateral=istdp", "--grid", "rules.lateral.beta=1,2"], "has no parameter"),
         (["--rule", "lateral=istdp", "--grid", "rules.lateral.alpha=0.1,1e400"], "finite"),
+        (["--grid", "plasticity.eta=None,0.1"], "None is not a grid value"),
     ],
     "modulation": [
         (["--rule", "feedforward=stdp"], "three-factor rule"),
@@ -187,6 +205,7 @@ CASES = {
         (["--presentations-scale", "inf"], "must be positive and finite"),
         (["--only", "v1"], "argument --only: invalid choice: 'v1'"),
         (["--only", "pairing", "--device", "gpu"], "unknown device 'gpu'"),
+        (["--probe-presentations", "0"], "--probe-presentations must be at least 1"),
     ],
 }
 FIGURES = [  # figure scripts: missing or damaged results
@@ -207,6 +226,10 @@ FIGURES = [  # figure scripts: missing or damaged results
     ("figures/code_fields.py", ["{out}", "--out", "{out}"], "no params.json"),
     ("figures/sparse_coding.py", ["--dataset", "imagenet", "--out", "{out}"], "unknown dataset 'imagenet'"),
     ("figures/sparse_coding.py", ["--dataset", "gabors", "--alpha", "0", "--out", "{out}"], "--alpha must be"),
+    ("figures/sparse_coding.py", ["--dataset", "gabors", "--alpha", "nan", "--out", "{out}"], "positive and finite"),
+    ("figures/sparse_coding.py", ["--dataset", "gabors", "--atoms", "1000000", "--out", "{out}"], "use fewer atoms"),
+    ("figures/field_shapes.py", ["{damaged}", "--out", "{out}"], "has no image shape"),
+    ("figures/code_fields.py", ["{damaged}", "--out", "{out}"], "has no image shape"),
     ("figures/rate_model.py", ["{out}", "--out", "{out}"], "no evaluation/rate-model.json"),
 ]
 OUT_OPTION = {"train", "classify", "pairing", "epsp", "sweep", "modulation", "compare_rules", "rule_search"}

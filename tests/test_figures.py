@@ -132,8 +132,13 @@ def test_code_fields_fits_codes_to_a_saved_probe_without_brian2(tiny_root, tmp_p
     script = load_script(os.path.join(FIGURES, "code_fields.py"))
     with pytest.raises(SystemExit, match="--k takes numbers"):
         script.main([f"{tiny_root}/mnist", "--k", "2,x", "--out", str(tmp_path)])
-    with pytest.raises(SystemExit, match="--sparse-coding takes positive numbers"):
-        script.main([f"{tiny_root}/mnist", "--sparse-coding", "0", "--out", str(tmp_path)])
+    for alpha in ("0", "nan", "inf"):
+        with pytest.raises(SystemExit, match="--sparse-coding takes positive finite numbers"):
+            script.main([f"{tiny_root}/mnist", "--sparse-coding", alpha, "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="--k 21 is more than the network's 20 hidden units"):
+        script.main([f"{tiny_root}/mnist", "--k", "2,21", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="--k takes at least one number"):
+        script.main([f"{tiny_root}/mnist", "--k", "", "--out", str(tmp_path)])
     with pytest.raises(SystemExit, match="--fit takes a positive number"):
         script.main([f"{tiny_root}/mnist", "--fit", "0", "--out", str(tmp_path)])
     with pytest.raises(SystemExit, match="no probe .missing."):

@@ -37,6 +37,9 @@ def load_dataset(spec: str) -> Dataset:
       already, is used as it is, or narrowed to a lower F0 (``IMAGES.mat:16:0.2``);
     - a folder of MNIST IDX files (with its ``t10k`` test split if present).
     """
+    if not isinstance(spec, (str, os.PathLike)):
+        raise DatasetError(f"a dataset is named by a string (see load_dataset's help), got {spec!r}")
+    spec = os.fspath(spec)
     if spec == "mnist":
         return load_mnist_bundled()
     if spec == "fashion":

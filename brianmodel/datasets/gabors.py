@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import DatasetError
 from .base import Dataset
+from .natural import check_patches_fit
 
 __all__ = ["gabor_dictionary", "gabor_patches"]
 
@@ -49,6 +50,7 @@ def gabor_patches(n_patches: int = 20000, size: int = 16, n_atoms: int = 200, ac
     if n_patches < 1 or not 0 < active <= 1 or noise < 0:
         raise DatasetError(f"Gabor patches need n_patches >= 1, 0 < active <= 1 and noise >= 0, "
                            f"got {n_patches}, {active}, {noise}")
+    check_patches_fit(n_patches, size)
     atoms = gabor_dictionary(n_atoms, size, seed).reshape(n_atoms, -1)
     rng = np.random.default_rng([seed, 4])
     coefficients = rng.laplace(size=(n_patches, n_atoms)) * (rng.random((n_patches, n_atoms)) < active)

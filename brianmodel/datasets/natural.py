@@ -21,6 +21,7 @@ from scipy.io import loadmat
 
 from ..errors import DatasetError
 from ..io import atomic_write
+from ..memory import check_array_fits
 from .base import Dataset
 
 __all__ = ["photographs", "downsample", "whiten", "narrow_cutoff", "extract_patches", "natural_patches",
@@ -82,7 +83,15 @@ def load_mat_images(path) -> tuple[list[np.ndarray], bool]:
         name, whitened = next(iter(arrays)), False
     else:
         raise DatasetError(f"{path}: expected one 3-D image array (height, width, n), found {sorted(content)}")
-    stack = arrays[name].astype(float)
+    stack = arrays[name]
+    if not (np.issubdtype(stack.dtype, np.integer) or np.issubdtype(stack.dtype, np.floating)):
+        raise DatasetError(f"{path}: {name} must hold real numbers, not {stack.dtype}")
+    stack = stack.astype(float)
+    if not np.isfinite(stack).all():
+        raise DatasetError(f"{path}: {name} holds NaN or infinite values")
+    flat = [k for k in range(stack.shape[2]) if stack[:, :, k].std() == 0]
+    if flat:
+        raise DatasetError(f"{path}: {name}'s image(s) {flat[:5]} are uniform (nothing to whiten or learn)")
     return [stack[:, :, k] for k in range(stack.shape[2])], whitened
 
 
@@ -234,6 +243,7 @@ def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_f
     shrink = int(shrink)
     if mat_file and not os.path.exists(mat_file):
         raise DatasetError(f"no such .mat file: {mat_file!r}")
+    check_patches_fit(n_patches, size)
     if image_folder:  # every file's name and time: a photograph added or replaced makes other patches
         files = image_files(image_folder)
         if not files:
@@ -279,6 +289,15 @@ def natural_patches(n_patches: int = 20000, size: int = 16, seed: int = 0, mat_f
     else:
         name = "natural" if not mat_file else os.path.splitext(os.path.basename(mat_file))[0]
     return Dataset(name, patches, np.full(len(patches), -1))
+
+
+def check_patches_fit(n_patches: int, size: int) -> None:
+    """Refuse patches whose array (and the network's ON/OFF copy of it) would not fit in memory."""
+    if not isinstance(size, (int, np.integer)) or size < 2 or not isinstance(n_patches, (int, np.integer)) \
+            or n_patches < 1:
+        raise DatasetError(f"patches need a whole size >= 2 pixels and a whole count >= 1, got {size!r}, {n_patches!r}")
+    check_array_fits((3, n_patches, size, size), f"{n_patches} patches of {size} x {size} pixels",
+                     "use fewer or smaller patches", DatasetError)
 
 
 def _mtime(path):

@@ -39,7 +39,7 @@ from brian2.units.fundamentalunits import DIMENSIONLESS
 from ..errors import SimulationError
 from . import standalone
 from .contract import check_model
-from .memory import available_memory, check_fits
+from ..memory import available_memory, check_fits
 from .run_args import seed_from_run_args, write_run_args
 from .spike_buffers import SpikeBuffers
 from .targets import TARGETS, target

@@ -25,7 +25,7 @@ from brian2 import get_device, prefs, set_device
 from brian2.devices.device import all_devices
 
 from ..errors import DeviceError, SimulationError
-from .memory import check_fits
+from ..memory import check_fits
 from .writeout import skip_writing
 from .cuda import (check_cuda_target, configure_cuda, cuda_toolkit, environment_compute_capability, gpu_free_memory,
                    gpu_present)

@@ -167,6 +167,10 @@ class Ensemble:
         if state.W.shape != (n_hidden, self.n_inputs) or state.Q.shape != (self.n_inputs, n_hidden):
             raise DamagedFile(f"an mstdp state of W {state.W.shape}, Q {state.Q.shape} does not fit this network "
                               f"({n_hidden} hidden, {self.n_inputs} visible)")
+        arrays = {"W": state.W, "Q": state.Q, "phi": state.phi, **state.synapses}
+        broken = [name for name, values in arrays.items() if not np.isfinite(np.asarray(values, dtype=float)).all()]
+        if broken:
+            raise DamagedFile(f"an mstdp state with values that are not finite in {', '.join(broken)}")
         return state
 
     def presentations(self, stimulus) -> Presentations:

@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,9 +61,12 @@ def load_training(folder: ResultsFolder | str, checkpoint: int | None = None) ->
     folder = folder if isinstance(folder, ResultsFolder) else ResultsFolder(folder)
     info = folder.read_params()
     settings = RunSettings.from_info(info, model="mstdp")
+    if not isinstance(info.get("model"), dict):
+        raise DamagedFile(f"{folder.file('params.json')} has no model parameters ('model'): not a training's folder")
     params = ModelParams.from_dict(info["model"])
     saved = folder.load_checkpoint(checkpoint)
-    n_visible = info.get("dataset", {}).get("n_visible")
+    dataset = info.get("dataset")
+    n_visible = dataset.get("n_visible") if isinstance(dataset, dict) else None
     if not isinstance(n_visible, int):  # older folders: the weights tell
         n_visible = saved["W"].shape[1] if "W" in saved.arrays else 2
     state = Model(params, n_visible).load_state(saved.arrays)
@@ -107,6 +111,11 @@ def probe(folder: ResultsFolder | str, label: str, *, presentations: int = 1000,
                           overrides=overrides, build_root=build_root)[0]
 
 
+def _check_phi_scale(phi_scale: float) -> None:
+    if not 0 < phi_scale < math.inf:
+        raise ProtocolError(f"phi_scale must be positive and finite, got {phi_scale}")
+
+
 def _check_label(label: str) -> None:
     if not label or not label.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise ProtocolError(f"probe label must be letters, digits, '-', '_' or '.', got {label!r}")
@@ -122,8 +131,7 @@ def probe_ensemble(folders, label: str, *, presentations: int = 1000, checkpoint
     _check_label(label)
     if not isinstance(presentations, int) or presentations <= 0:
         raise ProtocolError(f"presentations must be a positive integer, got {presentations!r}")
-    if not phi_scale > 0:
-        raise ProtocolError(f"phi_scale must be positive, got {phi_scale}")
+    _check_phi_scale(phi_scale)
     if held_out_only and training_only:
         raise ProtocolError("held_out_only and training_only exclude each other")
     trained = [_overridden(load_training(folder, checkpoint), overrides) for folder in folders]
@@ -236,6 +244,7 @@ def standard_probes(folder: ResultsFolder | str, *, presentations: int = 1000, p
                     n_checkpoints: int = 6, build_root: str | None = None) -> list[str]:
     """The probes the paper's figures read: ``final`` (``presentations`` images), ``phi-<scale>``
     (the first chunk, Φ scaled), ``checkpoint-<n>`` (the first chunk, at ``n_checkpoints`` points of training)."""
+    _check_phi_scale(phi_scale)  # (before the first probe runs)
     folder = folder if isinstance(folder, ResultsFolder) else ResultsFolder(folder)
     chunk = RunSettings.from_info(folder.read_params(), model="mstdp").effective_chunk
     labels = []

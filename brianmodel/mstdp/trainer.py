@@ -85,7 +85,7 @@ class Trainer:
             self.model = Model(params[0], X.shape[1], n_images=len(self.table))
         else:
             self.model = Ensemble(params, X.shape[1], n_images=len(self.table))
-        self._idle = [NetworkState.initial(params[0], X.shape[1], settings[0].seed)] * idle
+        self._idle = [NetworkState.initial(params[0], X.shape[1], settings[0].seed)] * idle if idle else []
         self.notes = ([f"presentations rounded up from {first.presentations} to {self.presentations} "
                        f"(whole chunks of {self.chunk_size})"] if self.presentations != first.presentations else [])
         if idle:

@@ -87,6 +87,8 @@ class PairingProtocol:
         lags = np.asarray(self.lags_ms, dtype=float)
         if lags.size == 0:
             raise ProtocolError("no lags to pair at")
+        if len(np.unique(lags)) != lags.size:
+            raise ProtocolError(f"the lags {list(self.lags_ms)} repeat a value: each lag is paired once")
         if self.n_pairings <= 0 or self.frequency_hz <= 0:
             raise ProtocolError(f"n_pairings and frequency must be positive, got {self.n_pairings}, "
                                 f"{self.frequency_hz}")

@@ -143,6 +143,9 @@ class Grid:
         for axis in self.axes:
             if not axis.values:
                 raise ProtocolError(f"the grid needs at least one value of {axis.field}")
+            if any(v is None for v in axis.values):
+                raise ProtocolError(f"{axis.field}: None is not a grid value (a grid's values are numbers, with "
+                                    f"their units); run the unset value as a training of its own")
             if len({encode_value(v) for v in axis.values}) != len(axis.values):
                 raise ProtocolError(f"{axis.field} repeats a value: {[encode_value(v) for v in axis.values]}")
         if len({a.field for a in self.axes}) != len(self.axes):

@@ -59,6 +59,9 @@ class Model:
         missing = set(_STATE) - set(arrays)
         if missing:
             raise DamagedFile(f"not a sym-STDP state: {sorted(missing)} missing among {sorted(arrays)}")
+        broken = [name for name in _STATE if not np.isfinite(np.asarray(arrays[name], dtype=float)).all()]
+        if broken:
+            raise DamagedFile(f"a sym-STDP state with values that are not finite in {', '.join(broken)}")
         return SymState(**{name: arrays[name] for name in _STATE})
 
     def presentations(self, stimulus) -> np.ndarray:

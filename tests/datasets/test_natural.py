@@ -71,6 +71,34 @@ def test_mat_files(tmp_path):
         load_dataset(str(tmp_path / "missing.mat"))
 
 
+@pytest.mark.parametrize("fault, message", [
+    (lambda raw: raw.astype(complex), "real numbers"),
+    (lambda raw: np.where(np.arange(raw.size).reshape(raw.shape) == 5, np.nan, raw), "NaN or infinite"),
+    (lambda raw: np.where(np.arange(raw.size).reshape(raw.shape) == 5, np.inf, raw), "NaN or infinite"),
+    (lambda raw: np.concatenate([raw, np.ones(raw.shape[:2] + (1,))], axis=2), r"image\(s\) \[2\] are uniform"),
+])
+def test_a_mat_file_of_images_that_cannot_be_whitened_is_refused(tmp_path, fault, message):
+    raw = np.stack([_one_over_f_image(32, seed=k) for k in range(2)], axis=2)
+    savemat(tmp_path / "IMAGES_RAW.mat", {"IMAGES_RAW": fault(raw)})
+    with pytest.raises(DatasetError, match=message):
+        load_mat_images(str(tmp_path / "IMAGES_RAW.mat"))
+
+
+def test_patches_that_would_not_fit_in_memory_are_refused_before_any_is_made(tmp_path, monkeypatch):
+    monkeypatch.setattr("brianmodel.memory.available_memory", lambda: 10 * 2 ** 20)  # 10 MiB
+    read = []
+    monkeypatch.setattr(natural, "photographs", lambda: read.append(1))
+    with pytest.raises(DatasetError, match="20000 patches of 16 x 16 pixels need about 0.1 GiB; this machine has "
+                                           "0.0 GiB available: use fewer or smaller patches"):
+        natural_patches(cache_dir=str(tmp_path))
+    assert not read
+    with pytest.raises(DatasetError, match="use fewer or smaller patches"):
+        datasets.gabor_patches(n_patches=20000)
+    savemat(tmp_path / "IMAGES_RAW.mat", {"IMAGES_RAW": np.stack([_one_over_f_image(32, seed=0)], axis=2)})
+    small = natural_patches(n_patches=100, size=8, mat_file=str(tmp_path / "IMAGES_RAW.mat"), cache_dir=str(tmp_path))
+    assert small.images.shape == (100, 8, 8)  # 150 KiB: made
+
+
 def test_natural_patch_size_and_cutoff_are_read_from_the_dataset_name(monkeypatch):
     asked = {}
     monkeypatch.setattr(datasets, "natural_patches", lambda **kw: asked.update(kw) or "patches")

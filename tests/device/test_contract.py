@@ -94,6 +94,10 @@ def test_its_state_round_trips_through_its_arrays(implementation):
     assert any(not np.array_equal(other[name], arrays[name]) for name in arrays)  # the seed matters
     with pytest.raises(DamagedFile):
         model.load_state({name: value for name, value in arrays.items() if name != sorted(arrays)[0]})
+    weights = next(name for name in sorted(arrays) if name.startswith("W"))
+    with pytest.raises(DamagedFile, match=f"not finite in {weights}"):
+        model.load_state({**arrays, weights: np.where(arrays[weights] == arrays[weights].max(), np.nan,
+                                                      arrays[weights])})
 
 
 def test_its_build_key_is_blind_to_every_run_time_field_and_sees_a_compiled_one(implementation):

@@ -1,5 +1,5 @@
 import pytest
-from brian2 import mV, ms, second
+from brian2 import mV, ms, second, um
 
 from brianmodel.errors import ParameterError
 from brianmodel.params.mstdp import PRESETS, ModelParams, Neurons, preset, preset_hidden
@@ -33,10 +33,16 @@ def test_json_roundtrip_keeps_units():
     ("homeostasis", {"rho": -0.1}, "must be positive"),
     ("plasticity", {"eta": -0.01}, "must not be negative"),
     ("plasticity", {"nonsense": 1}, "unknown parameter"),
+    ("plasticity", {"eta": None}, "cannot be None"),  # only a field unset by default can be unset
 ])
 def test_bad_values_are_rejected_with_a_clear_message(section, values, message):
     with pytest.raises(ParameterError, match=message):
         ModelParams().with_overrides(**{section: values})
+
+
+def test_a_field_unset_by_default_can_be_unset_again():
+    placed = ModelParams().with_overrides(locations={"feedback": 300 * um})
+    assert placed.with_overrides(locations={"feedback": None}).locations.feedback is None
 
 
 def test_cross_field_checks():
