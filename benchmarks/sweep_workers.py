@@ -2,8 +2,8 @@
 
     python benchmarks/sweep_workers.py [--workers 2] [--presentations 400] [--out results/bench-sweep]
 
-The same 2 × 1 × 2 sweep (feedback at 50 and 450 µm, feedback delays 1 and 5
-ms; 100 hidden units, bundled digits) runs twice from scratch, into
+The same 2 × 2 sweep (feedback at 50 and 450 µm, feedback delays 1 and 5
+ms, the preset's feedforward delay; 100 hidden units, bundled digits) runs twice from scratch, into
 <out>/workers-1 and <out>/workers-N, sharing one compiled binary (compiled
 before either timing starts). Prints both wall times, their ratio, and
 whether the two tables agree (they must: same seed, same device).

@@ -178,7 +178,7 @@ def parse_assignments(assignments) -> dict:
         if not (section and name and text):
             raise ParameterError(f"expected SECTION.NAME=VALUE, got {assignment!r}")
         if section.strip() == "rules":
-            raise ParameterError(f"{assignment!r}: a pathway's rule is chosen with --rule PATHWAY=RULE(...), "
-                                 f"not --set")
+            raise ParameterError(f"{assignment!r}: a pathway's rule is not a parameter to set; choose it with "
+                                 f"the command's rule option (train.py, sweep.py: --rule PATHWAY=RULE(...))")
         overrides.setdefault(section, {})[name.strip()] = decode_value(text, key.strip())
     return overrides

@@ -59,8 +59,12 @@ def check_folder_path(path: str) -> str:
     """``path`` if it can be a results or figure folder (it is one, or nothing is there yet), else a one-line error."""
     if not path:
         raise ResultsError("a results folder needs a name: got an empty path")
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise ResultsError(f"{path!r} is a file, not a folder: give a folder for the results")
+    place = os.path.abspath(path)
+    while not os.path.exists(place):  # the nearest part of it that exists must be a folder too
+        place = os.path.dirname(place)
+    if not os.path.isdir(place):
+        raise ResultsError(f"{place!r} is a file, not a folder: give a folder for the results"
+                           + (f" ({path!r})" if place != os.path.abspath(path) else ""))
     return path
 
 

@@ -27,7 +27,7 @@ from brianmodel.cli import command, parser
 from brianmodel.datasets import load_dataset
 from brianmodel.errors import DamagedFile, UsageError
 from brianmodel.plots import field_panels, save, save_table, shape_shares, trained_weights
-from brianmodel.results import ResultsFolder
+from brianmodel.results import ResultsFolder, check_folder_path
 
 COLUMNS = ("fields", "k", "alpha", "gabor_r2_0.5", "oriented", "localized", "v1_like", "median_extent")
 
@@ -72,6 +72,7 @@ def main(argv=None):
                    help="presentations of the probe (patches of the dataset) the codes are fitted to")
     p.add_argument("--out", required=True, help="folder for code_fields.png and code_fields.csv")
     args = p.parse_args(argv)
+    check_folder_path(args.out)  # (before the fits, which take minutes)
     ks, alphas = _numbers(args.k, int, "--k"), _numbers(args.sparse_coding, float, "--sparse-coding")
     if not ks:
         raise UsageError("--k takes at least one number of active units")
@@ -80,6 +81,8 @@ def main(argv=None):
     folder = ResultsFolder(args.results)
     info, state, shape = trained_weights(folder)
     n_pixels = int(np.prod(shape))
+    if max(ks) > len(state["W"]):
+        raise UsageError(f"--k {max(ks)} is more than the network's {len(state['W'])} hidden units")
     # everything read (the dataset too) before the fits, which take minutes
     patches = load_dataset(info["run"]["dataset"]).images[:args.fit] if alphas or args.input == "patches" else None
     if args.input == "patches":
@@ -92,8 +95,6 @@ def main(argv=None):
                               f"{shape[0]} x {shape[1]} patches")
         x = x[:args.fit, :2 * n_pixels]
     n_hidden, network_k = state["W"].shape[0], round(info["model"]["homeostasis"]["rho"] * state["W"].shape[0])
-    if max(ks) > n_hidden:
-        raise UsageError(f"--k {max(ks)} is more than the network's {n_hidden} hidden units")
     panels = [("network", network_k, "", receptive_fields(state["W"], shape))]
     for k in ks:
         panels.append((f"top-k code{of}", k, "", code_fields(x, k, n_hidden, topk_code, shape)))

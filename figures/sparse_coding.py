@@ -22,6 +22,7 @@ from brianmodel.datasets import dataset_label, gabor_dictionary, load_dataset
 from brianmodel.errors import UsageError
 from brianmodel.memory import check_array_fits
 from brianmodel.plots import field_panels, save, save_table, shape_shares
+from brianmodel.results import check_folder_path
 
 COLUMNS = ("dataset", "fields", "alpha", "atoms", "patches", "epochs", "gabor_r2_0.5", "oriented", "localized",
            "v1_like", "median_extent")
@@ -54,6 +55,7 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=30, help="passes over the patches")
     p.add_argument("--out", required=True, help="folder for sparse_coding.png and sparse_coding.csv")
     args = p.parse_args(argv)
+    check_folder_path(args.out)  # (before the fits, which take minutes)
     if not 0 < args.alpha < np.inf or args.atoms < 1 or args.patches < 1 or args.epochs < 1:
         raise UsageError("--alpha must be positive and finite, and --atoms, --patches and --epochs at least 1")
     check_array_fits((args.atoms, args.atoms), f"the Gram matrix of {args.atoms} atoms would", "use fewer atoms",

@@ -17,7 +17,7 @@ import numpy as np
 from brianmodel.analysis import lateral_matrix, receptive_fields
 from brianmodel.cli import command, parser
 from brianmodel.plots import plt, save, seconds, trained_weights
-from brianmodel.results import ResultsFolder
+from brianmodel.results import ResultsFolder, check_folder_path
 
 
 def _grid(fields, title, n=100):
@@ -141,7 +141,7 @@ def main(argv=None):
     info, chunk, rows = folder.read_params(), folder.load_last_chunk(), folder.read_metrics()
     state = trained_weights(folder)[1]
     out = args.out or os.path.join(os.path.dirname(__file__), os.path.basename(os.path.normpath(args.results)))
-    os.makedirs(out, exist_ok=True)
+    os.makedirs(check_folder_path(out), exist_ok=True)
     raster(chunk, info, out)
     learning_curves(rows, out)
     weights(state, info, out)

@@ -35,6 +35,7 @@ from brianmodel.mstdp import classification as mstdp_classification
 from brianmodel.parameters import parse_assignments
 from brianmodel.params.mstdp import PRESETS as MSTDP_PRESETS
 from brianmodel.params.run import N_CLASSES, RunSettings
+from brianmodel.results import ResultsFolder
 from brianmodel.symstdp import classification as symstdp_classification
 from brianmodel.training import MODELS, train
 
@@ -47,8 +48,6 @@ def _check_inference(args):
         raise ParameterError(f"--momentum must lie in [0, 1), got {args.momentum}")
     if args.generate_intensity is not None and not 0 < args.generate_intensity < math.inf:
         raise ParameterError(f"--generate-intensity must be positive and finite, got {args.generate_intensity}")
-    if args.model == "mstdp" and args.chunk < N_CLASSES:
-        raise ParameterError(f"--chunk must be at least {N_CLASSES}: the class images are generated in one chunk")
 
 
 @command
@@ -99,6 +98,10 @@ def main(argv=None):
                            holdout=args.holdout, model=args.model).validate()
     # a folder holding this training (interrupted or finished) resumes it; the test is re-run
     resume = os.path.exists(os.path.join(args.out, "params.json"))
+    chunk = (RunSettings.from_info(ResultsFolder(args.out).read_params()) if resume else settings).effective_chunk
+    if args.model == "mstdp" and chunk < N_CLASSES:
+        raise ParameterError(f"the chunk ({chunk} presentations) must be at least {N_CLASSES}: the class images "
+                             f"are generated in one chunk")
     train(params, settings, args.out, resume=resume)
     if args.model == "symstdp":
         symstdp_classification.classify(args.out)

@@ -22,6 +22,7 @@ from brianmodel.parameters import parse_assignments
 from brianmodel.params.cable import CABLE_METHOD
 from brianmodel.params.mstdp import ModelParams
 from brianmodel.protocols.epsp import save_epsp, somatic_epsp
+from brianmodel.results import check_folder_path
 
 
 @command
@@ -41,6 +42,7 @@ def main(argv=None):
                    help="a Cable parameter with units, e.g. --set length=800*um --set n_compartments=20")
     p.add_argument("--device", default="runtime", help=f"one of {', '.join(DEVICES)}")
     args = p.parse_args(argv)
+    check_folder_path(args.out)  # (before the simulation, not after it)
     cable = ModelParams().with_overrides(cable=parse_assignments(f"cable.{a}" for a in args.set).get("cable", {})).cable
     if not args.g_synapse > 0 or not args.dt > 0:
         raise ParameterError(f"--g-synapse and --dt must be positive, got {args.g_synapse} nS and {args.dt} µs")

@@ -49,7 +49,8 @@ def _check_flags(args):
             "--label" if args.label is not None else "the standard probes")
     if args.alignment and args.code:
         raise UsageError("--alignment and --code are two runs: give one")
-    given = [name for name in FLAGS if getattr(args, name) not in (None, False, [])]
+    given = [name for name in FLAGS if getattr(args, name) is not None and getattr(args, name) is not False
+             and getattr(args, name) != []]  # (identity: a given 0 is given)
     ignored = [FLAGS[name] for name in given if name not in TAKES[kind]]
     if ignored:
         raise UsageError(f"{', '.join(ignored)} would be ignored by {kind} (it reads "

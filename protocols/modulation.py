@@ -22,6 +22,7 @@ from brianmodel.parameters import parse_assignments
 from brianmodel.params.mstdp import preset
 from brianmodel.protocols.modulation import ModulationProtocol, run_modulation, save_modulation
 from brianmodel.rules.options import add_rule_argument, rule_overrides
+from brianmodel.results import check_folder_path
 
 
 @command
@@ -41,6 +42,7 @@ def main(argv=None):
     add_rule_argument(p)
     p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
     args = p.parse_args(argv)
+    check_folder_path(args.out)  # (before the simulation, not after it)
     overrides = {"rules": {"feedforward": "modulated-stdp"}}
     overrides.update({**parse_assignments(args.set), **rule_overrides(args)})
     params = preset(args.preset).with_overrides(**overrides)

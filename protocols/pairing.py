@@ -33,6 +33,7 @@ from brianmodel.parameters import parse_assignments
 from brianmodel.params.mstdp import preset
 from brianmodel.protocols.pairing import (DEFAULT_LAGS_MS, FrequencyProtocol, PairingProtocol, run_frequency,
                                          run_pairing, save_pairing)
+from brianmodel.results import check_folder_path
 from brianmodel.rules.options import add_rule_argument, rule_overrides
 
 
@@ -69,6 +70,7 @@ def main(argv=None):
                    help="the feedback synapse's distance from the visible soma (µm; default: compact cell)")
     p.add_argument("--device", default="cpp", help=f"one of {', '.join(DEVICES)}")
     args = p.parse_args(argv)
+    check_folder_path(args.out)  # (before the simulation, not after it)
     overrides = {**parse_assignments(args.set), **rule_overrides(args)}
     if args.location is not None:
         overrides.setdefault("locations", {})["feedback"] = args.location * um
