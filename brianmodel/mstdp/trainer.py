@@ -85,7 +85,7 @@ class Trainer:
             self.model = Model(params[0], X.shape[1], n_images=len(self.table))
         else:
             self.model = Ensemble(params, X.shape[1], n_images=len(self.table))
-        self._idle, self._idle_params = [], (params[0], X.shape[1], settings[0].seed, idle)  # made at the first chunk
+        self._idle, self._n_idle = [], idle  # the idle copies' state: made at the first chunk, after the memory check
         self.notes = ([f"presentations rounded up from {first.presentations} to {self.presentations} "
                        f"(whole chunks of {self.chunk_size})"] if self.presentations != first.presentations else [])
         if idle:
@@ -104,9 +104,9 @@ class Trainer:
 
     def run_chunk(self, simulator, states: list, done: int):
         """(states after, presentations made, each copy's metrics row and activity for last_chunk.npz)."""
-        params, n_visible, seed, idle = self._idle_params
-        if idle and not self._idle:  # (after the simulator's memory check, not before it)
-            self._idle = [NetworkState.initial(params, n_visible, seed)] * idle
+        if self._n_idle and not self._idle:
+            self._idle = [NetworkState.initial(self.model.copy_params[0], self.model.n_inputs,
+                                               self.settings[0].seed)] * self._n_idle
         state = states[0] if self.model.copies == 1 else EnsembleState([*states, *self._idle])
         result = simulator.run_chunk(state, Presentations(self.table, self.orders[:, done:done + self.chunk_size]))
         after = [result.state] if self.model.copies == 1 else list(result.state)
