@@ -58,6 +58,8 @@ def main(argv=None):
                    help=f"drive per further spike (default {RateModel.step})")
     p.add_argument("--levels", type=int, default=RateModel.levels,
                    help=f"most spikes per visible unit (default {RateModel.levels})")
+    p.add_argument("--noise", type=float, default=RateModel.noise,
+                   help=f"noisy: the s.d. of the threshold's noise, in drive units (default {RateModel.noise})")
     p.add_argument("--label", help="write evaluation/rate-model-LABEL.json instead of rate-model.json")
     args = p.parse_args(argv)
     if args.seeds < 1 or args.presentations < 1:
@@ -67,7 +69,7 @@ def main(argv=None):
     if unknown:
         raise UsageError(f"unknown readout {unknown[0]!r}; known: {', '.join(READOUTS)}")
     try:  # the values that do not depend on the training, before anything is read
-        RateModel(eta=args.eta, theta=args.theta, step=args.step, levels=args.levels)
+        RateModel(eta=args.eta, theta=args.theta, step=args.step, levels=args.levels, noise=args.noise)
     except ValueError as error:
         raise UsageError(str(error)) from None
     folder = ResultsFolder(args.results)
@@ -80,7 +82,7 @@ def main(argv=None):
     k = code["k"] if args.k is None else args.k
     try:
         models = [RateModel(n_hidden=hidden, k=k, readout=readout, eta=args.eta, theta=args.theta,
-                            step=args.step, levels=args.levels) for readout in readouts]
+                            step=args.step, levels=args.levels, noise=args.noise) for readout in readouts]
     except ValueError as error:
         raise UsageError(str(error)) from None
     rows = rate_model_probe(folder, models, seeds=args.seeds, presentations=args.presentations, label=args.label)

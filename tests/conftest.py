@@ -68,9 +68,13 @@ def toy_bars_folder(tmp_path_factory):
 
 
 @pytest.fixture
-def numpy_runtime():
-    """The runtime device with numpy code: nothing to compile for short runs."""
+def numpy_runtime(monkeypatch):
+    """The runtime device with numpy code: nothing to compile for short runs (Brian2's directly, and the
+    runtime Simulator's, which would otherwise choose Cython)."""
     from brian2 import prefs
+
+    from brianmodel.device import standalone
+    monkeypatch.setattr(standalone, "runtime_target", lambda: "numpy")
     target = prefs.codegen.target
     prefs.codegen.target = "numpy"
     yield

@@ -197,3 +197,19 @@ def test_the_rate_model_figure_reads_its_results_without_brian2(tmp_path):
     with pytest.raises(SystemExit, match="no evaluation/rate-model-other.json: run protocols/rate_model.py"):
         load_script(os.path.join(FIGURES, "rate_model.py")).main([str(tmp_path / "run"), "--label", "other",
                                                                   "--out", str(tmp_path)])
+
+
+def test_rate_model_fields_trains_each_readout_on_the_patches_and_refuses_a_bad_model(tmp_path):
+    script = load_script(os.path.join(FIGURES, "rate_model_fields.py"))
+    small = "n_hidden=3,k=1,w_init_max=0.3"  # (three fields: a Gabor fit takes seconds)
+    script.main(["--dataset", "gabors:8", "--model", f"{small},readout=noisy,noise=0.3",
+                 "--model", f"{small},readout=one-spike", "--presentations", "2000", "--out", str(tmp_path)])
+    import csv
+    rows = list(csv.reader((tmp_path / "rate_model_fields.csv").read_text().splitlines()))[1:]
+    assert [row[1:5] for row in rows] == [["noisy", "1", "1", "0.3"], ["one-spike", "1", "1", "0.5"]]
+    assert all(0 <= float(value) <= 1 for row in rows for value in row[5:9])  # shares of the fields
+    assert (tmp_path / "rate_model_fields.png").stat().st_size > 10_000
+    for model, message in (("readout=rate", "unknown readout 'rate'"), ("k=x", "k takes a int"),
+                           ("kk=2", "'kk=2' is not FIELD=VALUE"), ("noise=0", "must be positive and finite")):
+        with pytest.raises(SystemExit, match=message):
+            script.main(["--dataset", "gabors:8", "--model", model, "--out", str(tmp_path)])

@@ -18,18 +18,23 @@ def test_the_readouts_turn_the_feedback_drive_into_the_final_bout():
     drive = np.array([0.5, 1.0, 1.2, 2.5, 3.7])
     expected = {"one-spike": [0, 0, 1, 1, 1],  # θ = 1: one spike above it
                 "spike-count": [0, 0, 1, 2, 2],  # one more spike per step above θ, at most 2
-                "graded": [0, 0, 0.2, 1.5, 2]}  # (drive − θ) / step, at most 2
+                "graded": [0, 0, 0.2, 1.5, 2],  # (drive − θ) / step, at most 2
+                "noisy": [0.159, 0.5, 0.655, 0.999, 1]}  # Φ((drive − θ) / noise), noise 0.5: expected spikes
     for readout in READOUTS:
         np.testing.assert_allclose(final_bout(drive, RateModel(readout=readout, theta=1.0, step=1.0, levels=2)),
-                                   expected[readout], err_msg=readout)
+                                   expected[readout], err_msg=readout, atol=1e-3)
+    # noisy, drawn: one spike or none, as often as the expected bout says
+    drawn = final_bout(np.full(20000, 1.2), RateModel(readout="noisy", noise=0.5), np.random.default_rng(0))
+    assert set(np.unique(drawn)) == {0.0, 1.0} and drawn.mean() == pytest.approx(0.655, abs=0.01)
 
 
 def test_the_rule_learns_one_unit_per_bar_and_reconstructs_held_out_inputs():
     rng = np.random.default_rng(0)
     x_train, x_test = _bars(200, rng), _bars(50, rng)
     for readout in READOUTS:
-        model = RateModel(n_hidden=4, k=1, readout=readout, eta=0.05, theta=0.5, step=0.25, levels=1)
-        assert rate_model_report(x_train, x_test, model, 1)["corr"] < 0.1  # one presentation: nothing learned
+        model = RateModel(n_hidden=4, k=1, readout=readout, eta=0.05, theta=0.5, step=0.25, levels=1, noise=0.1)
+        # one presentation: nothing learned (the noisy bout's expected spikes follow the random start's drive a little)
+        assert rate_model_report(x_train, x_test, model, 1)["corr"] < (0.2 if readout == "noisy" else 0.1)
         report = rate_model_report(x_train, x_test, model, 500)
         assert report["corr"] > 0.99 and report["q_one_spike_corr"] > 0.99, readout
         state = train_rate_model(x_train, model, 500)
@@ -62,7 +67,7 @@ def test_the_same_seed_gives_the_same_model_and_another_seed_another():
 
 
 def test_bad_models_and_inputs_are_refused_in_one_line():
-    with pytest.raises(ValueError, match="unknown readout 'rate'; known: one-spike, spike-count, graded"):
+    with pytest.raises(ValueError, match="unknown readout 'rate'; known: one-spike, spike-count, graded, noisy"):
         RateModel(readout="rate")
     with pytest.raises(ValueError, match="k = 30 of n = 20"):
         RateModel(n_hidden=20, k=30)

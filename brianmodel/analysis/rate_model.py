@@ -13,7 +13,9 @@ and its code's ceiling can be traced to the learning rule or to the spikes:
   unit); ``spike-count`` 1 + ⌊(Q z − θ)/step⌋ spikes from θ on, at most
   ``levels``, a bout that counts as the initial one does; ``graded``
   min(levels, max(0, Q z − θ)/step), a threshold-linear rate, which a bout of
-  one or two spikes cannot give;
+  one or two spikes cannot give; ``noisy`` one spike with probability Φ((Q z − θ)/noise), a one-spike bout
+  whose threshold is noisy (the visible somata's membrane noise, ``neurons.visible_noise``): graded in
+  expectation, drawn in training;
 - W and Qᵀ: + η z (x − x̂)ᵀ, each from its own uniform start, clipped to
   [0, w_max] (the mirrored pair);
 - Φ: after each presentation Φ_j ← clip(Φ_j exp(rate (ρ − z_j)), Φ_min, Φ_max),
@@ -28,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from scipy.special import ndtr
 
 from .code import one_spike_threshold, q_column_corr, spike_count_readout, spike_count_thresholds
 from .measures import qw_correlation, reconstruction_corr
@@ -35,7 +38,7 @@ from .measures import qw_correlation, reconstruction_corr
 __all__ = ["READOUTS", "RateModel", "RateModelState", "final_bout", "rate_model_code", "train_rate_model",
            "rate_model_report"]
 
-READOUTS = ("one-spike", "spike-count", "graded")
+READOUTS = ("one-spike", "spike-count", "graded", "noisy")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +56,7 @@ class RateModel:
     theta: float = 1.0  # feedback drive at which a visible unit fires its first spike
     step: float = 1.0  # spike-count, graded: further drive per further spike
     levels: int = 2  # spike-count, graded: the most spikes a visible unit fires (x's most on the digits)
+    noise: float = 0.5  # noisy: the s.d. of the threshold's noise, in drive units
     w_init_max: float = 0.3  # W, Q ~ U(0, w_init_max), as the network's
     w_max: float = 1.0
     homeostasis_rate: float = 0.1
@@ -65,9 +69,9 @@ class RateModel:
             raise ValueError(f"unknown readout {self.readout!r}; known: {', '.join(READOUTS)}")
         if not 1 <= self.k <= self.n_hidden:
             raise ValueError(f"a code of k = {self.k} of n = {self.n_hidden} units needs 1 <= k <= n")
-        values = (self.eta, self.theta, self.step, self.w_max)
+        values = (self.eta, self.theta, self.step, self.w_max, self.noise)
         if not all(np.isfinite(values)) or min(values) <= 0 or self.levels < 1:
-            raise ValueError("eta, theta, step and w_max must be positive and finite, and levels at least 1")
+            raise ValueError("eta, theta, step, w_max and noise must be positive and finite, and levels at least 1")
 
     @property
     def rho(self) -> float:
@@ -81,9 +85,13 @@ class RateModelState:
     phi: np.ndarray  # (n_hidden,)
 
 
-def final_bout(drive: np.ndarray, model: RateModel) -> np.ndarray:
-    """x̂ = R(Q z): the final bout that feedback drive ``drive`` gives under ``model.readout``."""
+def final_bout(drive: np.ndarray, model: RateModel, rng: np.random.Generator | None = None) -> np.ndarray:
+    """x̂ = R(Q z): the final bout that feedback drive ``drive`` gives under ``model.readout`` (``noisy``: spikes
+    drawn with ``rng``, or without one their probability, the expected bout)."""
     above = np.maximum(0.0, drive - model.theta) / model.step
+    if model.readout == "noisy":
+        probability = ndtr((drive - model.theta) / model.noise)
+        return probability if rng is None else (rng.random(np.shape(drive)) < probability).astype(float)
     if model.readout == "one-spike":
         return (drive > model.theta).astype(float)
     if model.readout == "spike-count":
@@ -118,7 +126,7 @@ def train_rate_model(x_train: np.ndarray, model: RateModel, presentations: int, 
     for index in rng.integers(len(x_train), size=presentations):
         x = x_train[index]
         active = np.flatnonzero(rate_model_code(x, state, model.k)[0])
-        error = x - final_bout(state.Q[:, active].sum(axis=1), model)
+        error = x - final_bout(state.Q[:, active].sum(axis=1), model, rng)
         # only the active rows and columns change: z_j = 1 there, 0 elsewhere
         state.W[active] = np.clip(state.W[active] + model.eta * error, 0.0, model.w_max)
         state.Q[:, active] = np.clip(state.Q[:, active] + model.eta * error[:, None], 0.0, model.w_max)

@@ -31,7 +31,7 @@ __all__ = ["VISIBLE_EQUATIONS", "HIDDEN_EQUATIONS", "POOL_EQUATIONS", "POOL_OUTP
            "plastic_synapse_code", "pathway_lines", "visible_equations", "hidden_equations", "pool_equations",
            "has_cable",
            "has_lateral", "own_tau_e", "lateral_synapse_code", "lateral_columns", "table_lines", "LATERAL_TABLE",
-           "LATERAL_VARIABLES", "LATERAL_STATE"]
+           "LATERAL_VARIABLES", "LATERAL_STATE", "has_visible_noise"]
 
 VISIBLE_EQUATIONS = """
 dv/dt = ((E_L - v) + g_stim*(E_e - v) + g_i*(E_i - v) + g_coupling_soma*(v_d - v)) / tau_m : volt (unless refractory)
@@ -176,11 +176,34 @@ def has_cable(params, pathway=None) -> bool:
     return any(getattr(params.locations, p) is not None for p in pathways)
 
 
+# membrane noise of the visible somata (neurons.visible_noise set): an Ornstein-Uhlenbeck drive of s.d.
+# sigma_visible (with the leak alone); random_seed: the chunk's stream, set from the state it starts from
+VISIBLE_NOISE_TERM = " + sigma_visible*sqrt(2/tau_m)*xi"
+VISIBLE_NOISE_STATE = """
+sigma_visible : volt (constant)  # the copy's neurons.visible_noise
+random_seed : 1 (shared)  # the chunk's random stream (a standalone device sets the generator from it)
+"""
+
+
+def has_visible_noise(params) -> bool:
+    """Whether the visible somata have membrane noise (``neurons.visible_noise`` set)."""
+    return params is not None and params.neurons.visible_noise is not None
+
+
 def visible_equations(params: ModelParams | None = None) -> Equations:
-    """Soma + one dendrite, or a ball-and-stick cell when the feedback synapses have a location."""
+    """Soma + one dendrite, or a ball-and-stick cell when the feedback synapses have a location; with
+    membrane noise on the soma when :func:`has_visible_noise`."""
     if params is None or not has_cable(params, "feedback"):
-        return Equations(VISIBLE_EQUATIONS)
-    return Equations(ball_and_stick_equations(params.cable, VISIBLE_SOMA_TERMS, synapse="g_d") + VISIBLE_INPUTS)
+        eqs = VISIBLE_EQUATIONS
+    else:
+        eqs = ball_and_stick_equations(params.cable, VISIBLE_SOMA_TERMS, synapse="g_d") + VISIBLE_INPUTS
+    if not has_visible_noise(params):
+        return Equations(eqs)
+    soma, rest = eqs.lstrip("\n").split("\n", 1)
+    body, unit = soma.rsplit(" : ", 1)
+    if not soma.startswith("dv/dt"):
+        raise AssertionError(f"the visible soma's equation should come first, got {soma!r}")
+    return Equations(f"{body}{VISIBLE_NOISE_TERM} : {unit}\n{rest}{VISIBLE_NOISE_STATE}")
 
 
 def has_lateral(params) -> bool:

@@ -20,7 +20,8 @@ from ..cells import cable_namespace
 from ..parameters import whole_steps
 from ..params.cable import CABLE_METHOD
 from ..params.mstdp import ModelParams
-from .equations import has_cable, has_lateral, hidden_equations, own_tau_e, pool_equations, visible_equations
+from .equations import (has_cable, has_lateral, has_visible_noise, hidden_equations, own_tau_e, pool_equations,
+                        visible_equations)
 
 __all__ = ["Cell", "visible_cell", "visible_forget_code", "hidden_cell", "pool_cell"]
 
@@ -74,6 +75,8 @@ def visible_cell(params: ModelParams) -> Cell:
     location; the stimulus conductance is on for the stimulus's whole time steps of each presentation."""
     d, pr = params.dendrite, params.presentation
     method, cable = _cable(params, "feedback")
+    if has_visible_noise(params) and cable:  # rk2 takes no noise; Heun's method has its stability (1 + z + z²/2)
+        method = "heun"
     rest = "v = E_L\nv_d = E_L\ng_d = 0" if not cable else _compartments_at_rest(params, "g_d")
     return Cell(visible_equations(params), method, params.neurons.refractory, rest,
                 {**_membrane(params), "tau_e": params.neurons.tau_e, "tau_d": d.tau_d,

@@ -19,12 +19,13 @@ presentation start. Nothing here knows which device runs it (see
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 from brian2 import NeuronGroup, Network, Quantity, SpikeMonitor, Synapses, TimedArray, defaultclock, linked_var, \
-    ms, second, um
+    ms, mV, second, um
 
 from .. import analysis
 from ..device.contract import add_extra
@@ -32,14 +33,14 @@ from ..errors import ParameterError, SimulationError
 from ..params.cable import check_step
 from ..params.mstdp import ModelParams
 from .equations import (LATERAL_TABLE, PATHWAY_TABLE, POOL_OUTPUT_EQUATIONS, has_cable, has_lateral,
-                        lateral_columns, lateral_synapse_code, pathway_columns, plastic_synapse_code)
+                        has_visible_noise, lateral_columns, lateral_synapse_code, pathway_columns, plastic_synapse_code)
 from .layers import hidden_cell, pool_cell, visible_cell, visible_forget_code
 from .mirrored import pathway_rule
 from .placement import placement
 
 __all__ = ["MStdpNetwork", "NetworkState", "EnsembleState", "STATE_ARRAYS", "synapse_state_names", "Presentations",
            "build_network", "cells", "namespace",
-           "stimulus_tables",
+           "stimulus_tables", "noise_seed", "neuron_values",
            "feedforward_synapses", "feedback_synapses", "assign_delays", "pathway_values", "pathway_table", "copy_values",
            "RUN_TIME_FIELDS", "build_values", "compiled_form", "lateral_synapses", "lateral_values", "lateral_matrix"]
 
@@ -84,13 +85,20 @@ RUN_TIME_FIELDS = {("connections", "g_input"), ("homeostasis", "rho"), ("homeost
                    ("connections", "delay_feedforward"), ("connections", "delay_feedback"),
                    ("connections", "backprop_delay_feedforward"), ("connections", "backprop_delay_feedback"),
                    ("cable", "bap_velocity"), ("cable", "bap_length_constant"), ("locations", "crossover"),
-                   ("lateral", "g_lateral"), ("lateral", "delay")}
-# (a location's value is a run-time parameter too; whether there is one is compiled in)
+                   ("lateral", "g_lateral"), ("lateral", "delay"), ("neurons", "visible_noise")}
+# (a location's value is a run-time parameter too, and so is the visible noise's; whether there is one is
+# compiled in)
 
 
 # (group, variable, ModelParams field) of the run-time values held by the neurons
 NEURON_VALUES = (("visible", "g_input", ("connections", "g_input")), ("hidden", "rho", ("homeostasis", "rho")),
                  ("hidden", "homeostasis_rate", ("homeostasis", "rate")))
+NOISE_VALUES = (("visible", "sigma_visible", ("neurons", "visible_noise")),)  # with neurons.visible_noise set
+
+
+def neuron_values(params: ModelParams) -> tuple:
+    """(group, variable, ModelParams field) of the run-time values the neurons of ``params``' network hold."""
+    return NEURON_VALUES + (NOISE_VALUES if has_visible_noise(params) else ())
 
 
 def pathway_values(pathway: str, params: ModelParams) -> dict:
@@ -132,7 +140,7 @@ def _tables(params: ModelParams) -> dict:
 def copy_values(params: ModelParams) -> dict:
     """{(group or pathway, variable): value} of every run-time variable, for one copy."""
     values = {(group, variable): getattr(getattr(params, section), name)
-              for group, variable, (section, name) in NEURON_VALUES}
+              for group, variable, (section, name) in neuron_values(params)}
     for pathway in ("feedforward", "feedback"):
         values.update({(pathway, name): value for name, value in pathway_values(pathway, params).items()})
     if has_lateral(params):
@@ -156,6 +164,8 @@ def build_values(params: ModelParams) -> ModelParams:
     for pathway in ("feedforward", "feedback"):
         if getattr(params.locations, pathway) is not None:
             changes["locations"][pathway] = 0 * um
+    if has_visible_noise(params):
+        changes["neurons"]["visible_noise"] = 0 * mV
     for pathway in ("feedforward", "feedback", "lateral"):
         rule = pathway_rule(params, pathway)
         if rule is not None:  # its parameters are run-time values: the build has the defaults
@@ -173,6 +183,8 @@ def compiled_form(params: ModelParams) -> dict:
     for section, name in RUN_TIME_FIELDS:
         compiled[section].pop(name)
     compiled["locations"] = {name: value is not None for name, value in compiled["locations"].items()}
+    if has_visible_noise(params):  # (without noise the key is absent: the paper's builds keep their names)
+        compiled["neurons"]["visible_noise"] = True
     # a rule's name is compiled in, its parameters are run-time values
     compiled["rules"] = {pathway: getattr(pathway_rule(params, pathway), "name", spec)
                          for pathway, spec in compiled["rules"].items()}
@@ -307,7 +319,8 @@ class MStdpNetwork:
 
     @property
     def seed_variable(self):
-        return None  # no random numbers: the input drive is deterministic
+        """The visible noise's random stream (None without noise: the network is deterministic)."""
+        return self.visible.variables["random_seed"] if has_visible_noise(self.copy_params[0]) else None
 
     def _per_copy(self, values) -> tuple:
         values = (values,) if self.single else tuple(values)
@@ -325,9 +338,10 @@ class MStdpNetwork:
         the pathways' tables, and per-neuron arrays."""
         params = self._per_copy(params)
         values = {table: pathway_table(pathway, params) for pathway, table in self.tables.items()}
-        for group, variable, (section, name) in NEURON_VALUES:
-            column = np.array([float(getattr(getattr(p, section), name)) for p in params])
-            values[getattr(getattr(self, group), variable)] = np.repeat(column, len(getattr(self, group)) // self.copies)
+        for group, variable, (section, name) in neuron_values(params[0]):
+            column = np.array([float(getattr(getattr(p, section), name)) for p in params])  # (in SI units)
+            view = getattr(getattr(self, group), variable)
+            values[view] = Quantity(np.repeat(column, len(getattr(self, group)) // self.copies), dim=view.dim)
         return values
 
     def state_values(self, state) -> dict:
@@ -341,6 +355,8 @@ class MStdpNetwork:
             if all(name in s.synapses for s in states):  # (an initial state has none: every value 0)
                 view = getattr(getattr(self, pathway), variable)
                 values[view] = Quantity(np.concatenate([s.synapses[name] for s in states]), dim=view.dim)
+        if self.seed_variable is not None:
+            values[self.visible.random_seed] = noise_seed(states)
         return values
 
     def read_state(self):
@@ -372,6 +388,20 @@ class MStdpNetwork:
         """{monitor name: (indices, times in seconds)} as numpy arrays (indices over all copies)."""
         return {name: (np.asarray(m.i[:]).copy(), np.asarray(m.t[:] / second).copy())
                 for name, m in self.monitors.items()}
+
+
+def noise_seed(states) -> int:
+    """The random stream of a chunk that starts from ``states`` (one per copy): a digest of their arrays.
+
+    A chunk's noise follows from the state it starts from, so a resumed run is the same run, and each chunk
+    (whose state differs from the last's) gets its own stream. The stream is the ensemble's: a copy run alone
+    draws other noise than in an ensemble, so it is the same training in distribution, not bit for bit.
+    """
+    digest = 0
+    for state in states:
+        for name, array in sorted(state.arrays().items()):
+            digest = zlib.crc32(np.ascontiguousarray(array).tobytes(), zlib.crc32(name.encode(), digest))
+    return 1 + digest % (2 ** 31 - 1)
 
 
 def stimulus_tables(presentations: Presentations, copies: int, n_presentations: int, shape) -> tuple:

@@ -50,6 +50,12 @@ class Neurons:
     # The hidden units' feedforward conductance decay (ours; None: tau_e). A slower one makes their drive
     # rise more slowly; with the hidden pool it does not spread their spikes in time (docs/lateral.md).
     tau_e_hidden: Quantity | None = field(None, ms, positive=True)
+    # Membrane noise of the visible somata (ours; None: none, the paper's deterministic cells): the s.d. of an
+    # Ornstein-Uhlenbeck drive with the membrane's time constant. Near threshold it makes a visible unit's
+    # one-spike final bout fire with a probability graded by the feedback drive, which is what lets the rule
+    # learn localized edges from natural scenes (docs/natural-patches.md). A run-time value; whether there is
+    # noise is compiled in.
+    visible_noise: Quantity | None = field(None, mV, nonnegative=True)
 
 
 @dataclass(frozen=True)

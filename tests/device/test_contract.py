@@ -3,7 +3,7 @@ mSTDP network, an mSTDP ensemble of two copies and the sym-STDP network. A new m
 every check (as scikit-learn's estimator checks do)."""
 import numpy as np
 import pytest
-from brian2 import Quantity, ms, second, um
+from brian2 import Quantity, ms, mV, second, um
 
 from brianmodel import mstdp, symstdp
 from brianmodel.device import Simulator
@@ -19,7 +19,8 @@ N = 2  # presentations a run shows
 # an effect
 MSTDP = ModelParams().with_overrides(architecture={"n_hidden": 20, "n_visible_pool": 10, "n_hidden_pool": 5},
                                      rules={"lateral": "istdp"}, lateral={"g_lateral": 0.3},
-                                     locations={"feedback": 300 * um, "feedforward": 50 * um})
+                                     locations={"feedback": 300 * um, "feedforward": 50 * um},
+                                     neurons={"visible_noise": 0 * mV})  # (noise of no size: copies alike)
 SYMSTDP = symstdp_preset("mnist").with_overrides(architecture={"n_excitatory": 10})
 
 
@@ -56,7 +57,7 @@ def _other(name, value):
     if value is None:
         return OTHER[name]
     if isinstance(value, Quantity) and float(value) == 0:
-        return 1 * ms
+        return Quantity(1e-3, dim=value.dim)  # (1 ms, 1 mV)
     return value * 2
 
 

@@ -16,6 +16,9 @@ PARAMS = {
     "slow hidden excitation": preset("main").with_overrides(neurons={"tau_e_hidden": 10 * ms}),
     "slow located feedforward": preset("main").with_overrides(neurons={"tau_e_hidden": 10 * ms},
                                                               locations={"feedforward": 50 * um}),
+    "noisy visible": preset("main").with_overrides(neurons={"visible_noise": 4 * mV}),
+    "noisy ball-and-stick": preset("dendritic").with_overrides(neurons={"visible_noise": 4 * mV},
+                                                               locations={"feedback": 300 * um}),
 }
 BUILT_IN = {"t", "dt", "i", "N", "t_in_timesteps", "lastspike", "not_refractory", "xi", *DEFAULT_FUNCTIONS}
 
@@ -40,6 +43,21 @@ def test_compartments_follow_the_synapses_locations():
     assert hidden_cell(PARAMS["lateral"]).rest.endswith("g_l = 0") and "g_l" not in hidden_cell(PARAMS["compact"]).rest
 
 
+def test_visible_noise_is_on_the_soma_only_when_set():
+    """neurons.visible_noise: an OU drive on the visible soma (rk2 takes no noise: Heun's method on cables);
+    unset, the paper's deterministic cells, their code as it was."""
+    for name in ("compact", "distal feedback"):
+        cell = visible_cell(PARAMS[name])
+        assert "xi" not in str(cell.equations) and "sigma_visible" not in cell.equations.names
+    for name, method in (("noisy visible", "euler"), ("noisy ball-and-stick", "heun")):
+        cell = visible_cell(PARAMS[name])
+        soma = next(eq for eq in cell.equations.ordered if eq.varname == "v")
+        assert "xi" in str(soma.expr) and cell.method == method
+        assert all("xi" not in str(eq.expr) for eq in cell.equations.ordered if eq.varname != "v")
+        assert {"sigma_visible", "random_seed"} <= set(cell.equations.names)
+        assert "xi" not in str(hidden_cell(PARAMS[name]).equations)
+
+
 def test_a_variant_is_a_cell_of_other_fields(numpy_runtime):
     """An adaptive threshold, say: the same equations plus a threshold variable, another threshold and reset."""
     from brian2 import Equations, Network, NeuronGroup, linked_var
@@ -60,8 +78,9 @@ def test_a_variant_is_a_cell_of_other_fields(numpy_runtime):
 def test_the_hidden_excitation_decays_with_its_own_time_constant(numpy_runtime, located):
     """neurons.tau_e_hidden: the hidden units' g_e decays with it, every other cell's with tau_e; unset, the
     hidden cell's code is the paper's (the name tau_e, so the default network's generated code is unchanged)."""
-    from brian2 import Network, NeuronGroup, linked_var
+    from brian2 import Network, NeuronGroup, defaultclock, linked_var
     from brianmodel.mstdp.network import namespace
+    defaultclock.dt = 0.1 * ms  # (another test's network may have left another)
     base = PARAMS["located feedforward" if located else "compact"]
     assert "tau_e_hidden" not in str(hidden_cell(base).equations) and "tau_e_hidden" not in namespace(base)
     slow = base.with_overrides(neurons={"tau_e_hidden": 10 * ms})

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from brian2 import Network, NeuronGroup, StateMonitor, defaultclock, ms, prefs, set_device, um
+from brian2 import Network, NeuronGroup, StateMonitor, defaultclock, ms, mV, prefs, set_device, um
 
 from brianmodel.errors import ParameterError, SimulationError
 from brianmodel.mstdp import Model
@@ -84,7 +84,8 @@ def test_run_time_parameters_cover_their_fields():
     # key, and every excluded field reaches the binary: otherwise a change
     # would be silently ignored or would share a stale build.
     base = ModelParams().with_overrides(locations={"feedback": 250 * um, "feedforward": 50 * um},
-                                        rules={"lateral": "istdp"}, lateral={"delay": 1 * ms})
+                                        rules={"lateral": "istdp"}, lateral={"delay": 1 * ms},
+                                        neurons={"visible_noise": 1 * mV})
     before = copy_values(base)
     reached = set()
     unset = {"backprop_delay_feedforward": [2 * ms], "backprop_delay_feedback": [2 * ms],
@@ -111,6 +112,9 @@ def test_run_time_parameters_cover_their_fields():
     assert copy_values(zeta)[("feedforward", "pre_coeff")] == copy_values(base)[("feedforward", "pre_coeff")]
     # what is not a run-time field is compiled in: another value is another binary
     assert compiled_form(base.with_overrides(architecture={"n_hidden": 7})) != compiled_form(base)
+    # whether the visible somata have noise is compiled in (0 mV is noise of no size: the same binary as 1 mV)
+    assert compiled_form(base.with_overrides(neurons={"visible_noise": None})) != compiled_form(base)
+    assert compiled_form(base.with_overrides(neurons={"visible_noise": 0 * mV})) == compiled_form(base)
     assert compiled_form(build_values(base)) == compiled_form(base)
 
 
