@@ -1,5 +1,6 @@
 # The two commands of the README; each sets up .venv itself.
 PY := .venv/bin/python
+TEST_WORKERS ?= 2
 
 .PHONY: demo test test-slow benchmark paper sweep rules
 
@@ -9,9 +10,9 @@ demo:  ## train on the bundled MNIST digits (C++ standalone), write results/demo
 	$(PY) protocols/train.py --dataset mnist --presentations 5000 --out results/demo
 	$(PY) figures/training.py results/demo --out figures/demo
 
-test:  ## the default (fast) test suite
+test:  ## the default (fast) test suite, on TEST_WORKERS processes (a file's tests stay on one: they share its builds)
 	tools/venv.sh test
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-slow:  ## long runs: full trainings, CUDA builds (cuRAND headers from the cuda extra)
 	tools/venv.sh test,cuda

@@ -8,7 +8,7 @@ sees? For each k, a non-negative dictionary D is fitted to the probe's
 initial-bout spike counts x (analysis.fit_binary_code: k of n units, top-k,
 and at the network's k also explaining away), and its ON − OFF columns are
 fitted with Gabors like the network's fields (analysis.field_shapes: Gabor,
-oriented, localized, V1-like = both). With --sparse-coding α, also
+oriented, localized, V1-like = both; the first --units fields, 100 by default). With --sparse-coding α, also
 Olshausen & Field's sparse code of the training's signed patches
 (analysis.sparse_coding_dictionary: graded coefficients, L1 penalty α), the
 code that learns V1-like wavelets on their images. With --input patches the
@@ -70,6 +70,8 @@ def main(argv=None):
                         "OFF parts of the signed patches")
     p.add_argument("--fit", type=int, default=5000,
                    help="presentations of the probe (patches of the dataset) the codes are fitted to")
+    p.add_argument("--units", type=int, default=100,
+                   help="fields fitted with Gabors per panel, the first ones (default 100, the issue's measure)")
     p.add_argument("--out", required=True, help="folder for code_fields.png and code_fields.csv")
     args = p.parse_args(argv)
     check_folder_path(args.out)  # (before the fits, which take minutes)
@@ -78,6 +80,8 @@ def main(argv=None):
         raise UsageError("--k takes at least one number of active units")
     if args.fit < 1:
         raise UsageError(f"--fit takes a positive number of presentations, got {args.fit}")
+    if args.units < 1:
+        raise UsageError(f"--units takes a positive number of fields, got {args.units}")
     folder = ResultsFolder(args.results)
     info, state, shape = trained_weights(folder)
     n_pixels = int(np.prod(shape))
@@ -105,7 +109,7 @@ def main(argv=None):
         atoms = sparse_coding_dictionary(patches, n_hidden, alpha)
         atoms /= np.abs(atoms).max(axis=1, keepdims=True).clip(1e-12)
         panels.append(("sparse coding", "", alpha, atoms.reshape(n_hidden, *shape)))
-    rows = [shape_row(name, k, alpha, fields[:100], shape) for name, k, alpha, fields in panels]
+    rows = [shape_row(name, k, alpha, fields[:args.units], shape) for name, k, alpha, fields in panels]
     fig = field_panels([(f"{name}, {f'k = {k}' if alpha == '' else f'α = {alpha:g}'}\n{shape_shares(row)}", fields)
                         for (name, k, alpha, fields), row in zip(panels, rows)])
     save(fig, args.out, "code_fields.png")

@@ -83,9 +83,17 @@ def numpy_runtime(monkeypatch):
 
 @pytest.fixture(scope="session")
 def build_root(tmp_path_factory):
-    """One build folder per test session: networks of one shape compile once."""
+    """One build folder per test session, shared by pytest-xdist's workers: networks of one shape compile
+    once (the builds lock their folders, so two workers wait for one compilation instead of making two)."""
     root = os.environ.get("BRIANMODEL_TEST_BUILD_ROOT")
-    return root or str(tmp_path_factory.mktemp("builds"))
+    if root:
+        return root
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker's basetemp is a folder of the session's
+        base = base.parent
+    shared = base / "builds"
+    shared.mkdir(exist_ok=True)
+    return str(shared)
 
 
 @pytest.fixture

@@ -122,12 +122,15 @@ def test_code_fields_fits_codes_to_a_saved_probe_without_brian2(tiny_root, tmp_p
     code = ("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); "
             "assert 'brian2' not in sys.modules, 'brian2 imported'")
     subprocess.run([sys.executable, "-c", code, os.path.join(FIGURES, "code_fields.py"), f"{tiny_root}/mnist",
-                    "--probe", "final", "--k", "2,10", "--sparse-coding", "1", "--out", str(tmp_path)], check=True,
+                    "--probe", "final", "--k", "2,10", "--sparse-coding", "1", "--units", "4", "--out", str(tmp_path)],
+                   check=True,
                    capture_output=True)
     lines = (tmp_path / "code_fields.csv").read_text().splitlines()
     assert [line.split(",")[:3] for line in lines[1:]] == [["network", "10", ""], ["top-k code", "2", ""],
                                                             ["top-k code", "10", ""], ["explaining-away code", "10", ""],
                                                             ["sparse coding", "", "1"]]
+    shares = [float(v) for line in lines[1:] for v in line.split(",")[3:7]]
+    assert all(4 * v == round(4 * v) for v in shares)  # --units 4: four fields fitted per panel
     assert (tmp_path / "code_fields.png").stat().st_size > 10_000
     script = load_script(os.path.join(FIGURES, "code_fields.py"))
     with pytest.raises(SystemExit, match="--k takes numbers"):
@@ -144,8 +147,10 @@ def test_code_fields_fits_codes_to_a_saved_probe_without_brian2(tiny_root, tmp_p
     with pytest.raises(SystemExit, match="no probe .missing."):
         script.main([f"{tiny_root}/mnist", "--probe", "missing", "--out", str(tmp_path)])
     # fitted to the graded ON and OFF parts of the training's images instead, the codes need no probe
+    with pytest.raises(SystemExit, match="--units takes a positive number"):
+        script.main([f"{tiny_root}/mnist", "--units", "0", "--out", str(tmp_path)])
     script.main([f"{tiny_root}/mnist", "--probe", "missing", "--input", "patches", "--k", "10", "--fit", "30",
-                 "--out", str(tmp_path)])
+                 "--units", "4", "--out", str(tmp_path)])
     lines = (tmp_path / "code_fields.csv").read_text().splitlines()
     assert [line.split(",")[:2] for line in lines[1:]] == [["network", "10"], ["top-k code of the patches", "10"],
                                                             ["explaining-away code of the patches", "10"]]
