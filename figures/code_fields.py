@@ -29,14 +29,16 @@ from brianmodel.errors import DamagedFile, UsageError
 from brianmodel.plots import field_panels, save, save_table, shape_shares, trained_weights
 from brianmodel.results import ResultsFolder, check_folder_path
 
-COLUMNS = ("fields", "k", "alpha", "gabor_r2_0.5", "oriented", "localized", "v1_like", "median_extent")
+SHARES = ("gabor_r2_0.5", "oriented", "localized", "v1_like", "median_extent")
+COLUMNS = ("fields", "k", "alpha", *SHARES, "units")  # units: the fields fitted
 
 
 def shape_row(name: str, k, alpha, fields: np.ndarray, shape) -> dict:
     params, r2 = gabor_fits(fields)
     shares = field_shapes(params, r2, shape)
     return {"fields": name, "k": k, "alpha": alpha, "gabor_r2_0.5": shares["gabor"], "oriented": shares["oriented"],
-            "localized": shares["localized"], "v1_like": shares["v1_like"], "median_extent": shares["median_extent"]}
+            "localized": shares["localized"], "v1_like": shares["v1_like"], "median_extent": shares["median_extent"],
+            "units": len(fields)}
 
 
 def code_fields(x: np.ndarray, k: int, n: int, encode, shape) -> np.ndarray:
@@ -113,7 +115,7 @@ def main(argv=None):
     fig = field_panels([(f"{name}, {f'k = {k}' if alpha == '' else f'α = {alpha:g}'}\n{shape_shares(row)}", fields)
                         for (name, k, alpha, fields), row in zip(panels, rows)])
     save(fig, args.out, "code_fields.png")
-    save_table(args.out, "code_fields.csv", COLUMNS, rows, {c: "{:.3g}".format for c in COLUMNS[3:]})
+    save_table(args.out, "code_fields.csv", COLUMNS, rows, {c: "{:.3g}".format for c in SHARES})
     source = f"{len(x)} patches" if args.input == "patches" else f"{len(x)} presentations of {args.probe!r}"
     print(f"wrote {args.out}/code_fields.png and code_fields.csv ({source})")
 
