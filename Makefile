@@ -10,7 +10,7 @@ demo:  ## train on the bundled MNIST digits (C++ standalone), write results/demo
 	$(PY) protocols/train.py --dataset mnist --presentations 5000 --out results/demo
 	$(PY) figures/training.py results/demo --out figures/demo
 
-test:  ## the default (fast) test suite, on TEST_WORKERS processes (a file's tests stay on one: they share its builds)
+test:  ## the default (fast) test suite, on TEST_WORKERS processes (a file's tests stay on one: its fixtures build once)
 	tools/venv.sh test
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 

@@ -83,17 +83,29 @@ def numpy_runtime(monkeypatch):
 
 @pytest.fixture(scope="session")
 def build_root(tmp_path_factory):
-    """One build folder per test session, shared by pytest-xdist's workers: networks of one shape compile
-    once (the builds lock their folders, so two workers wait for one compilation instead of making two)."""
+    """One build folder per test session (per pytest-xdist worker): networks of one shape compile once.
+    Workers do not share one: a process that generates a project again rewrites the binary and data files
+    that another's run may be reading (the sweeps' workers run private copies for the same reason)."""
     root = os.environ.get("BRIANMODEL_TEST_BUILD_ROOT")
-    if root:
-        return root
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker's basetemp is a folder of the session's
-        base = base.parent
-    shared = base / "builds"
-    shared.mkdir(exist_ok=True)
-    return str(shared)
+    return root or str(tmp_path_factory.mktemp("builds"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def worker_build_cache():
+    """Under pytest-xdist, each worker's default build cache (what a test gets without build_root) is its
+    own folder of the user's, for the same reason."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield
+        return
+    from brianmodel.device.targets import default_build_root
+    previous = os.environ.get("BRIANMODEL_BUILD_ROOT")
+    os.environ["BRIANMODEL_BUILD_ROOT"] = os.path.join(default_build_root(), f"pytest-{worker}")
+    yield
+    if previous is None:
+        del os.environ["BRIANMODEL_BUILD_ROOT"]
+    else:
+        os.environ["BRIANMODEL_BUILD_ROOT"] = previous
 
 
 @pytest.fixture
