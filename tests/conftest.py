@@ -10,6 +10,8 @@ from brian2 import um
 
 from brianmodel.params.mstdp import ModelParams
 
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ... under pytest-xdist
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -87,25 +89,22 @@ def build_root(tmp_path_factory):
     Workers do not share one: a process that generates a project again rewrites the binary and data files
     that another's run may be reading (the sweeps' workers run private copies for the same reason)."""
     root = os.environ.get("BRIANMODEL_TEST_BUILD_ROOT")
-    return root or str(tmp_path_factory.mktemp("builds"))
+    if root:
+        return os.path.join(root, f"pytest-{WORKER}") if WORKER else root
+    return str(tmp_path_factory.mktemp("builds"))
 
 
 @pytest.fixture(scope="session", autouse=True)
 def worker_build_cache():
     """Under pytest-xdist, each worker's default build cache (what a test gets without build_root) is its
     own folder of the user's, for the same reason."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker:
+    if not WORKER:
         yield
         return
     from brianmodel.device.targets import default_build_root
-    previous = os.environ.get("BRIANMODEL_BUILD_ROOT")
-    os.environ["BRIANMODEL_BUILD_ROOT"] = os.path.join(default_build_root(), f"pytest-{worker}")
-    yield
-    if previous is None:
-        del os.environ["BRIANMODEL_BUILD_ROOT"]
-    else:
-        os.environ["BRIANMODEL_BUILD_ROOT"] = previous
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BRIANMODEL_BUILD_ROOT", os.path.join(default_build_root(), f"pytest-{WORKER}"))
+        yield
 
 
 @pytest.fixture
