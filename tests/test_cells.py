@@ -1,7 +1,7 @@
 """Ball-and-stick cells from cable parameters: equations, locations, back-propagation, EPSPs."""
 import numpy as np
 import pytest
-from brian2 import Equations, meter, mV, ms, nS, ohm, second, um, us
+from brian2 import Equations, defaultclock, meter, mV, ms, nS, ohm, second, um, us
 
 from brianmodel.cells import backprop, ball_and_stick_equations, compartment, steady_state_attenuation
 from brianmodel.errors import ParameterError
@@ -44,6 +44,7 @@ def test_steady_state_attenuation_matches_the_cable_equation():
 def test_epsp_falls_and_slows_with_distance():
     cable = Cable(n_compartments=10)
     locations = [25 * um, 125 * um, 275 * um, 475 * um]
+    clock_dt = defaultclock.dt
     result = somatic_epsp(cable, locations, 1 * nS, **REST, dt=0.05 * ms, duration=40 * ms, method="rk4")
     assert np.all(np.diff(result["amplitude"]) < 0) and np.all(np.diff(result["latency"]) > 0)
     assert list(result["compartment"]) == [1, 3, 6, 10]
@@ -55,6 +56,7 @@ def test_epsp_falls_and_slows_with_distance():
     fine = somatic_epsp(Cable(), locations, 1 * nS, **REST, dt=5 * us, duration=40 * ms, method="exponential_euler")
     np.testing.assert_allclose(network["amplitude"], fine["amplitude"], rtol=0.01)
     np.testing.assert_allclose(network["latency"], fine["latency"], atol=0.15e-3)
+    assert defaultclock.dt == clock_dt  # the protocol's 5 µs step stays its own: a later network keeps its clock
 
 
 def test_too_stiff_a_cable_is_rejected_before_running():

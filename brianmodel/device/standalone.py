@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
-from brian2 import Network, device as brian_device
+from brian2 import Network, defaultclock, device as brian_device
 from brian2.codegen.cpp_prefs import get_compiler_and_args
 from brian2.utils.filelock import FileLock
 
@@ -225,6 +225,14 @@ def run_once(make, device: str = "cpp", name: str = "protocol", key: str = "", s
     chosen = target(device, compute_capability=compute_capability)
     if not chosen.standalone and not run:
         raise DeviceError("the runtime device builds nothing ahead: run=False needs a standalone device")
+    clock_dt = defaultclock.dt  # make() sets the protocol's step; the caller's own networks keep theirs
+    try:
+        return _build_and_run(make, chosen, device, name, key, sources, build_root, run)
+    finally:
+        defaultclock.dt = clock_dt
+
+
+def _build_and_run(make, chosen: Target, device, name, key, sources, build_root, run):
     if not chosen.standalone:
         chosen.activate()
         network, namespace, duration, read = make()

@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 import pytest
-from brian2 import Network, NeuronGroup, SpikeGeneratorGroup, Synapses, ms, prefs, set_device
+from brian2 import Network, NeuronGroup, SpikeGeneratorGroup, Synapses, defaultclock, ms, prefs, set_device
 
 from brianmodel.datasets import load_dataset
 from brianmodel.device import Simulator
@@ -23,6 +23,7 @@ def _pair_change(lag_ms, eta=0.01, w0=0.5):
     """Weight change of one sym-STDP synapse: pre spike at 40 ms, post spike at 40 ms + lag."""
     set_device("runtime")
     prefs.codegen.target = "numpy"
+    defaultclock.dt = 0.1 * ms  # the post cell fires for 0.1 ms: one step (another test may have left another dt)
     pre = SpikeGeneratorGroup(1, [0], [40 * ms])
     post = NeuronGroup(1, "g_e : 1\nw_total : 1\nspike_time : second (constant)",
                        threshold="abs(t - spike_time) < 0.05*ms", reset="", method="euler")
