@@ -3,7 +3,8 @@ import os
 
 import numpy as np
 import pytest
-from brian2 import NeuronGroup, Network, SpikeGeneratorGroup, Synapses, TimedArray, ms, prefs, second, set_device
+from brian2 import NeuronGroup, Network, SpikeGeneratorGroup, Synapses, TimedArray, defaultclock, ms, prefs, second, \
+    set_device
 
 from brianmodel.errors import ParameterError
 from brianmodel.mstdp import Ensemble, Model
@@ -71,6 +72,7 @@ def test_the_lateral_synapse_changes_m_as_its_rules_reference(runtime_numpy, lag
     pre = 0.010 + 0.1 * np.arange(len(lags_ms))
     post = pre + np.array(lags_ms) / 1000
     dt = float(params.presentation.dt)
+    defaultclock.dt = dt * second  # one step per post spike (another test may have left another dt)
     fire = np.zeros(int(round(0.5 / dt)))
     fire[np.round(post / dt).astype(int)] = 1
     source = SpikeGeneratorGroup(1, np.zeros(len(pre), int), pre * second)
