@@ -83,6 +83,16 @@ def numpy_runtime(monkeypatch):
     prefs.codegen.target = target
 
 
+@pytest.fixture
+def brian_runtime():
+    """Brian2's runtime device with numpy code and its default 0.1 ms clock, for tests that build Brian2 objects
+    themselves: all three are global, and the last test (its protocol or network) may have left others."""
+    from brian2 import defaultclock, ms, prefs, set_device
+    set_device("runtime")
+    prefs.codegen.target = "numpy"
+    defaultclock.dt = 0.1 * ms
+
+
 @pytest.fixture(scope="session")
 def build_root(tmp_path_factory):
     """One build folder per test session (per pytest-xdist worker): networks of one shape compile once.

@@ -3,8 +3,7 @@ import os
 
 import numpy as np
 import pytest
-from brian2 import NeuronGroup, Network, SpikeGeneratorGroup, Synapses, TimedArray, defaultclock, ms, prefs, second, \
-    set_device
+from brian2 import NeuronGroup, Network, SpikeGeneratorGroup, Synapses, TimedArray, ms, second
 
 from brianmodel.errors import ParameterError
 from brianmodel.mstdp import Ensemble, Model
@@ -20,13 +19,7 @@ FIGURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 SMALL = {"architecture": {"n_hidden": 4, "n_visible_pool": 2, "n_hidden_pool": 2}}
 
 
-@pytest.fixture
-def runtime_numpy():
-    set_device("runtime")
-    prefs.codegen.target = "numpy"
-
-
-def test_the_paper_network_has_no_lateral_synapses_and_its_compiled_form_is_unchanged(runtime_numpy):
+def test_the_paper_network_has_no_lateral_synapses_and_its_compiled_form_is_unchanged(brian_runtime):
     params = ModelParams().with_overrides(**SMALL)
     net = Model(params, 8).build(1)
     assert net.lateral is None and "g_l" not in net.hidden.variables
@@ -35,7 +28,7 @@ def test_the_paper_network_has_no_lateral_synapses_and_its_compiled_form_is_unch
         params.check_effective("lateral", "g_lateral")
 
 
-def test_lateral_synapses_connect_each_copys_units_to_the_others(runtime_numpy):
+def test_lateral_synapses_connect_each_copys_units_to_the_others(brian_runtime):
     copies = [ModelParams().with_overrides(**SMALL, rules={"lateral": f"istdp(alpha={a})"},
                                            lateral={"g_lateral": g}) for a, g in ((0.1, 0.2), (0.3, 0.5))]
     net = Ensemble(copies, 8).build(1)
@@ -47,7 +40,7 @@ def test_lateral_synapses_connect_each_copys_units_to_the_others(runtime_numpy):
     assert "g_l" in net.hidden.variables
 
 
-def test_the_lateral_weights_round_trip_through_synapse_order(runtime_numpy):
+def test_the_lateral_weights_round_trip_through_synapse_order(brian_runtime):
     params = ModelParams().with_overrides(**SMALL, rules={"lateral": "istdp"})
     model = Model(params, 8)
     net = model.build(1)
@@ -65,14 +58,13 @@ def test_the_lateral_weights_round_trip_through_synapse_order(runtime_numpy):
 
 
 @pytest.mark.parametrize("lags_ms", [[3.0], [-3.0], [0.0, 30.0], [12.0, -5.0, 70.0]])
-def test_the_lateral_synapse_changes_m_as_its_rules_reference(runtime_numpy, lags_ms):
+def test_the_lateral_synapse_changes_m_as_its_rules_reference(brian_runtime, lags_ms):
     # one synapse, pre spikes at 10, 110, ... ms, post spikes at those + the lags; presentations of 65 ms
     params = ModelParams().with_overrides(**SMALL, rules={"lateral": "istdp(eta=0.05, alpha=0.2)"})
     r = params.rule("lateral")
     pre = 0.010 + 0.1 * np.arange(len(lags_ms))
     post = pre + np.array(lags_ms) / 1000
     dt = float(params.presentation.dt)
-    defaultclock.dt = dt * second  # one step per post spike (another test may have left another dt)
     fire = np.zeros(int(round(0.5 / dt)))
     fire[np.round(post / dt).astype(int)] = 1
     source = SpikeGeneratorGroup(1, np.zeros(len(pre), int), pre * second)

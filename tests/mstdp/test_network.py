@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from brian2 import Network, NeuronGroup, StateMonitor, defaultclock, ms, mV, prefs, set_device, um
+from brian2 import Network, NeuronGroup, StateMonitor, defaultclock, ms, mV, um
 
 from brianmodel.errors import ParameterError, SimulationError
 from brianmodel.mstdp import Model
@@ -17,10 +17,7 @@ def build_network(params, n_visible, n_presentations, stimulus=None):
     return Model(params, n_visible).build(n_presentations, stimulus)
 
 
-@pytest.fixture(autouse=True)
-def runtime_numpy():
-    set_device("runtime")
-    prefs.codegen.target = "numpy"
+pytestmark = pytest.mark.usefixtures("brian_runtime")  # every test builds Brian2 objects itself
 
 
 def test_equations_have_consistent_units():

@@ -3,7 +3,7 @@ import functools
 
 import numpy as np
 import pytest
-from brian2 import Network, NeuronGroup, StateMonitor, defaultclock, linked_var, mV, ms, prefs, set_device
+from brian2 import Network, NeuronGroup, StateMonitor, linked_var, mV, ms
 
 from brianmodel import mstdp
 from brianmodel.device import Simulator
@@ -17,10 +17,7 @@ SMALL = ModelParams().with_overrides(architecture={"n_hidden": 10, "n_visible_po
 N_VISIBLE = 64
 
 
-@pytest.fixture(autouse=True)
-def runtime_numpy():
-    set_device("runtime")
-    prefs.codegen.target = "numpy"
+pytestmark = pytest.mark.usefixtures("brian_runtime")  # every test builds Brian2 objects itself
 
 
 def _noise(sigma):
@@ -46,7 +43,6 @@ def _images(n=2):
 def _rest_std(sigma, seed=1):
     """The s.d. of unstimulated visible somata over 300 ms (200 cells, the first 50 ms left out)."""
     from brian2 import seed as brian_seed
-    defaultclock.dt = 0.1 * ms
     cell = visible_cell(_noise(sigma))
     group = cell.group(200, "noisy_visible")
     group.sigma_visible = sigma
