@@ -18,8 +18,9 @@ from brianmodel.plots import DATASET_LABEL, arguments, field_grid, plt, present_
 def gabor_note(fields):
     params, r2 = gabor_fits(fields)
     shares = field_shapes(params, r2, fields.shape[1:])
-    return (f"Gabor R² ≥ 0.5: {100 * shares['gabor']:.0f}% of units; and with ON and OFF subregions side by side: "
-            f"{100 * shares['oriented']:.0f}%; localized: {100 * shares['localized']:.0f}%")
+    return (f"Gabor R² ≥ 0.5: {100 * shares['gabor']:.0f}% of units; with ON and OFF side by side: "
+            f"{100 * shares['oriented']:.0f}%;\nlocalized: {100 * shares['localized']:.0f}%; both: "
+            f"{100 * shares['v1_like']:.0f}%")
 
 
 @command
@@ -31,7 +32,9 @@ def main(argv=None):
     for k, run in enumerate(runs):
         done = run.state().presentations
         fields = run.fields()[:100]
-        title = f"{'ab'[k]}  {DATASET_LABEL[run.role]}, after {done} presentations"
+        dataset = run.info["dataset"]["name"]  # another dataset in the role's place (IMAGES: Olshausen & Field's)
+        label = DATASET_LABEL[run.role] + ("" if dataset == run.role else f" ({dataset})")
+        title = f"{'ab'[k]}  {label}, after {done} presentations"
         if run.role == "natural":
             title += "\n" + gabor_note(fields)
         field_grid(fig, grid[0, k], fields, title=title)

@@ -180,3 +180,14 @@ def test_final_bout_latency_follows_the_drive_where_the_spikes_do():
     assert np.all(np.diff(result["latency_ms"]) < 0)  # later deciles of drive come earlier
     assert result["latency_ms"][0] == pytest.approx(9.8, abs=0.2)  # drive 0-2: 9.6-10 ms
     assert result["latency_ms"][-1] == pytest.approx(8.2, abs=0.2)  # drive 8-10: 8-8.4 ms
+
+
+def test_count_thresholds_find_each_spikes_onset_on_a_known_staircase():
+    from brianmodel.analysis import count_thresholds
+    rng = np.random.default_rng(5)
+    intensity = rng.uniform(0, 3, (400, 50))
+    counts = (intensity[..., None] >= np.array([0.3, 0.9, 2.2])).sum(axis=-1)  # 1, 2, 3 spikes from 0.3, 0.9, 2.2
+    assert count_thresholds(intensity, counts) == pytest.approx([0.3, 0.9, 2.2], abs=0.03)
+    assert count_thresholds(intensity, np.minimum(counts, 2))[2] == np.inf  # never a third spike
+    with pytest.raises(ValueError, match="same non-empty shape"):
+        count_thresholds(intensity, counts[:10])

@@ -296,7 +296,7 @@ def test_the_exit_status_and_stderr_of_a_real_process(tmp_path):
     result = subprocess.run([sys.executable, os.path.join(ROOT, "protocols", "train.py"), "--preset", "dense",
                              "--out", str(tmp_path / "out")], capture_output=True, text=True)
     assert result.returncode == 1
-    assert result.stderr == "error: unknown preset 'dense'; known presets: main, very-sparse, non-sparse, dendritic, lateral, reconstruction, decorrelated, forgetting, graded, graded-wide\n"
+    assert result.stderr == "error: unknown preset 'dense'; known presets: main, very-sparse, non-sparse, dendritic, lateral, reconstruction, decorrelated, forgetting, graded, graded-wide, olshausen\n"
 
 
 def test_argparse_errors_are_one_line_and_exit_status_1_in_a_real_process(tmp_path):

@@ -4,6 +4,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from brianmodel.mstdp.probes import standard_probes
@@ -217,3 +218,36 @@ def test_rate_model_fields_trains_each_readout_on_the_patches_and_refuses_a_bad_
                            ("kk=2", "'kk=2' is not FIELD=VALUE"), ("noise=0", "must be positive and finite")):
         with pytest.raises(SystemExit, match=message):
             script.main(["--dataset", "gabors:8", "--model", model, "--out", str(tmp_path)])
+    for code, message in (("counts=1,0.5", "increasing positive thresholds"), ("spikes", "use 'graded' or")):
+        with pytest.raises(SystemExit, match=message):
+            script.main(["--dataset", "gabors:8", "--model", small, "--input", code, "--out", str(tmp_path)])
+
+
+def test_rate_model_fields_input_counts_are_the_spikes_each_threshold_gives():
+    script = load_script(os.path.join(FIGURES, "rate_model_fields.py"))
+    graded = np.array([[0.0, 0.4, 0.6, 1.6, 3.0]])
+    assert script.input_code(graded, None) is graded
+    assert script.input_code(graded, script.parse_input("counts=0.5,1.5,2.5")).tolist() == [[0, 0, 1, 2, 3]]
+    assert script.input_code(graded, (0.25, 0.5, 2)).tolist() == [[0, 1, 2, 2, 3]]
+
+
+def test_input_code_draws_each_probes_staircase_without_brian2(tiny_root, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(os.path.join(tiny_root, "mnist"), run)
+    probe = dict(np.load(run / "evaluation" / "final.npz"))
+    np.savez(run / "evaluation" / "half.npz", **{**probe, "x": probe["x"] // 2,
+                                                 "overrides": '{"connections": {"g_input": 1.5}}'})
+    code = ("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__'); "
+            "assert 'brian2' not in sys.modules, 'brian2 imported'")
+    subprocess.run([sys.executable, "-c", code, os.path.join(FIGURES, "input_code.py"), str(run), f"{run}:half",
+                    "--out", str(tmp_path)], check=True, capture_output=True)
+    import csv
+    rows = list(csv.DictReader((tmp_path / "input_code.csv").read_text().splitlines()))
+    # the training's own gain, and the one the probe was --set to
+    assert [(row["probe"], row["g_input"]) for row in rows] == [("final", "3"), ("half", "1.5")]
+    assert float(rows[0]["initial_bout"]) == pytest.approx(probe["x"].sum(axis=1).mean(), rel=1e-3)
+    # halving every count can only move each spike's threshold up
+    assert all(float(rows[1][f"threshold_{n}"]) >= float(rows[0][f"threshold_{n}"]) for n in (1, 2, 3))
+    assert (tmp_path / "input_code.png").stat().st_size > 10_000
+    with pytest.raises(SystemExit, match="no probe .missing."):
+        load_script(os.path.join(FIGURES, "input_code.py")).main([f"{run}:missing", "--out", str(tmp_path)])

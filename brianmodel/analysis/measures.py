@@ -17,7 +17,8 @@ from scipy.optimize import least_squares
 __all__ = ["BoutCounts", "bout_counts", "reconstruction_loss", "reconstruction_corr", "sparsity_loss",
            "qw_correlation", "bout_gaps", "receptive_fields", "rate_model_update", "gradient_alignment", "chunk_metrics",
            "synaptic_events", "gabor", "fit_gabor", "gabor_fits", "oriented", "envelope_extent", "localized",
-           "lateral_matrix", "window_ratio", "alignment_report", "field_shapes", "final_bout_latency"]
+           "lateral_matrix", "window_ratio", "alignment_report", "field_shapes", "final_bout_latency",
+           "count_thresholds"]
 
 
 @dataclass
@@ -53,6 +54,36 @@ def reconstruction_loss(x: np.ndarray, x_hat: np.ndarray) -> float:
     """Relative count loss Σ‖x − x̂‖² / Σ‖x‖² over all presentations (0 is perfect, 1 is no final bout)."""
     denominator = float(np.sum(x ** 2))
     return float(np.sum((x - x_hat) ** 2)) / denominator if denominator else float("nan")
+
+
+def count_thresholds(intensity: np.ndarray, x: np.ndarray, levels: int = 3, width: float = 0.05) -> np.ndarray:
+    """The visible code's staircase: for n = 1 … ``levels``, the stimulus intensity from which the initial bout
+    has n spikes on average (its mean count crosses n − ½; inf where it never does).
+
+    ``intensity`` (presentations, visible units) is each unit's stimulus (``Dataset.visible_intensities``, in
+    the patches' s.d. for natural patches), ``x`` the initial-bout counts a probe measured for it. The mean
+    count is taken in bins ``width`` wide, and the crossing interpolated between bin centres.
+    """
+    intensity, x = np.asarray(intensity, float).ravel(), np.asarray(x, float).ravel()
+    if intensity.shape != x.shape or not len(x):
+        raise ValueError(f"intensity and counts must have the same non-empty shape, got {intensity.size} and {x.size}")
+    bins = np.floor(intensity / width).astype(int)
+    present = np.unique(bins)
+    centres = (present + 0.5) * width
+    means = np.bincount(bins - bins.min(), weights=x)[present - bins.min()] / np.bincount(bins - bins.min())[
+        present - bins.min()]
+    thresholds = np.full(levels, np.inf)
+    for n in range(1, levels + 1):
+        above = np.flatnonzero(means >= n - 0.5)
+        if not len(above):
+            continue
+        i = above[0]
+        if i == 0:
+            thresholds[n - 1] = centres[0]
+        else:  # linear between the last bin below and the first at or above
+            f = (n - 0.5 - means[i - 1]) / (means[i] - means[i - 1])
+            thresholds[n - 1] = centres[i - 1] + f * (centres[i] - centres[i - 1])
+    return thresholds
 
 
 def reconstruction_corr(x: np.ndarray, x_hat: np.ndarray) -> float:

@@ -67,6 +67,15 @@ def test_presets():
     assert preset("graded-wide").with_overrides(connections={"g_feedback": 4.0}, architecture={"n_hidden": 200},
                                                 homeostasis={"rho": 0.1}) == preset("graded")
     assert (preset("graded-wide").architecture.n_hidden, preset("graded-wide").homeostasis.rho) == (800, 0.05)
+    # olshausen: main with the natural-scene study's values (docs/natural-patches.md), nothing else; the paper's
+    # default is untouched
+    scenes = preset("olshausen")
+    assert (scenes.connections.g_input, scenes.connections.g_pool_to_visible, scenes.neurons.visible_noise) == \
+        (0.75, 0.0, 4 * mV)
+    assert scenes.with_overrides(
+        neurons={"refractory": 2 * ms, "visible_noise": None}, homeostasis={"rho": 0.1},
+        connections={"g_input": 3.0, "g_pool_to_visible": 0.05},
+        plasticity={"eta": 0.04, "A_minus": 1.0, "w_init_max": 0.3, "q_init_max": 0.3}) == preset("main")
     # the sweeps' smaller layer, unless the preset sets its own size
     assert (preset_hidden("graded", 100), preset_hidden("graded-wide", 100)) == (100, 800)
     with pytest.raises(ParameterError, match="unknown preset 'dense'.*main"):
