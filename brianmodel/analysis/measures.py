@@ -64,14 +64,12 @@ def count_thresholds(intensity: np.ndarray, x: np.ndarray, levels: int = 3, widt
     the patches' s.d. for natural patches), ``x`` the initial-bout counts a probe measured for it. The mean
     count is taken in bins ``width`` wide, and the crossing interpolated between bin centres.
     """
-    intensity, x = np.asarray(intensity, float).ravel(), np.asarray(x, float).ravel()
-    if intensity.shape != x.shape or not len(x):
-        raise ValueError(f"intensity and counts must have the same non-empty shape, got {intensity.size} and {x.size}")
-    bins = np.floor(intensity / width).astype(int)
-    present = np.unique(bins)
+    intensity, x = np.asarray(intensity, float), np.asarray(x, float)
+    if intensity.shape != x.shape or not x.size:
+        raise ValueError(f"intensity and counts must have the same non-empty shape, got {intensity.shape} and {x.shape}")
+    present, which = np.unique(np.floor(intensity.ravel() / width).astype(int), return_inverse=True)
     centres = (present + 0.5) * width
-    means = np.bincount(bins - bins.min(), weights=x)[present - bins.min()] / np.bincount(bins - bins.min())[
-        present - bins.min()]
+    means = np.bincount(which, weights=x.ravel()) / np.bincount(which)
     thresholds = np.full(levels, np.inf)
     for n in range(1, levels + 1):
         above = np.flatnonzero(means >= n - 0.5)
