@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 
-from brianmodel.analysis import count_thresholds
+from brianmodel.analysis import count_curve, count_thresholds
 from brianmodel.cli import command, parser
 from brianmodel.datasets import load_dataset
 from brianmodel.errors import DamagedFile
@@ -29,16 +29,6 @@ from brianmodel.results import ResultsFolder, check_folder_path
 LEVELS = 3  # the most initial-bout spikes with a 2 ms refractory period and a 5 ms stimulus
 WIDTH = 0.05  # s.d. per bin
 COLUMNS = ("training", "probe", "g_input", "initial_bout", *(f"threshold_{n}" for n in range(1, LEVELS + 1)))
-
-
-def probe_curve(intensity: np.ndarray, x: np.ndarray, top: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
-    """(bin centres, mean counts) of the stimuli in [0, top)."""
-    intensity, x = intensity.ravel(), x.ravel().astype(float)
-    keep = intensity < top
-    bins = (intensity[keep] / WIDTH).astype(int)
-    n = np.bincount(bins, minlength=int(top / WIDTH))
-    means = np.bincount(bins, weights=x[keep], minlength=len(n)) / np.maximum(n, 1)
-    return ((np.arange(len(n)) + 0.5) * WIDTH)[n > 0], means[n > 0]
 
 
 def split_probe(spec: str) -> tuple[str, str]:
@@ -107,7 +97,7 @@ def main(argv=None):
         shown = ", ".join("–" if not np.isfinite(t) else f"{t:.2f}" for t in thresholds)
         print(f"{training}:{label} (g_input {gain}): {rows[-1]['initial_bout']:.0f} initial-bout spikes; "
               f"thresholds {shown} s.d.")
-        ax.plot(*probe_curve(intensity, x), label=f"g_input {gain} ({training}:{label}): from {shown} s.d.")
+        ax.plot(*count_curve(intensity, x, WIDTH), label=f"g_input {gain} ({training}:{label}): from {shown} s.d.")
     ax.set(xlabel="stimulus of a visible unit (s.d. of the patches)", ylabel="initial-bout spikes (mean)",
            xlim=(0, 4), ylim=(0, LEVELS + 0.2))
     fig.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0.1, 0.01), frameon=False)  # below: no curve hidden

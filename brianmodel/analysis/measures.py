@@ -18,7 +18,7 @@ __all__ = ["BoutCounts", "bout_counts", "reconstruction_loss", "reconstruction_c
            "qw_correlation", "bout_gaps", "receptive_fields", "rate_model_update", "gradient_alignment", "chunk_metrics",
            "synaptic_events", "gabor", "fit_gabor", "gabor_fits", "oriented", "envelope_extent", "localized",
            "lateral_matrix", "window_ratio", "alignment_report", "field_shapes", "final_bout_latency",
-           "count_thresholds"]
+           "count_curve", "count_thresholds"]
 
 
 @dataclass
@@ -56,20 +56,25 @@ def reconstruction_loss(x: np.ndarray, x_hat: np.ndarray) -> float:
     return float(np.sum((x - x_hat) ** 2)) / denominator if denominator else float("nan")
 
 
+def count_curve(intensity: np.ndarray, x: np.ndarray, width: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """(bin centres, mean initial-bout counts): the counts ``x`` of a probe averaged over stimuli ``intensity`` (the
+    same shape) in bins ``width`` wide; only bins that hold a stimulus."""
+    intensity, x = np.asarray(intensity, float), np.asarray(x, float)
+    if intensity.shape != x.shape or not x.size:
+        raise ValueError(f"intensity and counts must have the same non-empty shape, got {intensity.shape} and {x.shape}")
+    present, which = np.unique(np.floor(intensity.ravel() / width).astype(int), return_inverse=True)
+    return (present + 0.5) * width, np.bincount(which, weights=x.ravel()) / np.bincount(which)
+
+
 def count_thresholds(intensity: np.ndarray, x: np.ndarray, levels: int = 3, width: float = 0.05) -> np.ndarray:
     """The visible code's staircase: for n = 1 … ``levels``, the stimulus intensity from which the initial bout
     has n spikes on average (its mean count crosses n − ½; inf where it never does).
 
     ``intensity`` (presentations, visible units) is each unit's stimulus (``Dataset.visible_intensities``, in
     the patches' s.d. for natural patches), ``x`` the initial-bout counts a probe measured for it. The mean
-    count is taken in bins ``width`` wide, and the crossing interpolated between bin centres.
+    count is taken in bins ``width`` wide (:func:`count_curve`), and the crossing interpolated between bin centres.
     """
-    intensity, x = np.asarray(intensity, float), np.asarray(x, float)
-    if intensity.shape != x.shape or not x.size:
-        raise ValueError(f"intensity and counts must have the same non-empty shape, got {intensity.shape} and {x.shape}")
-    present, which = np.unique(np.floor(intensity.ravel() / width).astype(int), return_inverse=True)
-    centres = (present + 0.5) * width
-    means = np.bincount(which, weights=x.ravel()) / np.bincount(which)
+    centres, means = count_curve(intensity, x, width)
     thresholds = np.full(levels, np.inf)
     for n in range(1, levels + 1):
         above = np.flatnonzero(means >= n - 0.5)
