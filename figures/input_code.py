@@ -105,5 +105,6 @@ def main(argv=None):
     save_table(args.out, "input_code.csv", COLUMNS, rows, {c: "{:.3g}".format for c in COLUMNS[2:]})
     print(f"wrote {args.out}/input_code.png and input_code.csv")
 
+
 if __name__ == "__main__":
     main()

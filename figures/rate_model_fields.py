@@ -72,9 +72,10 @@ def parse_input(text: str) -> tuple | None:
         thresholds = tuple(float(value) for value in values.split(","))
     except ValueError:
         thresholds = ()
-    if name != "counts" or not thresholds or any(t <= 0 for t in thresholds) or list(thresholds) != sorted(thresholds):
-        raise UsageError(f"--input {text!r}: use 'graded' or 'counts=T1,T2,...' (increasing positive thresholds "
-                         f"in s.d., one per spike)")
+    if name != "counts" or not thresholds or not all(0 < t < np.inf for t in thresholds) \
+            or list(thresholds) != sorted(thresholds):
+        raise UsageError(f"--input {text!r}: use 'graded' or 'counts=T1,T2,...' (increasing positive finite "
+                         f"thresholds in s.d., one per spike)")
     return thresholds
 
 

@@ -191,3 +191,5 @@ def test_count_thresholds_find_each_spikes_onset_on_a_known_staircase():
     assert count_thresholds(intensity, np.minimum(counts, 2))[2] == np.inf  # never a third spike
     with pytest.raises(ValueError, match="same non-empty shape"):
         count_thresholds(intensity, counts[:10])
+    with pytest.raises(ValueError, match="width must be positive"):
+        count_thresholds(intensity, counts, width=0)

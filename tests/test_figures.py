@@ -218,7 +218,8 @@ def test_rate_model_fields_trains_each_readout_on_the_patches_and_refuses_a_bad_
                            ("kk=2", "'kk=2' is not FIELD=VALUE"), ("noise=0", "must be positive and finite")):
         with pytest.raises(SystemExit, match=message):
             script.main(["--dataset", "gabors:8", "--model", model, "--out", str(tmp_path)])
-    for code, message in (("counts=1,0.5", "increasing positive thresholds"), ("spikes", "use 'graded' or")):
+    for code, message in (("counts=1,0.5", "increasing positive finite"), ("counts=nan", "increasing positive finite"),
+                          ("spikes", "use 'graded' or")):
         with pytest.raises(SystemExit, match=message):
             script.main(["--dataset", "gabors:8", "--model", small, "--input", code, "--out", str(tmp_path)])
 

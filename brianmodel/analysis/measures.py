@@ -59,6 +59,8 @@ def reconstruction_loss(x: np.ndarray, x_hat: np.ndarray) -> float:
 def count_curve(intensity: np.ndarray, x: np.ndarray, width: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """(bin centres, mean initial-bout counts): the counts ``x`` of a probe averaged over stimuli ``intensity`` (the
     same shape) in bins ``width`` wide; only bins that hold a stimulus."""
+    if not 0 < width < np.inf:
+        raise ValueError(f"the bins' width must be positive and finite, got {width}")
     intensity, x = np.asarray(intensity, float), np.asarray(x, float)
     if intensity.shape != x.shape or not x.size:
         raise ValueError(f"intensity and counts must have the same non-empty shape, got {intensity.shape} and {x.shape}")
